@@ -1,0 +1,36 @@
+// Bundles the four programs separately: extension host, engine worker thread, CLI, and each webview panel.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+const nodeTargets = [
+  { entry: 'src/extension/extension.ts', out: 'dist/extension.js', external: ['vscode'] },
+  { entry: 'src/engine/worker.ts', out: 'dist/worker.js', external: [] },
+  { entry: 'src/cli/main.ts', out: 'dist/cli.js', external: [], banner: '#!/usr/bin/env node' },
+];
+const jobs = [];
+for (const t of nodeTargets) {
+  if (!existsSync(t.entry)) continue;
+  jobs.push(build({
+    ...common, entryPoints: [t.entry], outfile: t.out, platform: 'node', format: 'cjs', target: 'node20',
+    external: t.external, ...(t.banner ? { banner: { js: t.banner } } : {}),
+  }));
+}
+if (existsSync('webview')) {
+  const panels = readdirSync('webview').filter((f) => f.endsWith('.panel.ts')).map((f) => join('webview', f));
+  if (panels.length > 0) {
+    jobs.push(build({
+      ...common, entryPoints: panels, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022',
+      entryNames: '[name]', loader: { '.ttf': 'file' },
+    }));
+  }
+  mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) {
+    const src = join('node_modules/@vscode/codicons/dist', f);
+    if (existsSync(src)) copyFileSync(src, join('dist/webview', f));
+  }
+}
+await Promise.all(jobs);
+console.log(`[build] ${jobs.length} bundle job(s) done${production ? ' (production)' : ''}`);
