@@ -1,0 +1,53 @@
+// The engine's interface: the same calls back the extension (through a worker thread) and the CLI (in process).
+import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
+
+export interface AnalyzeParams {
+  readonly studyFile: string;
+  /** number of suggestions to compute (0 = fit + recommend only) */
+  readonly suggest: number;
+  /** skip the posterior diagnostics (LOO, slices), for speed */
+  readonly diagnostics?: boolean;
+}
+
+export interface AcceptParams {
+  readonly studyFile: string;
+  readonly suggestion: SuggestionView;
+  /** overwrite an existing config file (otherwise a numbered name is chosen... never silently) */
+  readonly overwrite?: boolean;
+  /** who accepted: window id or "cli" */
+  readonly actor: string;
+}
+
+export interface AcceptResult {
+  readonly trialId: string;
+  readonly configPath: string;
+}
+
+export interface MarkParams {
+  readonly studyFile: string;
+  readonly trialId: string;
+  readonly status: 'failed' | 'abandoned' | 'launched';
+  readonly actor: string;
+  readonly note?: string;
+}
+
+export type EngineRequest =
+  | { readonly method: 'analyze'; readonly params: AnalyzeParams }
+  | { readonly method: 'accept'; readonly params: AcceptParams }
+  | { readonly method: 'mark'; readonly params: MarkParams };
+
+export interface EngineResults {
+  analyze: StudySnapshot;
+  accept: AcceptResult;
+  mark: { readonly ok: true };
+}
+
+/** Messages between the extension host and the worker thread. */
+export type ToWorker =
+  | { readonly type: 'request'; readonly id: number; readonly request: EngineRequest }
+  | { readonly type: 'cancel'; readonly id: number };
+
+export type FromWorker =
+  | { readonly type: 'progress'; readonly id: number; readonly message: string; readonly fraction: number }
+  | { readonly type: 'result'; readonly id: number; readonly result: unknown }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly cancelled: boolean };

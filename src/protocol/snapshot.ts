@@ -1,0 +1,122 @@
+// Plain-data results of the engine, shown by the panels, the tree, the status bar and the CLI (--json).
+// Pure JSON-serialisable types: they cross the worker-thread and webview boundaries unchanged.
+
+export type Mixture = Record<string, number>;
+
+export type TrialStatus = 'suggested' | 'pending' | 'running' | 'completed' | 'failed' | 'abandoned' | 'external';
+
+export interface TrialView {
+  readonly id: string;
+  readonly status: TrialStatus;
+  readonly mixture: Mixture;
+  readonly model: string;
+  readonly steps: number;
+  /** objective value when observed (in the study's direction, not negated) */
+  readonly value?: number;
+  readonly cost: number;
+  readonly configPath?: string;
+  readonly runSource?: string;
+  readonly time?: string;
+}
+
+export interface Interval {
+  readonly mean: number;
+  /** lower and upper bound of the central 95% credible interval */
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export interface SuggestionView {
+  readonly id: string;
+  readonly mixture: Mixture;
+  readonly model: string;
+  readonly steps: number;
+  /** predicted objective at the suggested fidelity */
+  readonly predicted: Interval;
+  /** predicted objective of the same mixture at the target fidelity */
+  readonly predictedAtTarget: Interval;
+  readonly acquisition: string;
+  readonly acquisitionValue: number;
+  readonly cost: number;
+  /** one or two sentences on why this point */
+  readonly reason: string;
+}
+
+export interface RecommendationView {
+  readonly mixture: Mixture;
+  readonly model: string;
+  readonly steps: number;
+  readonly predicted: Interval;
+  /** "search" when found by optimising the posterior mean, "observed" when an observed mixture won */
+  readonly source: 'search' | 'observed';
+  /** best observed run at the target fidelity, if any */
+  readonly bestObserved?: { readonly trialId: string; readonly mixture: Mixture; readonly value: number };
+}
+
+export interface BudgetView {
+  readonly unit: string;
+  readonly total: number;
+  readonly used: number;
+  /** cost spent per model name */
+  readonly byModel: Record<string, number>;
+  /** cumulative cost (in order of completion) against best target-fidelity prediction or observation so far */
+  readonly burn: readonly { readonly cost: number; readonly model: string; readonly bestTarget?: number }[];
+  /** cost of one target run, to express the budget in target runs */
+  readonly targetRunCost: number;
+}
+
+export interface PosteriorView {
+  /** per-domain slice through the recommended mixture at the target fidelity (other weights rescaled) */
+  readonly slices: readonly {
+    readonly domain: string;
+    readonly weights: readonly number[];
+    readonly mean: readonly number[];
+    readonly lower: readonly number[];
+    readonly upper: readonly number[];
+    readonly current: number;
+  }[];
+  /** leave-one-out predicted vs observed */
+  readonly loo: readonly { readonly id: string; readonly model: string; readonly observed: number; readonly predicted: number; readonly std: number }[];
+  /** Spearman rank correlation of each model size with the target model over mixtures seen at both (or predicted) */
+  readonly rankCorrelation: readonly { readonly model: string; readonly spearman: number; readonly pairs: number; readonly basis: 'observed' | 'predicted' }[];
+  /** domain importance from ARD lengthscales (1/lengthscale, normalised), or from slice ranges when shared */
+  readonly domainImportance: readonly { readonly domain: string; readonly importance: number }[];
+  /** per-domain metric of the recommendation (predicted) vs the best observed run */
+  readonly perDomain: readonly {
+    readonly metric: string;
+    readonly recommended: number;
+    readonly bestObserved?: number;
+    /** true when the recommendation is predicted to be worse on this metric */
+    readonly worse: boolean;
+  }[];
+  readonly hyperparameters: Record<string, number>;
+  readonly fitSeconds: number;
+  readonly observations: number;
+}
+
+export interface DiagnosticView {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly file: string;
+  readonly line: number;
+  readonly key?: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** Everything the UI shows about one study. */
+export interface StudySnapshot {
+  readonly studyFile: string;
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly direction: 'minimize' | 'maximize';
+  readonly objectiveLabel: string;
+  readonly target: { readonly model: string; readonly steps: number };
+  readonly models: readonly { readonly name: string; readonly params: number }[];
+  readonly trials: readonly TrialView[];
+  readonly budget: BudgetView;
+  readonly diagnostics: readonly DiagnosticView[];
+  readonly recommendation?: RecommendationView;
+  readonly posterior?: PosteriorView;
+  readonly suggestions?: readonly SuggestionView[];
+  readonly computedAt: string;
+}
