@@ -1,0 +1,222 @@
+// Study + discovered runs -> what the model sees: observations (w, s, z, y), the fidelities a trial can be run
+// at, and the search space. Pure: no fs.
+import type { Fidelity, MixtureSpace, Observation } from '../core/types';
+import type { Diagnostic } from '../study/diagnostics';
+import type { Study } from '../study/types';
+import type { Checkpoint, RunRecord } from '../runs/types';
+
+/** The study's metric names with `{domain}` expanded. */
+export function objectiveMetrics(study: Study): string[] {
+  const names: string[] = [];
+  for (const pattern of study.objective.metrics) {
+    if (pattern.includes('{domain}')) for (const d of study.domains) names.push(pattern.replaceAll('{domain}', d));
+    else names.push(pattern);
+  }
+  return [...new Set(names)];
+}
+
+/** Domain a metric belongs to, when the metric name contains exactly one study domain. */
+export function metricDomain(study: Study, metric: string): string | undefined {
+  const found = study.domains.filter((d) => new RegExp(`(^|[^a-z0-9])${d}([^a-z0-9]|$)`, 'i').test(metric));
+  return found.length === 1 ? found[0] : found.sort((a, b) => b.length - a.length)[0];
+}
+
+/**
+ * Objective of one checkpoint in the study's direction (not negated), or undefined when a metric is missing.
+ * mean / max over the metrics; weighted uses the weights of the metrics' domains (renormalised).
+ */
+export function aggregateObjective(study: Study, metrics: readonly string[], values: Readonly<Record<string, number>>): number | undefined {
+  const xs: number[] = [];
+  for (const m of metrics) {
+    const v = values[m];
+    if (v === undefined || !Number.isFinite(v)) return undefined;
+    xs.push(v);
+  }
+  if (xs.length === 0) return undefined;
+  const agg = study.objective.aggregate;
+  switch (agg.kind) {
+    case 'mean':
+      return xs.reduce((a, b) => a + b, 0) / xs.length;
+    case 'max':
+      return study.objective.direction === 'minimize' ? Math.max(...xs) : Math.min(...xs);
+    case 'weighted': {
+      let total = 0;
+      let weightSum = 0;
+      metrics.forEach((m, i) => {
+        const domain = metricDomain(study, m);
+        const w = domain !== undefined ? agg.weights[domain] ?? 0 : 0;
+        total += w * (xs[i] ?? 0);
+        weightSum += w;
+      });
+      return weightSum > 0 ? total / weightSum : undefined;
+    }
+  }
+}
+
+/** Normalised log scale in [0, 1] between the smallest value and the target (target = 1). */
+export function logScale(value: number, smallest: number, target: number): number {
+  if (!(value > 0) || !(smallest > 0) || !(target > 0) || target <= smallest) return 1;
+  const t = (Math.log(value) - Math.log(smallest)) / (Math.log(target) - Math.log(smallest));
+  return Math.min(1, Math.max(0, t));
+}
+
+export interface FidelityInfo extends Fidelity {
+  readonly model: string;
+  readonly params: number;
+  readonly steps: number;
+}
+
+export interface Dataset {
+  readonly observations: Observation[];
+  /** per observation: which run and checkpoint it came from */
+  readonly sources: { readonly runId: string; readonly model: string; readonly steps: number; readonly value: number; readonly metrics: Readonly<Record<string, number>> }[];
+  readonly fidelities: FidelityInfo[];
+  readonly target: FidelityInfo;
+  readonly space: MixtureSpace;
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface CostFunction {
+  (model: string, steps: number): number;
+}
+
+/** The steps a study evaluates: its steps list, or just the target steps. */
+export function studySteps(study: Study): number[] {
+  const steps = study.fidelities.steps.length > 0 ? [...study.fidelities.steps] : [study.fidelities.target.steps];
+  return [...new Set(steps)].sort((a, b) => a - b);
+}
+
+export function buildFidelities(study: Study, cost: CostFunction): { fidelities: FidelityInfo[]; target: FidelityInfo } {
+  const models = study.fidelities.models;
+  const targetModel = models.find((m) => m.name === study.fidelities.target.model) ?? models[models.length - 1];
+  if (!targetModel) throw new Error('the study lists no models');
+  const minParams = Math.min(...models.map((m) => m.params));
+  const steps = studySteps(study);
+  const targetSteps = study.fidelities.target.steps;
+  const minSteps = Math.min(...steps);
+  const tokensPerStep = study.cost.kind === 'flops' ? study.cost.tokensPerStep : undefined;
+  const fidelities: FidelityInfo[] = [];
+  for (const m of models) {
+    if (m.params > targetModel.params) continue;
+    for (const st of steps) {
+      if (st > targetSteps) continue;
+      const s = logScale(m.params, minParams, targetModel.params);
+      const z = logScale(st, minSteps, targetSteps);
+      const maxWeight = availabilityLimits(study, st, tokensPerStep);
+      fidelities.push({
+        label: steps.length > 1 ? `${m.name}@${st}` : m.name,
+        model: m.name,
+        params: m.params,
+        steps: st,
+        s,
+        z,
+        cost: Math.max(cost(m.name, st), 1e-12),
+        ...(maxWeight ? { maxWeight } : {}),
+      });
+    }
+  }
+  const target = fidelities.find((f) => f.model === targetModel.name && f.steps === targetSteps);
+  if (!target) throw new Error(`target fidelity ${targetModel.name}@${targetSteps} is not among the study's fidelities`);
+  return { fidelities, target };
+}
+
+/** w_i <= available_tokens_i * max_epochs / tokens_of_run (a run may not repeat a domain too often). */
+function availabilityLimits(study: Study, steps: number, tokensPerStep: number | undefined): Float64Array | undefined {
+  const available = study.constraints.availableTokens;
+  if (Object.keys(available).length === 0 || tokensPerStep === undefined) return undefined;
+  const runTokens = steps * tokensPerStep;
+  return Float64Array.from(study.domains, (d) => {
+    const a = available[d];
+    return a === undefined ? Infinity : (a * study.constraints.maxEpochs) / runTokens;
+  });
+}
+
+export function buildSpace(study: Study): MixtureSpace {
+  const d = study.domains.length;
+  const lower = new Float64Array(d);
+  const upper = new Float64Array(d).fill(1);
+  const fixed = new Map<number, number>();
+  study.domains.forEach((domain, i) => {
+    const b = study.constraints.bounds[domain];
+    if (b) {
+      lower[i] = b[0];
+      upper[i] = b[1];
+    }
+    const f = study.constraints.fixed[domain];
+    if (f !== undefined) fixed.set(i, f);
+  });
+  return { d, lower, upper, ...(fixed.size > 0 ? { fixed } : {}) };
+}
+
+export function mixtureVector(study: Study, mixture: Readonly<Record<string, number>>): Float64Array {
+  return Float64Array.from(study.domains, (d) => mixture[d] ?? 0);
+}
+
+export function mixtureRecord(study: Study, w: ArrayLike<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  study.domains.forEach((d, i) => {
+    out[d] = w[i] ?? 0;
+  });
+  return out;
+}
+
+/**
+ * Observations from runs. With a steps list, every checkpoint at or past the smallest listed step becomes an
+ * observation at its own z (learning-curve points); without one, only a run's last checkpoint counts, at z = 1.
+ * Runs at a model the study does not list, or without a mixture, are skipped with a diagnostic.
+ */
+export function buildDataset(study: Study, runs: readonly RunRecord[], cost: CostFunction): Dataset {
+  const diagnostics: Diagnostic[] = [];
+  const { fidelities, target } = buildFidelities(study, cost);
+  const space = buildSpace(study);
+  const metrics = objectiveMetrics(study);
+  const models = new Map(study.fidelities.models.map((m) => [m.name.toLowerCase(), m]));
+  const minParams = Math.min(...study.fidelities.models.map((m) => m.params));
+  const targetParams = target.params;
+  const steps = studySteps(study);
+  const useCurve = study.fidelities.steps.length > 0;
+  const minSteps = Math.min(...steps);
+  const sign = study.objective.direction === 'minimize' ? 1 : -1;
+  const observations: Observation[] = [];
+  const sources: Dataset['sources'] = [];
+  for (const run of runs) {
+    if (!run.mixture) continue;
+    const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;
+    if (!model) {
+      diagnostics.push({
+        severity: 'warning',
+        file: run.source,
+        line: 0,
+        message: `run ${run.id}: model ${run.model ?? '(none)'} is not one of the study's models (${study.fidelities.models.map((m) => m.name).join(', ')}); the run is not used`,
+        hint: 'add the model under fidelities.models with its params, or fix the model name in the run',
+      });
+      continue;
+    }
+    if (run.status === 'failed') continue;
+    const w = mixtureVector(study, run.mixture);
+    const s = logScale(model.params, minParams, targetParams);
+    const points: Checkpoint[] = useCurve ? run.checkpoints.filter((c) => c.step >= minSteps) : run.checkpoints.slice(-1);
+    let missing = 0;
+    for (const c of points) {
+      const value = aggregateObjective(study, metrics, c.metrics);
+      if (value === undefined) {
+        missing++;
+        continue;
+      }
+      const stepsAt = useCurve ? c.step : study.fidelities.target.steps;
+      const z = useCurve ? logScale(Math.min(c.step, study.fidelities.target.steps), minSteps, study.fidelities.target.steps) : 1;
+      observations.push({ w, s, z, y: sign * value });
+      sources.push({ runId: run.id, model: model.name, steps: stepsAt, value, metrics: c.metrics });
+    }
+    if (missing > 0 && missing === points.length) {
+      diagnostics.push({
+        severity: 'warning',
+        file: run.source,
+        line: 0,
+        message: `run ${run.id}: no checkpoint has all objective metrics (${metrics.slice(0, 3).join(', ')}${metrics.length > 3 ? ', ...' : ''})`,
+        hint: 'check objective.metrics in the study against the metric names the run logs',
+      });
+    }
+  }
+  return { observations, sources, fidelities, target, space, diagnostics };
+}
