@@ -1,0 +1,731 @@
+// Gaussian-process regression for the mixture objective (Rasmussen & Williams 2006, "R&W").
+//
+// - Outputs are standardised inside: y_std = (y - mean(y)) / std(y) (population std; std 0 -> 1, as scikit-learn).
+// - Mean function on the standardised scale: 'constant' = 0 (i.e. the sample mean, scikit-learn's normalize_y),
+//   or 'linear' in (s, z) (MFMS-GP): m(x) = b0 + b1 s + b2 z with b estimated by generalised least squares for the
+//   current hyperparameters (R&W eq. 2.42 with a flat prior on b), i.e. the likelihood is profiled over b.
+//   Predictions plug the estimate in (the extra variance term of R&W eq. 2.41 is not added). Columns of s or z
+//   that do not vary in the data are left out of the design.
+// - Noise variance sigma_n^2 (standardised units) is a hyperparameter in log space, bounded below by the floor.
+// - Hyperparameters maximise log p(y | theta) + log prior(theta) with projected L-BFGS over several seeded starts.
+
+import { buildDefaultKernel, StationaryKernel } from './kernels';
+import type { Kernel, PreparedKernel, ProductKernel } from './kernels';
+import {
+  cholesky,
+  choleskySolve,
+  choleskySolveMatrix,
+  invertLowerTransposed,
+  inverseFromCholesky,
+  logDetFromCholesky,
+  solveLowerMatrix,
+} from './linalg';
+import { minimize } from './lbfgs';
+import { Rng } from './random';
+import { CoreInputError } from './types';
+import type { MarginalPosterior, PointSet, PosteriorModel } from './types';
+
+export interface GpConfig {
+  readonly mixtureKernel: 'rbf' | 'matern52';
+  readonly ard: boolean;
+  readonly fidelityKernel: 'rbf' | 'downsampling';
+  readonly mean: 'constant' | 'linear';
+  /** Lower bound of the noise variance on the STANDARDISED scale (y / std(y)). Default 1e-6. */
+  readonly noiseFloor?: number;
+  /** Add log-priors on the hyperparameters (see PRIORS below). Default true. */
+  readonly priors?: boolean;
+}
+
+export interface FitOptions {
+  /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */
+  readonly restarts?: number;
+  /** Seed of the random starts (and of the subset used for large n). Default 0. */
+  readonly seed?: number;
+  /** Hyperparameters of an earlier fit; used as the first start when their names match this model's. */
+  readonly warmStart?: GpHyperparameters;
+  /** L-BFGS iterations per start. Default 100. */
+  readonly maxIterations?: number;
+  /** Use warmStart's theta (or the defaults) as is, no optimisation. */
+  readonly fixed?: boolean;
+  /**
+   * Above this many observations, cold starts run on a seeded random subset of this size and only the best
+   * is refined on all data (at most `refineIterations` iterations). Default 300. Not used when warm-started.
+   */
+  readonly subsetSize?: number;
+  /** L-BFGS iterations on all data after a subset search. Default 15. */
+  readonly refineIterations?: number;
+}
+
+/** Serialisable hyperparameters of a fitted GP (JSON-safe). */
+export interface GpHyperparameters {
+  readonly d: number;
+  readonly config: GpConfig;
+  /** names of the log-hyperparameters: kernel names, then "noise" */
+  readonly names: readonly string[];
+  /** log-hyperparameters, same order as names */
+  readonly theta: readonly number[];
+  /** exp(theta) by name (noise on the standardised scale) */
+  readonly values: Readonly<Record<string, number>>;
+  /** noise variance in the objective's units */
+  readonly noiseVariance: number;
+  /** mean coefficients on the standardised scale: [intercept, s, z] (0 for columns not used) */
+  readonly meanCoefficients: readonly number[];
+  readonly yMean: number;
+  readonly yStd: number;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+const DEFAULT_NOISE_FLOOR = 1e-6;
+const NOISE_UPPER = 2;
+const INITIAL_NOISE = 0.05;
+
+/** A log-prior on one log-hyperparameter theta = log x, as a function of theta (Jacobian included). */
+interface LogPrior {
+  value(theta: number): number;
+  derivative(theta: number): number;
+}
+
+/** x ~ Gamma(shape a, rate b) written in theta = log x: a theta - b e^theta (+ const). */
+function gammaPrior(shape: number, rate: number): LogPrior {
+  return { value: (t) => shape * t - rate * Math.exp(t), derivative: (t) => shape - rate * Math.exp(t) };
+}
+
+/** x ~ LogNormal(mu, sigma), i.e. theta ~ Normal(mu, sigma^2) (+ const). */
+function logNormalPrior(mu: number, sigma: number): LogPrior {
+  const inv = 1 / (sigma * sigma);
+  return { value: (t) => -0.5 * (t - mu) * (t - mu) * inv, derivative: (t) => -(t - mu) * inv };
+}
+
+/**
+ * PRIORS (on standardised outputs). Amplitude Gamma(2, 0.15) and noise Gamma(1.1, 0.05) as BoTorch's classic
+ * SingleTaskGP; lengthscales LogNormal(log 0.5, 1): centred on the shared-lengthscale start so that per-domain
+ * (ARD) lengthscales cannot run off to tiny values on few runs (SPEC: ARD by plain ML transferred badly).
+ * Downsampling c ~ LogNormal(log 0.1, 1.5), delta ~ LogNormal(0, 1.5).
+ */
+function priorFor(name: string): LogPrior | undefined {
+  if (name === 'amplitude') return gammaPrior(2, 0.15);
+  if (name === 'noise') return gammaPrior(1.1, 0.05);
+  if (name.includes('.lengthscale')) return logNormalPrior(Math.log(0.5), 1);
+  if (name.endsWith('.downsampling.c')) return logNormalPrior(Math.log(0.1), 1.5);
+  if (name.endsWith('.downsampling.delta')) return logNormalPrior(0, 1.5);
+  return undefined;
+}
+
+/** Throws CoreInputError naming the first bad row and column. */
+export function validatePointSet(points: PointSet, label: string, d?: number): void {
+  const dim = points.d + 2;
+  if (!Number.isInteger(points.n) || points.n < 0 || !Number.isInteger(points.d) || points.d < 1) {
+    throw new CoreInputError(`${label}: invalid shape n=${points.n}, d=${points.d}`);
+  }
+  if (d !== undefined && points.d !== d) throw new CoreInputError(`${label}: expected ${d} domains, got ${points.d}`);
+  if (points.data.length !== points.n * dim) {
+    throw new CoreInputError(`${label}: data has length ${points.data.length}, expected n*(d+2) = ${points.n * dim}`);
+  }
+  for (let i = 0; i < points.n; i++) {
+    for (let c = 0; c < dim; c++) {
+      const value = points.data[i * dim + c]!;
+      if (!Number.isFinite(value)) {
+        const column = c < points.d ? `w[${c}]` : c === points.d ? 's' : 'z';
+        throw new CoreInputError(`${label}: row ${i}, column ${column} is ${value}`);
+      }
+    }
+  }
+}
+
+function validateValues(values: Float64Array, n: number, label: string): void {
+  if (values.length !== n) throw new CoreInputError(`${label}: ${values.length} values for ${n} points`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(values[i]!)) throw new CoreInputError(`${label}: row ${i}, column y is ${values[i]}`);
+  }
+}
+
+/** Design matrix of the mean function on (1, s, z): n x p row-major, p = number of used columns. */
+function designMatrix(points: PointSet, columns: readonly MeanColumn[]): Float64Array {
+  const p = columns.length;
+  const dim = points.d + 2;
+  const h = new Float64Array(points.n * p);
+  for (let i = 0; i < points.n; i++) {
+    columns.forEach((column, c) => {
+      h[i * p + c] = column === 'intercept' ? 1 : points.data[i * dim + (column === 's' ? points.d : points.d + 1)]!;
+    });
+  }
+  return h;
+}
+
+type MeanColumn = 'intercept' | 's' | 'z';
+const MEAN_COLUMN_INDEX: Record<MeanColumn, number> = { intercept: 0, s: 1, z: 2 };
+
+function meanColumnsFor(config: GpConfig, points: PointSet): MeanColumn[] {
+  if (config.mean === 'constant') return [];
+  const columns: MeanColumn[] = ['intercept'];
+  const dim = points.d + 2;
+  for (const [name, offset] of [['s', points.d], ['z', points.d + 1]] as const) {
+    let low = Infinity;
+    let high = -Infinity;
+    for (let i = 0; i < points.n; i++) {
+      const value = points.data[i * dim + offset]!;
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    }
+    if (high - low > 1e-9) columns.push(name);
+  }
+  return columns;
+}
+
+/** Solves the small symmetric system A x = b (p x p) through Cholesky with jitter. */
+function solveSmall(a: Float64Array, p: number, b: Float64Array): Float64Array {
+  const { factor } = cholesky(a, p, { initialRelativeJitter: 1e-12 });
+  return choleskySolve(factor, p, b);
+}
+
+interface Evaluation {
+  readonly logMarginalLikelihood: number;
+  readonly logPrior: number;
+  /** d(LML + log prior)/d theta, when asked */
+  readonly gradient: Float64Array | undefined;
+  readonly factor: Float64Array;
+  readonly jitter: number;
+  /** K^-1 (y - H b) */
+  readonly alpha: Float64Array;
+  /** GLS mean coefficients on the used columns */
+  readonly beta: Float64Array;
+}
+
+/** Log marginal likelihood (R&W Algorithm 2.1) and its gradient (R&W eq. 5.9) on fixed data. */
+class LikelihoodProblem {
+  readonly n: number;
+  private readonly prepared: PreparedKernel;
+  private readonly design: Float64Array;
+  private readonly p: number;
+  private readonly priors: (LogPrior | undefined)[];
+  private readonly work: Float64Array;
+
+  constructor(
+    private readonly kernel: Kernel,
+    points: PointSet,
+    private readonly y: Float64Array,
+    meanColumns: readonly MeanColumn[],
+    names: readonly string[],
+    usePriors: boolean,
+  ) {
+    this.n = points.n;
+    this.prepared = kernel.prepare(points);
+    this.p = meanColumns.length;
+    this.design = designMatrix(points, meanColumns);
+    this.priors = names.map((name) => (usePriors ? priorFor(name) : undefined));
+    this.work = new Float64Array(this.n * this.n);
+  }
+
+  evaluate(theta: Float64Array, withGradient: boolean): Evaluation {
+    const n = this.n;
+    const kernelSize = theta.length - 1;
+    this.kernel.theta = theta.subarray(0, kernelSize);
+    const noise = Math.exp(theta[kernelSize]!);
+    const k = this.prepared.matrix();
+    const a = this.work;
+    a.set(k);
+    for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + noise;
+    const { factor, jitter } = cholesky(a, n);
+
+    // Generalised least squares for the mean coefficients: b = (H^T K^-1 H)^-1 H^T K^-1 y (R&W eq. 2.42).
+    const p = this.p;
+    let beta: Float64Array = new Float64Array(0);
+    let residual: Float64Array = this.y;
+    if (p > 0) {
+      const kinvH = choleskySolveMatrix(factor, n, this.design, p);
+      const normal = new Float64Array(p * p);
+      const rhs = new Float64Array(p);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < p; r++) {
+          const value = kinvH[i * p + r]!;
+          rhs[r] = rhs[r]! + value * this.y[i]!;
+          for (let c = 0; c < p; c++) normal[r * p + c] = normal[r * p + c]! + value * this.design[i * p + c]!;
+        }
+      }
+      beta = solveSmall(normal, p, rhs);
+      residual = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let fitted = 0;
+        for (let c = 0; c < p; c++) fitted += this.design[i * p + c]! * beta[c]!;
+        residual[i] = this.y[i]! - fitted;
+      }
+    }
+    const alpha = choleskySolve(factor, n, residual);
+    let quadratic = 0;
+    for (let i = 0; i < n; i++) quadratic += residual[i]! * alpha[i]!;
+    const logMarginalLikelihood = -0.5 * quadratic - 0.5 * logDetFromCholesky(factor, n) - 0.5 * n * LOG_2PI;
+
+    let logPrior = 0;
+    this.priors.forEach((prior, index) => {
+      if (prior) logPrior += prior.value(theta[index]!);
+    });
+
+    let gradient: Float64Array | undefined;
+    if (withGradient) {
+      // dLML/dtheta_p = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_p) (R&W eq. 5.9). The mean coefficients are
+      // at their optimum for this theta, so profiling over them adds no term (envelope theorem).
+      const weights = inverseFromCholesky(factor, n);
+      let noiseTrace = 0;
+      for (let i = 0; i < n; i++) {
+        const ai = 0.5 * alpha[i]!;
+        const row = i * n;
+        for (let j = 0; j < n; j++) weights[row + j] = ai * alpha[j]! - 0.5 * weights[row + j]!;
+        noiseTrace += weights[row + i]!;
+      }
+      gradient = new Float64Array(theta.length);
+      gradient.set(this.prepared.contract(weights), 0);
+      gradient[kernelSize] = noise * noiseTrace;
+      this.priors.forEach((prior, index) => {
+        if (prior) gradient![index] = gradient![index]! + prior.derivative(theta[index]!);
+      });
+    }
+    return { logMarginalLikelihood, logPrior, gradient, factor, jitter, alpha, beta };
+  }
+}
+
+function subsetPoints(points: PointSet, y: Float64Array, indices: readonly number[]): { points: PointSet; y: Float64Array } {
+  const dim = points.d + 2;
+  const data = new Float64Array(indices.length * dim);
+  const values = new Float64Array(indices.length);
+  indices.forEach((source, target) => {
+    data.set(points.data.subarray(source * dim, source * dim + dim), target * dim);
+    values[target] = y[source]!;
+  });
+  return { points: { n: indices.length, d: points.d, data }, y: values };
+}
+
+function standardise(y: Float64Array): { mean: number; std: number; values: Float64Array } {
+  const n = y.length;
+  if (n === 0) return { mean: 0, std: 1, values: new Float64Array(0) };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y[i]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (y[i]! - mean) * (y[i]! - mean);
+  let std = Math.sqrt(variance / n);
+  if (!(std > 1e-12 * Math.max(1, Math.abs(mean)))) std = 1;
+  return { mean, std, values: y.map((value) => (value - mean) / std) };
+}
+
+/** Milliseconds from a monotonic clock when the host has one (src/core has no DOM or Node types). */
+function now(): number {
+  const clock = (globalThis as { performance?: { now(): number } }).performance;
+  return clock ? clock.now() : Date.now();
+}
+
+/**
+ * Fits a GP to n points (PointSet, row-major, d+2 columns) and n objective values.
+ * Throws CoreInputError for NaN/Inf or mismatched shapes; never for ill-conditioned data.
+ */
+export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, options: FitOptions = {}): GaussianProcess {
+  const started = now();
+  validatePointSet(points, 'fitGp points');
+  validateValues(y, points.n, 'fitGp y');
+  const d = points.d;
+  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const names = [...kernel.names, 'noise'];
+  const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
+  const lower = Float64Array.from([...kernel.bounds.map((b) => b[0]), Math.log(floor)]);
+  const upper = Float64Array.from([...kernel.bounds.map((b) => b[1]), Math.log(Math.max(NOISE_UPPER, floor * 10))]);
+  const clip = (theta: Float64Array): Float64Array => theta.map((value, i) => Math.min(upper[i]!, Math.max(lower[i]!, value)));
+  const defaultTheta = clip(Float64Array.from([...kernel.theta, Math.log(INITIAL_NOISE)]));
+  const warm =
+    options.warmStart !== undefined &&
+    options.warmStart.d === d &&
+    options.warmStart.names.length === names.length &&
+    options.warmStart.names.every((name, i) => name === names[i]) &&
+    options.warmStart.theta.every(Number.isFinite)
+      ? clip(Float64Array.from(options.warmStart.theta))
+      : undefined;
+
+  const standardised = standardise(y);
+  const meanColumns = meanColumnsFor(config, points);
+  const usePriors = config.priors ?? true;
+  const maxIterations = options.maxIterations ?? 100;
+  const rng = new Rng(options.seed ?? 0);
+  const warnings: string[] = [];
+  if (options.warmStart !== undefined && warm === undefined) {
+    warnings.push('The warm start did not match this model (domains or hyperparameter names differ); started cold.');
+  }
+
+  let best = warm ?? defaultTheta;
+  if (points.n > 0 && !options.fixed) {
+    const restarts = Math.max(0, options.restarts ?? (warm ? 0 : 2));
+    const starts: Float64Array[] = [best];
+    for (let r = 0; r < restarts; r++) {
+      // Random starts within +-2 (log units) of the default, inside the bounds.
+      starts.push(clip(defaultTheta.map((center) => center + rng.uniform(-2, 2))));
+    }
+    const subsetSize = options.subsetSize ?? 300;
+    const useSubset = warm === undefined && points.n > subsetSize;
+    let searchPoints = points;
+    let searchY = standardised.values;
+    if (useSubset) {
+      const indices = Array.from({ length: points.n }, (_, i) => i);
+      for (let i = 0; i < subsetSize; i++) {
+        const j = i + rng.int(points.n - i);
+        [indices[i], indices[j]] = [indices[j]!, indices[i]!];
+      }
+      const subset = subsetPoints(points, standardised.values, indices.slice(0, subsetSize).sort((x, z) => x - z));
+      searchPoints = subset.points;
+      // Re-standardise the subset so its scale matches what the full data will see.
+      searchY = standardise(subset.y).values;
+    }
+    const searchProblem = new LikelihoodProblem(kernel, searchPoints, searchY, meanColumnsFor(config, searchPoints), names, usePriors);
+    const objective = (problem: LikelihoodProblem) => (theta: Float64Array) => {
+      const evaluation = problem.evaluate(theta, true);
+      const gradient = evaluation.gradient!.map((value) => -value);
+      return { value: -(evaluation.logMarginalLikelihood + evaluation.logPrior), gradient };
+    };
+    let bestValue = Infinity;
+    for (const start of starts) {
+      const result = minimize(objective(searchProblem), start, { lower, upper, maxIterations });
+      if (result.value < bestValue) {
+        bestValue = result.value;
+        best = result.x;
+      }
+    }
+    if (useSubset) {
+      const fullProblem = new LikelihoodProblem(kernel, points, standardised.values, meanColumns, names, usePriors);
+      const refined = minimize(objective(fullProblem), best, {
+        lower,
+        upper,
+        maxIterations: options.refineIterations ?? 15,
+        relativeTolerance: 1e-7,
+      });
+      if (Number.isFinite(refined.value)) best = refined.x;
+    }
+  }
+
+  const problem = new LikelihoodProblem(kernel, points, standardised.values, meanColumns, names, usePriors);
+  const final = problem.evaluate(best, false);
+  if (final.jitter > 0) warnings.push(`Cholesky needed jitter ${final.jitter.toExponential(2)} on the diagonal.`);
+  kernel.theta = best.subarray(0, best.length - 1);
+  const betaFull = new Float64Array(3);
+  meanColumns.forEach((column, c) => {
+    betaFull[MEAN_COLUMN_INDEX[column]] = final.beta[c]!;
+  });
+  return new GaussianProcess({
+    config,
+    kernel,
+    names,
+    theta: Float64Array.from(best),
+    points,
+    yRaw: Float64Array.from(y),
+    yMean: standardised.mean,
+    yStd: standardised.std,
+    meanCoefficients: betaFull,
+    meanColumns,
+    factor: final.factor,
+    alpha: final.alpha,
+    jitter: final.jitter,
+    logMarginalLikelihood: final.logMarginalLikelihood,
+    logPrior: final.logPrior,
+    fitSeconds: (now() - started) / 1000,
+    warnings,
+  });
+}
+
+interface GaussianProcessState {
+  readonly config: GpConfig;
+  readonly kernel: ProductKernel;
+  readonly names: readonly string[];
+  readonly theta: Float64Array;
+  readonly points: PointSet;
+  readonly yRaw: Float64Array;
+  readonly yMean: number;
+  readonly yStd: number;
+  /** standardised scale, [intercept, s, z] */
+  readonly meanCoefficients: Float64Array;
+  readonly meanColumns: readonly MeanColumn[];
+  readonly factor: Float64Array;
+  readonly alpha: Float64Array;
+  readonly jitter: number;
+  readonly logMarginalLikelihood: number;
+  readonly logPrior: number;
+  readonly fitSeconds: number;
+  readonly warnings: string[];
+}
+
+/** A fitted GP; immutable (conditionOn returns a new model). */
+export class GaussianProcess implements PosteriorModel {
+  readonly d: number;
+  readonly n: number;
+  readonly noiseVariance: number;
+  /** log p(y | theta) at the fitted theta, on the standardised scale (without priors). */
+  readonly logMarginalLikelihood: number;
+  /** log prior at the fitted theta, up to a constant (0 when priors are off). */
+  readonly logPrior: number;
+  /** Value added to the diagonal by the Cholesky beyond the noise (0 normally). */
+  readonly jitter: number;
+  readonly fitSeconds: number;
+  /** Things worth telling the user (jitter needed, large negative variances clipped). */
+  readonly warnings: string[];
+  readonly config: GpConfig;
+  private readonly state: GaussianProcessState;
+  private readonly noiseStandardised: number;
+  private looCache: { mean: Float64Array; variance: Float64Array } | undefined;
+
+  constructor(state: GaussianProcessState) {
+    this.state = state;
+    this.d = state.points.d;
+    this.n = state.points.n;
+    this.config = state.config;
+    this.noiseStandardised = Math.exp(state.theta[state.theta.length - 1]!);
+    this.noiseVariance = this.noiseStandardised * state.yStd * state.yStd;
+    this.logMarginalLikelihood = state.logMarginalLikelihood;
+    this.logPrior = state.logPrior;
+    this.jitter = state.jitter;
+    this.fitSeconds = state.fitSeconds;
+    this.warnings = state.warnings;
+  }
+
+  /** Training inputs and raw objective values (copies are not made: do not mutate). */
+  get trainingPoints(): PointSet {
+    return this.state.points;
+  }
+
+  get trainingValues(): Float64Array {
+    return this.state.yRaw;
+  }
+
+  hyperparameters(): GpHyperparameters {
+    const values: Record<string, number> = {};
+    this.state.names.forEach((name, i) => {
+      values[name] = Math.exp(this.state.theta[i]!);
+    });
+    return {
+      d: this.d,
+      config: { ...this.config },
+      names: [...this.state.names],
+      theta: Array.from(this.state.theta),
+      values,
+      noiseVariance: this.noiseVariance,
+      meanCoefficients: Array.from(this.state.meanCoefficients),
+      yMean: this.state.yMean,
+      yStd: this.state.yStd,
+    };
+  }
+
+  /** Lengthscale of each mixture domain (length d; all equal without ARD). Small = the domain matters. */
+  mixtureLengthscales(): Float64Array {
+    const mixture = this.state.kernel.factors.find(
+      (factor): factor is StationaryKernel => factor instanceof StationaryKernel && factor.feature === 'mixture',
+    );
+    const out = new Float64Array(this.d);
+    if (!mixture) return out.fill(NaN);
+    const lengthscales = mixture.lengthscales();
+    for (let m = 0; m < this.d; m++) out[m] = lengthscales[lengthscales.length === 1 ? 0 : m]!;
+    return out;
+  }
+
+  /** Prior mean (objective units) at the points. */
+  private priorMean(points: PointSet): Float64Array {
+    const out = new Float64Array(points.n);
+    const dim = points.d + 2;
+    const beta = this.state.meanCoefficients;
+    for (let i = 0; i < points.n; i++) {
+      const s = points.data[i * dim + points.d]!;
+      const z = points.data[i * dim + points.d + 1]!;
+      out[i] = beta[0]! + beta[1]! * s + beta[2]! * z;
+    }
+    return out;
+  }
+
+  /** V = L^-1 K(train, points): n x m. */
+  private whitenedCross(points: PointSet): Float64Array {
+    const n = this.n;
+    const cross = this.state.kernel.matrix(points, this.state.points); // m x n
+    const m = points.n;
+    const transposed = new Float64Array(n * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) transposed[j * m + i] = cross[i * n + j]!;
+    return solveLowerMatrix(this.state.factor, n, transposed, m);
+  }
+
+  posterior(points: PointSet): MarginalPosterior {
+    validatePointSet(points, 'posterior points', this.d);
+    const m = points.n;
+    const n = this.n;
+    const { yMean, yStd, alpha } = this.state;
+    const mean = this.priorMean(points);
+    const variance = this.state.kernel.diag(points);
+    if (n > 0) {
+      const cross = this.state.kernel.matrix(points, this.state.points); // m x n
+      for (let i = 0; i < m; i++) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += cross[i * n + j]! * alpha[j]!;
+        mean[i] = mean[i]! + sum;
+      }
+      const v = this.whitenedCross(points);
+      for (let k = 0; k < n; k++) {
+        const row = k * m;
+        for (let i = 0; i < m; i++) variance[i] = variance[i]! - v[row + i]! * v[row + i]!;
+      }
+    }
+    const prior = this.state.kernel.diag(points);
+    for (let i = 0; i < m; i++) {
+      mean[i] = yMean + yStd * mean[i]!;
+      variance[i] = this.clipVariance(variance[i]!, prior[i]!) * yStd * yStd;
+    }
+    return { mean, variance };
+  }
+
+  private clipVariance(value: number, prior: number): number {
+    if (value >= 0) return value;
+    if (value < -1e-6 * Math.max(prior, 1e-12) && this.warnings.length < 20) {
+      this.warnings.push(`Clipped a negative posterior variance ${value.toExponential(2)} (prior ${prior.toExponential(2)}) to 0.`);
+    }
+    return 0;
+  }
+
+  covariance(a: PointSet, b: PointSet): Float64Array {
+    validatePointSet(a, 'covariance a', this.d);
+    validatePointSet(b, 'covariance b', this.d);
+    const result = this.state.kernel.matrix(a, b); // a.n x b.n
+    if (this.n > 0) {
+      const va = this.whitenedCross(a);
+      const vb = this.whitenedCross(b);
+      for (let k = 0; k < this.n; k++) {
+        for (let i = 0; i < a.n; i++) {
+          const value = va[k * a.n + i]!;
+          if (value === 0) continue;
+          for (let j = 0; j < b.n; j++) result[i * b.n + j] = result[i * b.n + j]! - value * vb[k * b.n + j]!;
+        }
+      }
+    }
+    const scale = this.state.yStd * this.state.yStd;
+    for (let i = 0; i < result.length; i++) result[i] = result[i]! * scale;
+    return result;
+  }
+
+  crossCovarianceDiag(a: PointSet, b: PointSet): Float64Array {
+    validatePointSet(a, 'crossCovarianceDiag a', this.d);
+    validatePointSet(b, 'crossCovarianceDiag b', this.d);
+    if (a.n !== b.n) throw new CoreInputError(`crossCovarianceDiag: a has ${a.n} points, b has ${b.n}`);
+    const result = this.state.kernel.pairwise(a, b);
+    if (this.n > 0) {
+      const va = this.whitenedCross(a);
+      const vb = this.whitenedCross(b);
+      for (let k = 0; k < this.n; k++) for (let i = 0; i < a.n; i++) result[i] = result[i]! - va[k * a.n + i]! * vb[k * a.n + i]!;
+    }
+    const scale = this.state.yStd * this.state.yStd;
+    return result.map((value) => value * scale);
+  }
+
+  /**
+   * Same hyperparameters, standardisation and mean coefficients, conditioned additionally on (points, values)
+   * observed with the same noise. The Cholesky factor is extended block-wise (no refactorisation).
+   */
+  conditionOn(points: PointSet, values: Float64Array): GaussianProcess {
+    validatePointSet(points, 'conditionOn points', this.d);
+    validateValues(values, points.n, 'conditionOn values');
+    if (points.n === 0) return this;
+    const n = this.n;
+    const m = points.n;
+    const total = n + m;
+    const dim = this.d + 2;
+    const data = new Float64Array(total * dim);
+    data.set(this.state.points.data, 0);
+    data.set(points.data, n * dim);
+    const allPoints: PointSet = { n: total, d: this.d, data };
+    const yRaw = new Float64Array(total);
+    yRaw.set(this.state.yRaw, 0);
+    yRaw.set(values, n);
+
+    const diagonalAdd = this.noiseStandardised + this.state.jitter;
+    // [[L11, 0], [L21, L22]] with L21 = K21 L11^-T and L22 = chol(K22 - L21 L21^T).
+    const v = n > 0 ? this.whitenedCross(points) : new Float64Array(0); // n x m = L21^T
+    const schur = this.state.kernel.matrix(points);
+    for (let i = 0; i < m; i++) schur[i * m + i] = schur[i * m + i]! + diagonalAdd;
+    for (let k = 0; k < n; k++) {
+      for (let i = 0; i < m; i++) {
+        const vi = v[k * m + i]!;
+        if (vi === 0) continue;
+        for (let j = 0; j < m; j++) schur[i * m + j] = schur[i * m + j]! - vi * v[k * m + j]!;
+      }
+    }
+    const block = cholesky(schur, m);
+    const factor = new Float64Array(total * total);
+    for (let i = 0; i < n; i++) factor.set(this.state.factor.subarray(i * n, i * n + i + 1), i * total);
+    for (let i = 0; i < m; i++) {
+      const row = (n + i) * total;
+      for (let k = 0; k < n; k++) factor[row + k] = v[k * m + i]!;
+      for (let j = 0; j <= i; j++) factor[row + n + j] = block.factor[i * m + j]!;
+    }
+    const residual = new Float64Array(total);
+    const meanAll = this.priorMean(allPoints);
+    for (let i = 0; i < total; i++) residual[i] = (yRaw[i]! - this.state.yMean) / this.state.yStd - meanAll[i]!;
+    const alpha = choleskySolve(factor, total, residual);
+    const warnings = [...this.state.warnings];
+    if (block.jitter > 0) warnings.push(`Conditioning on ${m} points needed jitter ${block.jitter.toExponential(2)}.`);
+    return new GaussianProcess({
+      ...this.state,
+      points: allPoints,
+      yRaw,
+      factor,
+      alpha,
+      jitter: Math.max(this.state.jitter, block.jitter),
+      fitSeconds: 0,
+      warnings,
+    });
+  }
+
+  /**
+   * Leave-one-out predictive mean and variance of each observation y_i (noise included), objective units,
+   * in closed form (R&W eq. 5.12): mu_i = y_i - [K^-1 r]_i / [K^-1]_ii, sigma_i^2 = 1 / [K^-1]_ii, with the mean
+   * coefficients held at their fitted values.
+   */
+  leaveOneOut(): { mean: Float64Array; variance: Float64Array } {
+    if (this.looCache) return { mean: Float64Array.from(this.looCache.mean), variance: Float64Array.from(this.looCache.variance) };
+    const n = this.n;
+    const upper = invertLowerTransposed(this.state.factor, n);
+    const mean = new Float64Array(n);
+    const variance = new Float64Array(n);
+    const { yStd, yRaw, alpha } = this.state;
+    for (let i = 0; i < n; i++) {
+      let diagonal = 0;
+      for (let k = i; k < n; k++) diagonal += upper[i * n + k]! * upper[i * n + k]!;
+      mean[i] = yRaw[i]! - (yStd * alpha[i]!) / diagonal;
+      variance[i] = (yStd * yStd) / diagonal;
+    }
+    this.looCache = { mean, variance };
+    return { mean: Float64Array.from(mean), variance: Float64Array.from(variance) };
+  }
+}
+
+/**
+ * LML (+ log prior when config.priors) and its gradient at theta (kernel names then "noise"), on the
+ * standardised data. Exposed for gradient checks and diagnostics.
+ */
+export function evaluateObjective(
+  points: PointSet,
+  y: Float64Array,
+  config: GpConfig,
+  theta: Float64Array,
+): { value: number; gradient: Float64Array; logMarginalLikelihood: number } {
+  validatePointSet(points, 'evaluateObjective points');
+  validateValues(y, points.n, 'evaluateObjective y');
+  const kernel = buildDefaultKernel({ d: points.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const names = [...kernel.names, 'noise'];
+  if (theta.length !== names.length) throw new CoreInputError(`evaluateObjective: theta has ${theta.length} entries, expected ${names.length}`);
+  const problem = new LikelihoodProblem(kernel, points, standardise(y).values, meanColumnsFor(config, points), names, config.priors ?? true);
+  const evaluation = problem.evaluate(theta, true);
+  return {
+    value: evaluation.logMarginalLikelihood + evaluation.logPrior,
+    gradient: evaluation.gradient!,
+    logMarginalLikelihood: evaluation.logMarginalLikelihood,
+  };
+}
+
+/** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
+export function hyperparameterNames(d: number, config: GpConfig): string[] {
+  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  return [...kernel.names, 'noise'];
+}
+
+/** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
+export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
+  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
+  return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), [Math.log(floor), Math.log(Math.max(NOISE_UPPER, floor * 10))]];
+}

@@ -1,0 +1,647 @@
+// Covariance functions in the scikit-learn style: each kernel holds its hyperparameters in LOG space (`theta`),
+// their `bounds` (log space) and `names`, and gives its value, diagonal and analytic gradient w.r.t. theta.
+//
+// Shapes: a PointSet holds n points, row-major, `dim = d + 2` columns (d mixture weights, then s, then z).
+// `matrix(a, b)` is a.n x b.n row-major; `diag(a)` has length a.n; `gradient(a).dk[p]` is a.n x a.n.
+//
+// For fitting, `prepare(points)` returns a PreparedKernel that caches what does not depend on theta (e.g. squared
+// distances) and contracts dK/dtheta with a weight matrix without materialising one n x n matrix per
+// hyperparameter: the LML gradient (R&W eq. 5.9) only needs sum_ij W_ij dK_ij/dtheta_p.
+
+import type { PointSet } from './types';
+
+/** Which coordinates of a point a kernel looks at. */
+export type Feature = 'mixture' | 's' | 'z';
+
+export interface KernelGradient {
+  /** K(a, a), n x n */
+  readonly k: Float64Array;
+  /** dK/dtheta_p for each log-hyperparameter p, each n x n */
+  readonly dk: Float64Array[];
+}
+
+export interface PreparedKernel {
+  /** K(a, a) at the kernel's current theta, n x n symmetric. The returned buffer is reused by later calls. */
+  matrix(): Float64Array;
+  /**
+   * g_p = sum_ij weights_ij dK_ij/dtheta_p at the theta of the last `matrix()` call. `weights` is n x n and
+   * symmetric (only (W_ij + W_ji) enters).
+   */
+  contract(weights: Float64Array): Float64Array;
+}
+
+export interface Kernel {
+  /** One name per log-hyperparameter, e.g. "mixture.lengthscale[3]". */
+  readonly names: readonly string[];
+  /** [lower, upper] per log-hyperparameter. */
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  /** Log-hyperparameters; setting copies. */
+  theta: Float64Array;
+  matrix(a: PointSet, b?: PointSet): Float64Array;
+  diag(a: PointSet): Float64Array;
+  /** k(a_i, b_i) for a.n === b.n; length a.n. */
+  pairwise(a: PointSet, b: PointSet): Float64Array;
+  gradient(a: PointSet): KernelGradient;
+  prepare(a: PointSet): PreparedKernel;
+}
+
+function featureColumns(feature: Feature, d: number): { start: number; count: number } {
+  if (feature === 'mixture') return { start: 0, count: d };
+  return { start: feature === 's' ? d : d + 1, count: 1 };
+}
+
+function checkCompatible(a: PointSet, b: PointSet): void {
+  if (a.d !== b.d) throw new Error(`kernel: point sets have different numbers of domains (${a.d} vs ${b.d})`);
+}
+
+function checkPaired(a: PointSet, b: PointSet): void {
+  checkCompatible(a, b);
+  if (a.n !== b.n) throw new Error(`kernel: pairwise needs equal sizes (${a.n} vs ${b.n})`);
+}
+
+/** A radial profile: k = value(r2) with r2 = sum_m (x_m - x'_m)^2 / l_m^2, dk/dlog l_m = slope(r2) * diff_m^2 / l_m^2. */
+interface RadialProfile {
+  value(r2: number): number;
+  /** -2 dk/d(r2), so that dk/dlog l_m = slope(r2) * (x_m - x'_m)^2 / l_m^2. */
+  slope(r2: number): number;
+}
+
+const rbfProfile: RadialProfile = {
+  value: (r2) => Math.exp(-0.5 * r2),
+  slope: (r2) => Math.exp(-0.5 * r2),
+};
+
+const SQRT5 = Math.sqrt(5);
+// Matern nu = 5/2 (R&W eq. 4.17): k = (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r);
+// dk/dlog l_m = (5/3) (1 + sqrt5 r) exp(-sqrt5 r) * diff_m^2 / l_m^2 (no division by r, so r = 0 is safe).
+const matern52Profile: RadialProfile = {
+  value: (r2) => {
+    const r = Math.sqrt(r2);
+    return (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+  },
+  slope: (r2) => {
+    const r = Math.sqrt(r2);
+    return (5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
+  },
+};
+
+export interface StationaryKernelOptions {
+  readonly feature: Feature;
+  readonly d: number;
+  /** One lengthscale per column of the feature (ARD) instead of one shared. Default false. */
+  readonly ard?: boolean;
+  /** Initial lengthscale (natural units). Default 0.5. */
+  readonly lengthscale?: number;
+  /** Lengthscale bounds in natural units. Default [0.005, 20]. */
+  readonly lengthscaleBounds?: readonly [number, number];
+}
+
+/** RBF (R&W eq. 4.9) or Matern-5/2 over one feature, with a shared or per-column (ARD) lengthscale. */
+export class StationaryKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly feature: Feature;
+  readonly ard: boolean;
+  private readonly start: number;
+  private readonly count: number;
+  private readonly dim: number;
+  private readonly profile: RadialProfile;
+  private logLengthscales: Float64Array;
+
+  constructor(
+    readonly kind: 'rbf' | 'matern52',
+    options: StationaryKernelOptions,
+  ) {
+    this.feature = options.feature;
+    const { start, count } = featureColumns(options.feature, options.d);
+    this.start = start;
+    this.count = count;
+    this.dim = options.d + 2;
+    this.ard = (options.ard ?? false) && count > 1;
+    this.profile = kind === 'rbf' ? rbfProfile : matern52Profile;
+    const size = this.ard ? count : 1;
+    const [low, high] = options.lengthscaleBounds ?? [0.005, 20];
+    this.logLengthscales = new Float64Array(size).fill(Math.log(options.lengthscale ?? 0.5));
+    this.names = this.ard
+      ? Array.from({ length: size }, (_, m) => `${options.feature}.lengthscale[${m}]`)
+      : [`${options.feature}.lengthscale`];
+    this.bounds = Array.from({ length: size }, () => [Math.log(low), Math.log(high)] as const);
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from(this.logLengthscales);
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== this.logLengthscales.length) throw new Error('StationaryKernel: wrong theta length');
+    this.logLengthscales = Float64Array.from(value);
+  }
+
+  /** Lengthscales in natural units (length 1 when shared). */
+  lengthscales(): Float64Array {
+    return this.logLengthscales.map(Math.exp);
+  }
+
+  /** 1 / l_m^2 for every column of the feature. */
+  private inverseSquaredLengthscales(): Float64Array {
+    const result = new Float64Array(this.count);
+    for (let m = 0; m < this.count; m++) {
+      const l = Math.exp(this.logLengthscales[this.ard ? m : 0]!);
+      result[m] = 1 / (l * l);
+    }
+    return result;
+  }
+
+  private scaledDistance(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number, inv: Float64Array): number {
+    let r2 = 0;
+    for (let m = 0; m < this.count; m++) {
+      const diff = aData[aRow + m]! - bData[bRow + m]!;
+      r2 += diff * diff * inv[m]!;
+    }
+    return r2;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    const inv = this.inverseSquaredLengthscales();
+    if (b === undefined) {
+      const n = a.n;
+      const out = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        out[i * n + i] = 1;
+        for (let j = 0; j < i; j++) {
+          const value = this.profile.value(this.scaledDistance(a.data, i * this.dim + this.start, a.data, j * this.dim + this.start, inv));
+          out[i * n + j] = value;
+          out[j * n + i] = value;
+        }
+      }
+      return out;
+    }
+    checkCompatible(a, b);
+    const out = new Float64Array(a.n * b.n);
+    for (let i = 0; i < a.n; i++) {
+      for (let j = 0; j < b.n; j++) {
+        out[i * b.n + j] = this.profile.value(this.scaledDistance(a.data, i * this.dim + this.start, b.data, j * this.dim + this.start, inv));
+      }
+    }
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    return new Float64Array(a.n).fill(1);
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    const inv = this.inverseSquaredLengthscales();
+    const out = new Float64Array(a.n);
+    for (let i = 0; i < a.n; i++) {
+      out[i] = this.profile.value(this.scaledDistance(a.data, i * this.dim + this.start, b.data, i * this.dim + this.start, inv));
+    }
+    return out;
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const n = a.n;
+    const inv = this.inverseSquaredLengthscales();
+    const k = this.matrix(a);
+    const dk = this.logLengthscales.length === 0 ? [] : Array.from(this.logLengthscales, () => new Float64Array(n * n));
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const rowI = i * this.dim + this.start;
+        const rowJ = j * this.dim + this.start;
+        const slope = this.profile.slope(this.scaledDistance(a.data, rowI, a.data, rowJ, inv));
+        for (let m = 0; m < this.count; m++) {
+          const diff = a.data[rowI + m]! - a.data[rowJ + m]!;
+          const target = dk[this.ard ? m : 0]!;
+          target[i * n + j] = target[i * n + j]! + slope * diff * diff * inv[m]!;
+        }
+      }
+    }
+    return { k, dk };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const k = new Float64Array(n * n);
+    const kernel = this;
+    // Shared lengthscale: cache the unscaled squared distances once (n x n, lower triangle used).
+    // ARD: recompute per call; caching n x n x d would cost 160 MB at n = 1,088, d = 17.
+    let unscaled: Float64Array | undefined;
+    if (!this.ard) {
+      unscaled = new Float64Array(n * n);
+      const ones = new Float64Array(this.count).fill(1);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) {
+          unscaled[i * n + j] = this.scaledDistance(a.data, i * this.dim + this.start, a.data, j * this.dim + this.start, ones);
+        }
+      }
+    }
+    const r2Cache = new Float64Array(n * n);
+    let inv = this.inverseSquaredLengthscales();
+    return {
+      matrix(): Float64Array {
+        inv = kernel.inverseSquaredLengthscales();
+        const profile = kernel.profile;
+        for (let i = 0; i < n; i++) {
+          k[i * n + i] = 1;
+          for (let j = 0; j < i; j++) {
+            const r2 =
+              unscaled !== undefined
+                ? unscaled[i * n + j]! * inv[0]!
+                : kernel.scaledDistance(a.data, i * kernel.dim + kernel.start, a.data, j * kernel.dim + kernel.start, inv);
+            r2Cache[i * n + j] = r2;
+            const value = profile.value(r2);
+            k[i * n + j] = value;
+            k[j * n + i] = value;
+          }
+        }
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        const profile = kernel.profile;
+        const out = new Float64Array(kernel.logLengthscales.length);
+        if (unscaled !== undefined) {
+          // dk/dlog l = slope(r2) * r2 (shared lengthscale); the diagonal has r2 = 0.
+          let sum = 0;
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < i; j++) {
+              const r2 = r2Cache[i * n + j]!;
+              sum += (weights[i * n + j]! + weights[j * n + i]!) * profile.slope(r2) * r2;
+            }
+          }
+          out[0] = sum;
+          return out;
+        }
+        const start = kernel.start;
+        const dim = kernel.dim;
+        const count = kernel.count;
+        const data = a.data;
+        for (let i = 0; i < n; i++) {
+          const rowI = i * dim + start;
+          for (let j = 0; j < i; j++) {
+            const w = (weights[i * n + j]! + weights[j * n + i]!) * profile.slope(r2Cache[i * n + j]!);
+            if (w === 0) continue;
+            const rowJ = j * dim + start;
+            for (let m = 0; m < count; m++) {
+              const diff = data[rowI + m]! - data[rowJ + m]!;
+              out[m] = out[m]! + w * diff * diff;
+            }
+          }
+        }
+        for (let m = 0; m < count; m++) out[m] = out[m]! * inv[m]!;
+        return out;
+      },
+    };
+  }
+}
+
+export interface DownsamplingKernelOptions {
+  readonly feature: 's' | 'z';
+  readonly d: number;
+  /** Initial c and delta (natural units). Defaults 0.1 and 1. */
+  readonly c?: number;
+  readonly delta?: number;
+  readonly cBounds?: readonly [number, number];
+  readonly deltaBounds?: readonly [number, number];
+}
+
+/**
+ * The Downsampling kernel of ADMIRE-BayesOpt eq. 3 (from Wu et al. 2020): k(s, s') = c + (1-s)^(1+delta) (1-s')^(1+delta),
+ * over s or z in [0, 1]; theta = [log c, log delta]. Values above 1 are treated as 1 (the target fidelity).
+ */
+export class DownsamplingKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly feature: 's' | 'z';
+  private readonly column: number;
+  private readonly dim: number;
+  private logC: number;
+  private logDelta: number;
+
+  constructor(options: DownsamplingKernelOptions) {
+    this.feature = options.feature;
+    this.column = featureColumns(options.feature, options.d).start;
+    this.dim = options.d + 2;
+    this.logC = Math.log(options.c ?? 0.1);
+    this.logDelta = Math.log(options.delta ?? 1);
+    const [cLow, cHigh] = options.cBounds ?? [1e-4, 10];
+    const [dLow, dHigh] = options.deltaBounds ?? [0.01, 10];
+    this.names = [`${options.feature}.downsampling.c`, `${options.feature}.downsampling.delta`];
+    this.bounds = [
+      [Math.log(cLow), Math.log(cHigh)],
+      [Math.log(dLow), Math.log(dHigh)],
+    ];
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logC, this.logDelta]);
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== 2) throw new Error('DownsamplingKernel: wrong theta length');
+    this.logC = value[0]!;
+    this.logDelta = value[1]!;
+  }
+
+  /** p_i = (1 - x_i)^(1+delta) and q_i = p_i log(1 - x_i) (0 where 1 - x_i = 0, the limit of t^a log t). */
+  private powers(points: PointSet): { p: Float64Array; q: Float64Array } {
+    const exponent = 1 + Math.exp(this.logDelta);
+    const p = new Float64Array(points.n);
+    const q = new Float64Array(points.n);
+    for (let i = 0; i < points.n; i++) {
+      const t = Math.max(0, 1 - points.data[i * this.dim + this.column]!);
+      if (t > 0) {
+        const value = Math.pow(t, exponent);
+        p[i] = value;
+        q[i] = value * Math.log(t);
+      }
+    }
+    return { p, q };
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    const c = Math.exp(this.logC);
+    const pa = this.powers(a).p;
+    const pb = b === undefined ? pa : (checkCompatible(a, b), this.powers(b).p);
+    const out = new Float64Array(pa.length * pb.length);
+    for (let i = 0; i < pa.length; i++) for (let j = 0; j < pb.length; j++) out[i * pb.length + j] = c + pa[i]! * pb[j]!;
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    const c = Math.exp(this.logC);
+    return this.powers(a).p.map((value) => c + value * value);
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    const c = Math.exp(this.logC);
+    const pa = this.powers(a).p;
+    const pb = this.powers(b).p;
+    return pa.map((value, i) => c + value * pb[i]!);
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const n = a.n;
+    const c = Math.exp(this.logC);
+    const delta = Math.exp(this.logDelta);
+    const { p, q } = this.powers(a);
+    const k = this.matrix(a);
+    const dc = new Float64Array(n * n).fill(c);
+    const dDelta = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) dDelta[i * n + j] = delta * (q[i]! * p[j]! + p[i]! * q[j]!);
+    return { k, dk: [dc, dDelta] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const k = new Float64Array(n * n);
+    const kernel = this;
+    let p: Float64Array = new Float64Array(n);
+    let q: Float64Array = new Float64Array(n);
+    return {
+      matrix(): Float64Array {
+        ({ p, q } = kernel.powers(a));
+        const c = Math.exp(kernel.logC);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = c + p[i]! * p[j]!;
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        // dk/dlog c = c; dk/dlog delta = delta (q_i p_j + p_i q_j).
+        let total = 0;
+        let mixed = 0;
+        for (let i = 0; i < n; i++) {
+          const pi = p[i]!;
+          const qi = q[i]!;
+          for (let j = 0; j < n; j++) {
+            const w = weights[i * n + j]!;
+            total += w;
+            mixed += w * (qi * p[j]! + pi * q[j]!);
+          }
+        }
+        return Float64Array.from([Math.exp(kernel.logC) * total, Math.exp(kernel.logDelta) * mixed]);
+      },
+    };
+  }
+}
+
+export interface ConstantKernelOptions {
+  /** Initial value (natural units). Default 1. */
+  readonly value?: number;
+  readonly bounds?: readonly [number, number];
+  readonly name?: string;
+}
+
+/** A constant k = sigma^2 (as scikit-learn's ConstantKernel); as a factor of a product it is the amplitude. */
+export class ConstantKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  private logValue: number;
+
+  constructor(options: ConstantKernelOptions = {}) {
+    this.logValue = Math.log(options.value ?? 1);
+    const [low, high] = options.bounds ?? [0.01, 100];
+    this.names = [options.name ?? 'amplitude'];
+    this.bounds = [[Math.log(low), Math.log(high)]];
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logValue]);
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== 1) throw new Error('ConstantKernel: wrong theta length');
+    this.logValue = value[0]!;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    if (b !== undefined) checkCompatible(a, b);
+    return new Float64Array(a.n * (b ?? a).n).fill(Math.exp(this.logValue));
+  }
+
+  diag(a: PointSet): Float64Array {
+    return new Float64Array(a.n).fill(Math.exp(this.logValue));
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    return this.diag(a);
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const k = this.matrix(a);
+    return { k, dk: [Float64Array.from(k)] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const k = new Float64Array(n * n);
+    const kernel = this;
+    return {
+      matrix(): Float64Array {
+        return k.fill(Math.exp(kernel.logValue));
+      },
+      contract(weights: Float64Array): Float64Array {
+        let total = 0;
+        for (let i = 0; i < weights.length; i++) total += weights[i]!;
+        return Float64Array.from([Math.exp(kernel.logValue) * total]);
+      },
+    };
+  }
+}
+
+/** Product of kernels; theta is the concatenation of the factors' thetas. */
+export class ProductKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly factors: readonly Kernel[];
+  private readonly sizes: readonly number[];
+
+  constructor(factors: readonly Kernel[]) {
+    if (factors.length === 0) throw new Error('ProductKernel needs at least one factor');
+    this.factors = factors;
+    this.sizes = factors.map((factor) => factor.names.length);
+    this.names = factors.flatMap((factor) => factor.names);
+    this.bounds = factors.flatMap((factor) => factor.bounds);
+  }
+
+  get theta(): Float64Array {
+    const out = new Float64Array(this.names.length);
+    let offset = 0;
+    for (const factor of this.factors) {
+      const part = factor.theta;
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== this.names.length) throw new Error('ProductKernel: wrong theta length');
+    let offset = 0;
+    this.factors.forEach((factor, index) => {
+      const size = this.sizes[index]!;
+      factor.theta = value.slice(offset, offset + size);
+      offset += size;
+    });
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    const out = this.factors[0]!.matrix(a, b);
+    for (let f = 1; f < this.factors.length; f++) {
+      const next = this.factors[f]!.matrix(a, b);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! * next[i]!;
+    }
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    const out = this.factors[0]!.diag(a);
+    for (let f = 1; f < this.factors.length; f++) {
+      const next = this.factors[f]!.diag(a);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! * next[i]!;
+    }
+    return out;
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    const out = this.factors[0]!.pairwise(a, b);
+    for (let f = 1; f < this.factors.length; f++) {
+      const next = this.factors[f]!.pairwise(a, b);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! * next[i]!;
+    }
+    return out;
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const parts = this.factors.map((factor) => factor.gradient(a));
+    const k = Float64Array.from(parts[0]!.k);
+    for (let f = 1; f < parts.length; f++) {
+      const next = parts[f]!.k;
+      for (let i = 0; i < k.length; i++) k[i] = k[i]! * next[i]!;
+    }
+    const dk: Float64Array[] = [];
+    parts.forEach((part, f) => {
+      for (const own of part.dk) {
+        const scaled = Float64Array.from(own);
+        parts.forEach((other, g) => {
+          if (g === f) return;
+          for (let i = 0; i < scaled.length; i++) scaled[i] = scaled[i]! * other.k[i]!;
+        });
+        dk.push(scaled);
+      }
+    });
+    return { k, dk };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const prepared = this.factors.map((factor) => factor.prepare(a));
+    const constants = this.factors.map((factor) => factor instanceof ConstantKernel);
+    const k = new Float64Array(n * n);
+    const scaledWeights = new Float64Array(n * n);
+    let factorMatrices: Float64Array[] = [];
+    let constantProduct = 1;
+    const total = this.names.length;
+    const sizes = this.sizes;
+    return {
+      matrix(): Float64Array {
+        factorMatrices = prepared.map((factor) => factor.matrix());
+        constantProduct = 1;
+        k.fill(1);
+        factorMatrices.forEach((matrix, f) => {
+          if (constants[f]) {
+            constantProduct *= matrix[0] ?? 1;
+            return;
+          }
+          for (let i = 0; i < k.length; i++) k[i] = k[i]! * matrix[i]!;
+        });
+        if (constantProduct !== 1) for (let i = 0; i < k.length; i++) k[i] = k[i]! * constantProduct;
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        const out = new Float64Array(total);
+        let offset = 0;
+        prepared.forEach((factor, f) => {
+          // Weights for factor f: W o (product of the other factors), written with constants folded into a scalar.
+          let scalar = 1;
+          const others: Float64Array[] = [];
+          factorMatrices.forEach((matrix, g) => {
+            if (g === f) return;
+            if (constants[g]) scalar *= matrix[0] ?? 1;
+            else others.push(matrix);
+          });
+          for (let i = 0; i < scaledWeights.length; i++) {
+            let value = weights[i]! * scalar;
+            for (const other of others) value *= other[i]!;
+            scaledWeights[i] = value;
+          }
+          out.set(factor.contract(scaledWeights), offset);
+          offset += sizes[f]!;
+        });
+        return out;
+      },
+    };
+  }
+}
+
+export interface DefaultKernelSpec {
+  readonly d: number;
+  readonly mixtureKernel: 'rbf' | 'matern52';
+  readonly ard: boolean;
+  readonly fidelityKernel: 'rbf' | 'downsampling';
+}
+
+/** scale x K_mix(w, w') x K_model(s, s') x K_steps(z, z') (SPEC "Model and decisions"). */
+export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
+  const fidelity = (feature: 's' | 'z'): Kernel =>
+    spec.fidelityKernel === 'rbf'
+      ? new StationaryKernel('rbf', { feature, d: spec.d, lengthscale: 0.5, lengthscaleBounds: [0.01, 20] })
+      : new DownsamplingKernel({ feature, d: spec.d });
+  return new ProductKernel([
+    new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }),
+    new StationaryKernel(spec.mixtureKernel, { feature: 'mixture', d: spec.d, ard: spec.ard }),
+    fidelity('s'),
+    fidelity('z'),
+  ]);
+}

