@@ -729,3 +729,28 @@ export function hyperparameterBounds(d: number, config: GpConfig): Array<[number
   const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
   return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), [Math.log(floor), Math.log(Math.max(NOISE_UPPER, floor * 10))]];
 }
+
+/**
+ * Hyperparameters from a log-theta vector (kernel names then "noise"), e.g. to evaluate a model at fixed values
+ * with `fitGp(..., { fixed: true, warmStart })`. Fields that depend on data (yMean, yStd, mean coefficients)
+ * are neutral: they are recomputed by fitGp.
+ */
+export function hyperparametersFromTheta(d: number, config: GpConfig, theta: ArrayLike<number>): GpHyperparameters {
+  const names = hyperparameterNames(d, config);
+  if (theta.length !== names.length) throw new CoreInputError(`hyperparametersFromTheta: theta has ${theta.length} entries, expected ${names.length}`);
+  const values: Record<string, number> = {};
+  names.forEach((name, i) => {
+    values[name] = Math.exp(theta[i]!);
+  });
+  return {
+    d,
+    config: { ...config },
+    names,
+    theta: Array.from(theta),
+    values,
+    noiseVariance: Math.exp(theta[names.length - 1]!),
+    meanCoefficients: [0, 0, 0],
+    yMean: 0,
+    yStd: 1,
+  };
+}
