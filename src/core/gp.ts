@@ -349,6 +349,7 @@ export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, optio
   }
 
   let best = warm ?? defaultTheta;
+  let evaluations = 0;
   if (points.n > 0 && !options.fixed) {
     const restarts = Math.max(0, options.restarts ?? (warm ? 0 : 2));
     const starts: Float64Array[] = [best];
@@ -380,6 +381,7 @@ export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, optio
     let bestValue = Infinity;
     for (const start of starts) {
       const result = minimize(objective(searchProblem), start, { lower, upper, maxIterations });
+      evaluations += result.evaluations;
       if (result.value < bestValue) {
         bestValue = result.value;
         best = result.x;
@@ -393,6 +395,7 @@ export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, optio
         maxIterations: options.refineIterations ?? 15,
         relativeTolerance: 1e-7,
       });
+      evaluations += refined.evaluations;
       if (Number.isFinite(refined.value)) best = refined.x;
     }
   }
@@ -422,6 +425,7 @@ export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, optio
     logMarginalLikelihood: final.logMarginalLikelihood,
     logPrior: final.logPrior,
     fitSeconds: (now() - started) / 1000,
+    fitEvaluations: evaluations,
     warnings,
   });
 }
@@ -444,6 +448,8 @@ interface GaussianProcessState {
   readonly logMarginalLikelihood: number;
   readonly logPrior: number;
   readonly fitSeconds: number;
+  /** likelihood + gradient evaluations spent by the optimiser (all starts; subset ones included) */
+  readonly fitEvaluations: number;
   readonly warnings: string[];
 }
 
@@ -459,6 +465,8 @@ export class GaussianProcess implements PosteriorModel {
   /** Value added to the diagonal by the Cholesky beyond the noise (0 normally). */
   readonly jitter: number;
   readonly fitSeconds: number;
+  /** Likelihood + gradient evaluations the fit used (0 when fixed or conditioned). */
+  readonly fitEvaluations: number;
   /** Things worth telling the user (jitter needed, large negative variances clipped). */
   readonly warnings: string[];
   readonly config: GpConfig;
@@ -477,6 +485,7 @@ export class GaussianProcess implements PosteriorModel {
     this.logPrior = state.logPrior;
     this.jitter = state.jitter;
     this.fitSeconds = state.fitSeconds;
+    this.fitEvaluations = state.fitEvaluations;
     this.warnings = state.warnings;
   }
 
@@ -666,6 +675,7 @@ export class GaussianProcess implements PosteriorModel {
       alpha,
       jitter: Math.max(this.state.jitter, block.jitter),
       fitSeconds: 0,
+      fitEvaluations: 0,
       warnings,
     });
   }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelFromSpec, loadFixtures, maxScaledError, pointSet } from './sklearn-fixtures';
+import { kernelFromSpec, loadFixtures, maxScaledError, pointSet } from './gp-sklearn-fixtures';
 
 describe('kernels agree with scikit-learn 1.2.1 (numpy for the Downsampling kernel)', () => {
   for (const fixture of loadFixtures()) {
