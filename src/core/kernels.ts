@@ -24,8 +24,8 @@ export interface PreparedKernel {
   /** K(a, a) at the kernel's current theta, n x n symmetric. The returned buffer is reused by later calls. */
   matrix(): Float64Array;
   /**
-   * g_p = sum_ij weights_ij dK_ij/dtheta_p at the theta of the last `matrix()` call. `weights` is n x n and
-   * symmetric (only (W_ij + W_ji) enters).
+   * g_p = sum_ij weights_ij dK_ij/dtheta_p at the theta of the last `matrix()` call. `weights` is n x n and must
+   * be symmetric: implementations may read only its lower triangle.
    */
   contract(weights: Float64Array): Float64Array;
 }
@@ -266,10 +266,10 @@ export class StationaryKernel implements Kernel {
           for (let i = 0; i < n; i++) {
             for (let j = 0; j < i; j++) {
               const r2 = r2Cache[i * n + j]!;
-              sum += (weights[i * n + j]! + weights[j * n + i]!) * profile.slope(r2) * r2;
+              sum += weights[i * n + j]! * profile.slope(r2) * r2;
             }
           }
-          out[0] = sum;
+          out[0] = 2 * sum;
           return out;
         }
         const start = kernel.start;
@@ -279,7 +279,7 @@ export class StationaryKernel implements Kernel {
         for (let i = 0; i < n; i++) {
           const rowI = i * dim + start;
           for (let j = 0; j < i; j++) {
-            const w = (weights[i * n + j]! + weights[j * n + i]!) * profile.slope(r2Cache[i * n + j]!);
+            const w = 2 * weights[i * n + j]! * profile.slope(r2Cache[i * n + j]!);
             if (w === 0) continue;
             const rowJ = j * dim + start;
             for (let m = 0; m < count; m++) {
@@ -407,17 +407,23 @@ export class DownsamplingKernel implements Kernel {
         return k;
       },
       contract(weights: Float64Array): Float64Array {
-        // dk/dlog c = c; dk/dlog delta = delta (q_i p_j + p_i q_j).
+        // dk/dlog c = c; dk/dlog delta = delta (q_i p_j + p_i q_j). Symmetric weights: lower triangle, off-diagonal twice.
         let total = 0;
         let mixed = 0;
         for (let i = 0; i < n; i++) {
           const pi = p[i]!;
           const qi = q[i]!;
-          for (let j = 0; j < n; j++) {
-            const w = weights[i * n + j]!;
-            total += w;
-            mixed += w * (qi * p[j]! + pi * q[j]!);
+          const row = i * n;
+          let rowTotal = 0;
+          let rowMixed = 0;
+          for (let j = 0; j < i; j++) {
+            const w = weights[row + j]!;
+            rowTotal += w;
+            rowMixed += w * (qi * p[j]! + pi * q[j]!);
           }
+          const diagonal = weights[row + i]!;
+          total += 2 * rowTotal + diagonal;
+          mixed += 2 * rowMixed + diagonal * 2 * qi * pi;
         }
         return Float64Array.from([Math.exp(kernel.logC) * total, Math.exp(kernel.logDelta) * mixed]);
       },
@@ -483,7 +489,12 @@ export class ConstantKernel implements Kernel {
       },
       contract(weights: Float64Array): Float64Array {
         let total = 0;
-        for (let i = 0; i < weights.length; i++) total += weights[i]!;
+        for (let i = 0; i < n; i++) {
+          const row = i * n;
+          let rowTotal = 0;
+          for (let j = 0; j < i; j++) rowTotal += weights[row + j]!;
+          total += 2 * rowTotal + weights[row + i]!;
+        }
         return Float64Array.from([Math.exp(kernel.logValue) * total]);
       },
     };
@@ -611,10 +622,27 @@ export class ProductKernel implements Kernel {
             if (constants[g]) scalar *= matrix[0] ?? 1;
             else others.push(matrix);
           });
-          for (let i = 0; i < scaledWeights.length; i++) {
-            let value = weights[i]! * scalar;
-            for (const other of others) value *= other[i]!;
-            scaledWeights[i] = value;
+          // Only the lower triangle is read by the factors (weights are symmetric).
+          const first = others[0];
+          const second = others[1];
+          if (others.length === 0) {
+            for (let i = 0; i < scaledWeights.length; i++) scaledWeights[i] = weights[i]! * scalar;
+          } else if (others.length === 1 && first) {
+            for (let i = 0; i < n; i++) {
+              for (let j = i * n, end = i * n + i + 1; j < end; j++) scaledWeights[j] = weights[j]! * scalar * first[j]!;
+            }
+          } else if (others.length === 2 && first && second) {
+            for (let i = 0; i < n; i++) {
+              for (let j = i * n, end = i * n + i + 1; j < end; j++) scaledWeights[j] = weights[j]! * scalar * first[j]! * second[j]!;
+            }
+          } else {
+            for (let i = 0; i < n; i++) {
+              for (let j = i * n, end = i * n + i + 1; j < end; j++) {
+                let value = weights[j]! * scalar;
+                for (const other of others) value *= other[j]!;
+                scaledWeights[j] = value;
+              }
+            }
           }
           out.set(factor.contract(scaledWeights), offset);
           offset += sizes[f]!;

@@ -57,8 +57,9 @@ export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = 
 }
 
 /**
- * Row-oriented (Cholesky-Banachiewicz) factorisation of a + jitter I into `factor`, two rows at a time so that
- * each row of L already computed is loaded once for both. Returns false on a non-positive or NaN pivot.
+ * Row-oriented (Cholesky-Banachiewicz) factorisation of a + jitter I into `factor`, blocked 2 x 2: rows i, i+1
+ * against rows j, j+1 of L already computed, so each loaded element serves two products. Returns false on a
+ * non-positive or NaN pivot.
  */
 function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean {
   factor.fill(0);
@@ -66,29 +67,46 @@ function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64
   for (; i + 1 < n; i += 2) {
     const rowI = i * n;
     const rowI1 = rowI + n;
-    for (let j = 0; j < i; j++) {
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
       const rowJ = j * n;
-      let sumI0 = 0;
-      let sumI1 = 0;
-      let sumK0 = 0;
-      let sumK1 = 0;
-      let k = 0;
-      for (; k + 1 < j; k += 2) {
-        const lj0 = factor[rowJ + k]!;
-        const lj1 = factor[rowJ + k + 1]!;
-        sumI0 += factor[rowI + k]! * lj0;
-        sumI1 += factor[rowI + k + 1]! * lj1;
-        sumK0 += factor[rowI1 + k]! * lj0;
-        sumK1 += factor[rowI1 + k + 1]! * lj1;
+      const rowJ1 = rowJ + n;
+      let sIJ = 0;
+      let sIJ1 = 0;
+      let sI1J = 0;
+      let sI1J1 = 0;
+      for (let k = 0; k < j; k++) {
+        const li = factor[rowI + k]!;
+        const li1 = factor[rowI1 + k]!;
+        const lj = factor[rowJ + k]!;
+        const lj1 = factor[rowJ1 + k]!;
+        sIJ += li * lj;
+        sIJ1 += li * lj1;
+        sI1J += li1 * lj;
+        sI1J1 += li1 * lj1;
       }
-      if (k < j) {
-        const lj0 = factor[rowJ + k]!;
-        sumI0 += factor[rowI + k]! * lj0;
-        sumK0 += factor[rowI1 + k]! * lj0;
+      const pivotJ = factor[rowJ + j]!;
+      const pivotJ1 = factor[rowJ1 + j + 1]!;
+      const lowerJ1J = factor[rowJ1 + j]!;
+      const lIJ = (a[rowI + j]! - sIJ) / pivotJ;
+      const lI1J = (a[rowI1 + j]! - sI1J) / pivotJ;
+      factor[rowI + j] = lIJ;
+      factor[rowI1 + j] = lI1J;
+      factor[rowI + j + 1] = (a[rowI + j + 1]! - sIJ1 - lIJ * lowerJ1J) / pivotJ1;
+      factor[rowI1 + j + 1] = (a[rowI1 + j + 1]! - sI1J1 - lI1J * lowerJ1J) / pivotJ1;
+    }
+    for (; j < i; j++) {
+      const rowJ = j * n;
+      let sI = 0;
+      let sI1 = 0;
+      for (let k = 0; k < j; k++) {
+        const lj = factor[rowJ + k]!;
+        sI += factor[rowI + k]! * lj;
+        sI1 += factor[rowI1 + k]! * lj;
       }
       const pivot = factor[rowJ + j]!;
-      factor[rowI + j] = (a[rowI + j]! - sumI0 - sumI1) / pivot;
-      factor[rowI1 + j] = (a[rowI1 + j]! - sumK0 - sumK1) / pivot;
+      factor[rowI + j] = (a[rowI + j]! - sI) / pivot;
+      factor[rowI1 + j] = (a[rowI1 + j]! - sI1) / pivot;
     }
     // Diagonal of row i, then element (i+1, i), then the diagonal of row i+1.
     let sumII = 0;
@@ -102,8 +120,7 @@ function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64
     if (!(diagonalI > 0)) return false;
     const pivotI = Math.sqrt(diagonalI);
     factor[rowI + i] = pivotI;
-    const lower = (a[rowI1 + i]! - sumKI) / pivotI;
-    factor[rowI1 + i] = lower;
+    factor[rowI1 + i] = (a[rowI1 + i]! - sumKI) / pivotI;
     let sumKK = 0;
     for (let k = 0; k <= i; k++) {
       const lk = factor[rowI1 + k]!;
@@ -216,7 +233,7 @@ export function logDetFromCholesky(factor: Float64Array, n: number): number {
 export function invertLowerTransposed(factor: Float64Array, n: number): Float64Array {
   const upper = new Float64Array(n * n);
   let j = 0;
-  // Two columns j, j+1 at a time: each row i of L is read once for both.
+  // Two columns j, j+1 (rows of U) against two rows i, i+1 of L at a time.
   for (; j + 1 < n; j += 2) {
     const outRow = j * n;
     const outRow1 = outRow + n;
@@ -224,18 +241,48 @@ export function invertLowerTransposed(factor: Float64Array, n: number): Float64A
     upper[outRow + j] = 1 / pivotJ;
     upper[outRow + j + 1] = -(factor[(j + 1) * n + j]! / pivotJ) / factor[(j + 1) * n + j + 1]!;
     upper[outRow1 + j + 1] = 1 / factor[(j + 1) * n + j + 1]!;
-    for (let i = j + 2; i < n; i++) {
+    let i = j + 2;
+    for (; i + 1 < n; i += 2) {
       const row = i * n;
-      let sum0 = factor[row + j]! * upper[outRow + j]!;
-      let sum1 = 0;
+      const row1 = row + n;
+      // k = j only meets row j of U (row j+1 of U is zero there).
+      const first = upper[outRow + j]!;
+      let s0 = factor[row + j]! * first;
+      let s1 = 0;
+      let t0 = factor[row1 + j]! * first;
+      let t1 = 0;
       for (let k = j + 1; k < i; k++) {
-        const lik = factor[row + k]!;
-        sum0 += lik * upper[outRow + k]!;
-        sum1 += lik * upper[outRow1 + k]!;
+        const l0 = factor[row + k]!;
+        const l1 = factor[row1 + k]!;
+        const u0 = upper[outRow + k]!;
+        const u1 = upper[outRow1 + k]!;
+        s0 += l0 * u0;
+        s1 += l0 * u1;
+        t0 += l1 * u0;
+        t1 += l1 * u1;
       }
       const inversePivot = 1 / factor[row + i]!;
-      upper[outRow + i] = -sum0 * inversePivot;
-      upper[outRow1 + i] = -sum1 * inversePivot;
+      const inversePivot1 = 1 / factor[row1 + i + 1]!;
+      const lower = factor[row1 + i]!;
+      const u0i = -s0 * inversePivot;
+      const u1i = -s1 * inversePivot;
+      upper[outRow + i] = u0i;
+      upper[outRow1 + i] = u1i;
+      upper[outRow + i + 1] = -(t0 + lower * u0i) * inversePivot1;
+      upper[outRow1 + i + 1] = -(t1 + lower * u1i) * inversePivot1;
+    }
+    if (i < n) {
+      const row = i * n;
+      let s0 = factor[row + j]! * upper[outRow + j]!;
+      let s1 = 0;
+      for (let k = j + 1; k < i; k++) {
+        const l0 = factor[row + k]!;
+        s0 += l0 * upper[outRow + k]!;
+        s1 += l0 * upper[outRow1 + k]!;
+      }
+      const inversePivot = 1 / factor[row + i]!;
+      upper[outRow + i] = -s0 * inversePivot;
+      upper[outRow1 + i] = -s1 * inversePivot;
     }
   }
   if (j < n) upper[j * n + j] = 1 / factor[j * n + j]!;
@@ -265,18 +312,41 @@ export function inverseFromCholesky(factor: Float64Array, n: number): Float64Arr
   for (; a + 1 < n; a += 2) {
     const rowA = a * n;
     const rowA1 = rowA + n;
-    for (let b = 0; b <= a; b++) {
+    // 2 x 2 blocks (a, a+1) x (b, b+1) with b+1 < a; every sum runs over k >= a (row a+1 of U is 0 at k = a).
+    let b = 0;
+    for (; b + 1 < a; b += 2) {
       const rowB = b * n;
-      // k starts at a for row a; row a+1 is zero before a+1.
-      let sumA = upper[rowA + a]! * upper[rowB + a]!;
-      let sumA1 = 0;
-      for (let k = a + 1; k < n; k++) {
+      const rowB1 = rowB + n;
+      let sAB = 0;
+      let sAB1 = 0;
+      let sA1B = 0;
+      let sA1B1 = 0;
+      for (let k = a; k < n; k++) {
+        const ua = upper[rowA + k]!;
+        const ua1 = upper[rowA1 + k]!;
         const ub = upper[rowB + k]!;
-        sumA += upper[rowA + k]! * ub;
-        sumA1 += upper[rowA1 + k]! * ub;
+        const ub1 = upper[rowB1 + k]!;
+        sAB += ua * ub;
+        sAB1 += ua * ub1;
+        sA1B += ua1 * ub;
+        sA1B1 += ua1 * ub1;
       }
-      result[rowA + b] = sumA;
-      result[rowA1 + b] = sumA1;
+      result[rowA + b] = sAB;
+      result[rowA + b + 1] = sAB1;
+      result[rowA1 + b] = sA1B;
+      result[rowA1 + b + 1] = sA1B1;
+    }
+    for (; b <= a; b++) {
+      const rowB = b * n;
+      let sA = 0;
+      let sA1 = 0;
+      for (let k = a; k < n; k++) {
+        const ub = upper[rowB + k]!;
+        sA += upper[rowA + k]! * ub;
+        sA1 += upper[rowA1 + k]! * ub;
+      }
+      result[rowA + b] = sA;
+      result[rowA1 + b] = sA1;
     }
     let diagonal = 0;
     for (let k = a + 1; k < n; k++) diagonal += upper[rowA1 + k]! * upper[rowA1 + k]!;

@@ -154,7 +154,7 @@ describe('triangular solves and inverses', () => {
     const identity = matMul(factor, lowerInverse, n, n, n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assert.ok(Math.abs(identity[i * n + j]! - (i === j ? 1 : 0)) < 1e-10);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(lowerInverse[i * n + j], 0);
-    for (const size of [n, 1, 2, 6]) {
+    for (const size of [n, 1, 2, 5, 6, 34]) {
       const spd = size === n ? a : randomSpd(rng, size);
       const inverse = inverseFromCholesky(cholesky(spd, size).factor, size);
       const product = matMul(spd, inverse, size, size, size);
