@@ -15,10 +15,12 @@ import {
   cholesky,
   choleskySolve,
   choleskySolveMatrix,
+  invertLower,
   invertLowerTransposed,
+  multiplyRowsByLowerTransposed,
   inverseFromCholesky,
   logDetFromCholesky,
-  solveLowerMatrix,
+  solveLowerRows,
 } from './linalg';
 import { minimize } from './lbfgs';
 import { Rng } from './random';
@@ -499,6 +501,8 @@ export class GaussianProcess implements PosteriorModel {
   private readonly state: GaussianProcessState;
   private readonly noiseStandardised: number;
   private looCache: { mean: Float64Array; variance: Float64Array } | undefined;
+  private lowerInverse: Float64Array | undefined;
+  private queriedPoints = 0;
 
   constructor(state: GaussianProcessState) {
     this.state = state;
@@ -567,14 +571,22 @@ export class GaussianProcess implements PosteriorModel {
     return out;
   }
 
-  /** V = L^-1 K(train, points): n x m. */
-  private whitenedCross(points: PointSet): Float64Array {
+  /**
+   * Whitened cross-covariances V = K(points, train) L^-T (m x n; row i = L^-1 k(train, x_i)), so that the posterior
+   * covariance is K(a, b) - V_a V_b^T. Large queries go through a cached L^-1 (n^3/6 once, then blocked dot
+   * products); small ones through forward substitution.
+   */
+  private whitened(points: PointSet, cross?: Float64Array): Float64Array {
     const n = this.n;
-    const cross = this.state.kernel.matrix(points, this.state.points); // m x n
     const m = points.n;
-    const transposed = new Float64Array(n * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) transposed[j * m + i] = cross[i * n + j]!;
-    return solveLowerMatrix(this.state.factor, n, transposed, m);
+    const crossMatrix = cross ?? this.state.kernel.matrix(points, this.state.points); // m x n
+    this.queriedPoints += m;
+    if (this.lowerInverse === undefined && (m >= 32 || this.queriedPoints > n)) {
+      this.lowerInverse = invertLower(this.state.factor, n);
+    }
+    return this.lowerInverse !== undefined
+      ? multiplyRowsByLowerTransposed(crossMatrix, m, this.lowerInverse, n)
+      : solveLowerRows(this.state.factor, n, crossMatrix, m);
   }
 
   posterior(points: PointSet): MarginalPosterior {
@@ -591,10 +603,12 @@ export class GaussianProcess implements PosteriorModel {
         for (let j = 0; j < n; j++) sum += cross[i * n + j]! * alpha[j]!;
         mean[i] = mean[i]! + sum;
       }
-      const v = this.whitenedCross(points);
-      for (let k = 0; k < n; k++) {
-        const row = k * m;
-        for (let i = 0; i < m; i++) variance[i] = variance[i]! - v[row + i]! * v[row + i]!;
+      const v = this.whitened(points, cross);
+      for (let i = 0; i < m; i++) {
+        const row = i * n;
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += v[row + k]! * v[row + k]!;
+        variance[i] = variance[i]! - sum;
       }
     }
     const prior = this.state.kernel.diag(points);
@@ -618,13 +632,14 @@ export class GaussianProcess implements PosteriorModel {
     validatePointSet(b, 'covariance b', this.d);
     const result = this.state.kernel.matrix(a, b); // a.n x b.n
     if (this.n > 0) {
-      const va = this.whitenedCross(a);
-      const vb = this.whitenedCross(b);
-      for (let k = 0; k < this.n; k++) {
-        for (let i = 0; i < a.n; i++) {
-          const value = va[k * a.n + i]!;
-          if (value === 0) continue;
-          for (let j = 0; j < b.n; j++) result[i * b.n + j] = result[i * b.n + j]! - value * vb[k * b.n + j]!;
+      const n = this.n;
+      const va = this.whitened(a);
+      const vb = this.whitened(b);
+      for (let i = 0; i < a.n; i++) {
+        for (let j = 0; j < b.n; j++) {
+          let sum = 0;
+          for (let k = 0; k < n; k++) sum += va[i * n + k]! * vb[j * n + k]!;
+          result[i * b.n + j] = result[i * b.n + j]! - sum;
         }
       }
     }
@@ -639,9 +654,14 @@ export class GaussianProcess implements PosteriorModel {
     if (a.n !== b.n) throw new CoreInputError(`crossCovarianceDiag: a has ${a.n} points, b has ${b.n}`);
     const result = this.state.kernel.pairwise(a, b);
     if (this.n > 0) {
-      const va = this.whitenedCross(a);
-      const vb = this.whitenedCross(b);
-      for (let k = 0; k < this.n; k++) for (let i = 0; i < a.n; i++) result[i] = result[i]! - va[k * a.n + i]! * vb[k * a.n + i]!;
+      const n = this.n;
+      const va = this.whitened(a);
+      const vb = this.whitened(b);
+      for (let i = 0; i < a.n; i++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += va[i * n + k]! * vb[i * n + k]!;
+        result[i] = result[i]! - sum;
+      }
     }
     const scale = this.state.yStd * this.state.yStd;
     return result.map((value) => value * scale);
@@ -669,14 +689,14 @@ export class GaussianProcess implements PosteriorModel {
 
     const diagonalAdd = this.noiseStandardised + this.state.jitter;
     // [[L11, 0], [L21, L22]] with L21 = K21 L11^-T and L22 = chol(K22 - L21 L21^T).
-    const v = n > 0 ? this.whitenedCross(points) : new Float64Array(0); // n x m = L21^T
+    const v = n > 0 ? this.whitened(points) : new Float64Array(0); // m x n = L21
     const schur = this.state.kernel.matrix(points);
     for (let i = 0; i < m; i++) schur[i * m + i] = schur[i * m + i]! + diagonalAdd;
-    for (let k = 0; k < n; k++) {
-      for (let i = 0; i < m; i++) {
-        const vi = v[k * m + i]!;
-        if (vi === 0) continue;
-        for (let j = 0; j < m; j++) schur[i * m + j] = schur[i * m + j]! - vi * v[k * m + j]!;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += v[i * n + k]! * v[j * n + k]!;
+        schur[i * m + j] = schur[i * m + j]! - sum;
       }
     }
     const block = cholesky(schur, m);
@@ -684,7 +704,7 @@ export class GaussianProcess implements PosteriorModel {
     for (let i = 0; i < n; i++) factor.set(this.state.factor.subarray(i * n, i * n + i + 1), i * total);
     for (let i = 0; i < m; i++) {
       const row = (n + i) * total;
-      for (let k = 0; k < n; k++) factor[row + k] = v[k * m + i]!;
+      factor.set(v.subarray(i * n, i * n + n), row);
       for (let j = 0; j <= i; j++) factor[row + n + j] = block.factor[i * m + j]!;
     }
     const residual = new Float64Array(total);

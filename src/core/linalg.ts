@@ -172,13 +172,30 @@ export function solveLowerTransposed(factor: Float64Array, n: number, b: Float64
   return x;
 }
 
-/** Solves L X = B for B n x m (row-major). Returns a new n x m matrix. */
+/**
+ * Solves L X = B for B n x m (row-major). Returns a new n x m matrix. Row i of X is row i of B minus a combination
+ * of the rows above; four of those rows are folded in per pass over row i (fewer loads and stores per multiply-add).
+ */
 export function solveLowerMatrix(factor: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
   const x = Float64Array.from(b);
   for (let i = 0; i < n; i++) {
     const row = i * n;
     const outRow = i * m;
-    for (let k = 0; k < i; k++) {
+    let k = 0;
+    for (; k + 3 < i; k += 4) {
+      const l0 = factor[row + k]!;
+      const l1 = factor[row + k + 1]!;
+      const l2 = factor[row + k + 2]!;
+      const l3 = factor[row + k + 3]!;
+      const r0 = k * m;
+      const r1 = r0 + m;
+      const r2 = r1 + m;
+      const r3 = r2 + m;
+      for (let c = 0; c < m; c++) {
+        x[outRow + c] = x[outRow + c]! - l0 * x[r0 + c]! - l1 * x[r1 + c]! - l2 * x[r2 + c]! - l3 * x[r3 + c]!;
+      }
+    }
+    for (; k < i; k++) {
       const lik = factor[row + k]!;
       if (lik === 0) continue;
       const otherRow = k * m;
@@ -188,6 +205,93 @@ export function solveLowerMatrix(factor: Float64Array, n: number, b: Float64Arra
     for (let c = 0; c < m; c++) x[outRow + c] = x[outRow + c]! * inversePivot;
   }
   return x;
+}
+
+/**
+ * Solves L x_i = b_i for each ROW b_i of B (m x n, row-major), i.e. returns B L^-T (m x n). Forward substitution
+ * per row in dot-product form (contiguous reads).
+ */
+export function solveLowerRows(factor: Float64Array, n: number, rows: Float64Array, m: number): Float64Array {
+  const x = Float64Array.from(rows);
+  for (let r = 0; r < m; r++) {
+    const base = r * n;
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      let sum0 = x[base + i]!;
+      let sum1 = 0;
+      let k = 0;
+      for (; k + 1 < i; k += 2) {
+        sum0 -= factor[row + k]! * x[base + k]!;
+        sum1 -= factor[row + k + 1]! * x[base + k + 1]!;
+      }
+      if (k < i) sum0 -= factor[row + k]! * x[base + k]!;
+      x[base + i] = (sum0 + sum1) / factor[row + i]!;
+    }
+  }
+  return x;
+}
+
+/**
+ * B M^T for B m x n and M n x n LOWER triangular (both row-major): out[i, k] = sum_{j <= k} M[k, j] B[i, j].
+ * With M = L^-1 this whitens the rows of B like solveLowerRows, as independent dot products (2 x 2 blocked).
+ */
+export function multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  // Tiles of TILE rows of M stay in cache while every pair of rows of B passes over them.
+  const TILE = 32;
+  for (let tileStart = 0; tileStart < n; tileStart += TILE) {
+    const tileEnd = Math.min(n, tileStart + TILE);
+    let i = 0;
+    for (; i + 1 < m; i += 2) {
+      const b0 = i * n;
+      const b1 = b0 + n;
+      let k = tileStart;
+      for (; k + 1 < tileEnd; k += 2) {
+        const r0 = k * n;
+        const r1 = r0 + n;
+        let s00 = 0;
+        let s01 = 0;
+        let s10 = 0;
+        let s11 = 0;
+        for (let j = 0; j <= k; j++) {
+          const x0 = rows[b0 + j]!;
+          const x1 = rows[b1 + j]!;
+          const m0 = lower[r0 + j]!;
+          const m1 = lower[r1 + j]!;
+          s00 += m0 * x0;
+          s01 += m1 * x0;
+          s10 += m0 * x1;
+          s11 += m1 * x1;
+        }
+        const last = lower[r1 + k + 1]!;
+        out[b0 + k] = s00;
+        out[b0 + k + 1] = s01 + last * rows[b0 + k + 1]!;
+        out[b1 + k] = s10;
+        out[b1 + k + 1] = s11 + last * rows[b1 + k + 1]!;
+      }
+      if (k < tileEnd) {
+        const r0 = k * n;
+        let s0 = 0;
+        let s1 = 0;
+        for (let j = 0; j <= k; j++) {
+          s0 += lower[r0 + j]! * rows[b0 + j]!;
+          s1 += lower[r0 + j]! * rows[b1 + j]!;
+        }
+        out[b0 + k] = s0;
+        out[b1 + k] = s1;
+      }
+    }
+    if (i < m) {
+      const b0 = i * n;
+      for (let k = tileStart; k < tileEnd; k++) {
+        const r0 = k * n;
+        let s0 = 0;
+        for (let j = 0; j <= k; j++) s0 += lower[r0 + j]! * rows[b0 + j]!;
+        out[b0 + k] = s0;
+      }
+    }
+  }
+  return out;
 }
 
 /** Solves L^T X = B for B n x m (row-major). Returns a new n x m matrix. */

@@ -152,6 +152,18 @@ describe('posterior', () => {
     assert.throws(() => gp.crossCovarianceDiag(testPoints, mixtures(rng, 3, d)), CoreInputError);
   });
 
+  test('large queries (cached inverse factor) and small queries (forward substitution) agree', () => {
+    const many = mixtures(new Rng(77), 40, d);
+    const few: PointSet = { n: 5, d, data: many.data.slice(0, 5 * (d + 2)) };
+    const fresh = () => fitGp(points, y, config, { fixed: true, warmStart: gp.hyperparameters() });
+    const large = fresh().posterior(many);
+    const small = fresh().posterior(few);
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(large.mean[i]! - small.mean[i]!) < 1e-10);
+      assert.ok(Math.abs(large.variance[i]! - small.variance[i]!) < 1e-10);
+    }
+  });
+
   test('noiseVariance is in objective units', () => {
     const values = gp.hyperparameters();
     assert.ok(Math.abs(gp.noiseVariance - values.values['noise']! * values.yStd ** 2) < 1e-15);

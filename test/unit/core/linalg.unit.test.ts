@@ -10,7 +10,9 @@ import {
   logDetFromCholesky,
   matMul,
   matVec,
+  multiplyRowsByLowerTransposed,
   solveLower,
+  solveLowerRows,
   solveLowerMatrix,
   solveLowerTransposed,
   solveLowerTransposedMatrix,
@@ -139,6 +141,25 @@ describe('triangular solves and inverses', () => {
         assert.ok(Math.abs(x[i * m + c]! - xc[i]!) < 1e-12 * (1 + Math.abs(xc[i]!)));
         assert.ok(Math.abs(y[i * m + c]! - yc[i]!) < 1e-12 * (1 + Math.abs(yc[i]!)));
         assert.ok(Math.abs(z[i * m + c]! - zc[i]!) < 1e-12 * (1 + Math.abs(zc[i]!)));
+      }
+    }
+  });
+
+  test('row-wise whitening: solveLowerRows and B (L^-1)^T agree with per-row solves', () => {
+    for (const rowsCount of [1, 2, 5]) {
+      for (const size of [1, 2, 3, 33, 70]) {
+        const spd = randomSpd(rng, size);
+        const lower = cholesky(spd, size).factor;
+        const rows = Float64Array.from({ length: rowsCount * size }, () => rng.normal());
+        const solved = solveLowerRows(lower, size, rows, rowsCount);
+        const multiplied = multiplyRowsByLowerTransposed(rows, rowsCount, invertLower(lower, size), size);
+        for (let r = 0; r < rowsCount; r++) {
+          const expected = solveLower(lower, size, rows.slice(r * size, r * size + size));
+          for (let k = 0; k < size; k++) {
+            assert.ok(Math.abs(solved[r * size + k]! - expected[k]!) < 1e-9 * (1 + Math.abs(expected[k]!)), `solve ${rowsCount}x${size}`);
+            assert.ok(Math.abs(multiplied[r * size + k]! - expected[k]!) < 1e-9 * (1 + Math.abs(expected[k]!)), `multiply ${rowsCount}x${size}`);
+          }
+        }
       }
     }
   });
