@@ -288,12 +288,13 @@ class LikelihoodProblem {
     if (withGradient) {
       // dLML/dtheta_p = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_p) (R&W eq. 5.9). The mean coefficients are
       // at their optimum for this theta, so profiling over them adds no term (envelope theorem).
-      const weights = inverseFromCholesky(factor, n);
+      // Kernels read only the lower triangle of the (symmetric) weights.
+      const weights = inverseFromCholesky(factor, n, { lowerOnly: true });
       let noiseTrace = 0;
       for (let i = 0; i < n; i++) {
         const ai = 0.5 * alpha[i]!;
         const row = i * n;
-        for (let j = 0; j < n; j++) weights[row + j] = ai * alpha[j]! - 0.5 * weights[row + j]!;
+        for (let j = 0; j <= i; j++) weights[row + j] = ai * alpha[j]! - 0.5 * weights[row + j]!;
         noiseTrace += weights[row + i]!;
       }
       gradient = new Float64Array(theta.length);

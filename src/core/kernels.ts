@@ -24,8 +24,8 @@ export interface PreparedKernel {
   /** K(a, a) at the kernel's current theta, n x n symmetric. The returned buffer is reused by later calls. */
   matrix(): Float64Array;
   /**
-   * g_p = sum_ij weights_ij dK_ij/dtheta_p at the theta of the last `matrix()` call. `weights` is n x n and must
-   * be symmetric: implementations may read only its lower triangle.
+   * g_p = sum_ij weights_ij dK_ij/dtheta_p at the theta of the last `matrix()` call, for a SYMMETRIC n x n
+   * `weights` of which only the lower triangle (j <= i) is read; the upper triangle may hold anything.
    */
   contract(weights: Float64Array): Float64Array;
 }
@@ -236,38 +236,49 @@ export class StationaryKernel implements Kernel {
         }
       }
     }
-    const r2Cache = new Float64Array(n * n);
+    // Per pair (lower triangle): slope(r2) for ARD, slope(r2) * r2 when shared, filled by matrix() for contract().
+    const slopeCache = new Float64Array(n * n);
+    const isRbf = this.kind === 'rbf';
     let inv = this.inverseSquaredLengthscales();
     return {
       matrix(): Float64Array {
         inv = kernel.inverseSquaredLengthscales();
-        const profile = kernel.profile;
+        const inv0 = inv[0]!;
         for (let i = 0; i < n; i++) {
-          k[i * n + i] = 1;
+          const row = i * n;
+          k[row + i] = 1;
+          const rowI = i * kernel.dim + kernel.start;
           for (let j = 0; j < i; j++) {
             const r2 =
               unscaled !== undefined
-                ? unscaled[i * n + j]! * inv[0]!
-                : kernel.scaledDistance(a.data, i * kernel.dim + kernel.start, a.data, j * kernel.dim + kernel.start, inv);
-            r2Cache[i * n + j] = r2;
-            const value = profile.value(r2);
-            k[i * n + j] = value;
+                ? unscaled[row + j]! * inv0
+                : kernel.scaledDistance(a.data, rowI, a.data, j * kernel.dim + kernel.start, inv);
+            let value: number;
+            let slope: number;
+            if (isRbf) {
+              value = Math.exp(-0.5 * r2);
+              slope = value;
+            } else {
+              const r = Math.sqrt(r2);
+              const decay = Math.exp(-SQRT5 * r);
+              value = (1 + SQRT5 * r + (5 / 3) * r2) * decay;
+              slope = (5 / 3) * (1 + SQRT5 * r) * decay;
+            }
+            slopeCache[row + j] = unscaled !== undefined ? slope * r2 : slope;
+            k[row + j] = value;
             k[j * n + i] = value;
           }
         }
         return k;
       },
       contract(weights: Float64Array): Float64Array {
-        const profile = kernel.profile;
         const out = new Float64Array(kernel.logLengthscales.length);
         if (unscaled !== undefined) {
           // dk/dlog l = slope(r2) * r2 (shared lengthscale); the diagonal has r2 = 0.
           let sum = 0;
           for (let i = 0; i < n; i++) {
-            for (let j = 0; j < i; j++) {
-              const r2 = r2Cache[i * n + j]!;
-              sum += weights[i * n + j]! * profile.slope(r2) * r2;
-            }
+            const row = i * n;
+            for (let j = 0; j < i; j++) sum += weights[row + j]! * slopeCache[row + j]!;
           }
           out[0] = 2 * sum;
           return out;
@@ -279,7 +290,7 @@ export class StationaryKernel implements Kernel {
         for (let i = 0; i < n; i++) {
           const rowI = i * dim + start;
           for (let j = 0; j < i; j++) {
-            const w = 2 * weights[i * n + j]! * profile.slope(r2Cache[i * n + j]!);
+            const w = 2 * weights[i * n + j]! * slopeCache[i * n + j]!;
             if (w === 0) continue;
             const rowJ = j * dim + start;
             for (let m = 0; m < count; m++) {

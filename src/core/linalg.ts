@@ -407,9 +407,9 @@ export function invertLower(factor: Float64Array, n: number): Float64Array {
 
 /**
  * (L L^T)^-1 as a full symmetric n x n matrix: with U = L^-T, entry (a, b) = sum_{k >= max(a,b)} U[a,k] U[b,k],
- * two rows a at a time so each row b is read once for both.
+ * in 2 x 2 blocks. With `lowerOnly` the strict upper triangle is left at zero (enough for symmetric contractions).
  */
-export function inverseFromCholesky(factor: Float64Array, n: number): Float64Array {
+export function inverseFromCholesky(factor: Float64Array, n: number, options: { lowerOnly?: boolean } = {}): Float64Array {
   const upper = invertLowerTransposed(factor, n);
   const result = new Float64Array(n * n);
   let a = 0;
@@ -465,7 +465,7 @@ export function inverseFromCholesky(factor: Float64Array, n: number): Float64Arr
       result[rowA + b] = sum;
     }
   }
-  symmetrizeFromLower(result, n);
+  if (!options.lowerOnly) symmetrizeFromLower(result, n);
   return result;
 }
 
