@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   evaluateObjective,
   fitGp,
+  hyperparameterBounds,
   hyperparameterNames,
   hyperparametersFromTheta,
 } from '../../../src/core/gp';
@@ -376,6 +377,30 @@ describe('degenerate input never crashes', () => {
     const points: PointSet = { n: 6, d: 3, data: Float64Array.from([...one.data, ...one.data, ...one.data, ...one.data, ...one.data, ...one.data]) };
     usable(points, Float64Array.from([1, 1.1, 0.9, 1, 1.05, 0.95]));
     usable(points, Float64Array.from([1, 1.1, 0.9, 1, 1.05, 0.95]), { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false, noiseFloor: 1e-10 });
+  });
+
+  test('identical points at the smallest noise: factorises, predicts their average, any jitter is reported', () => {
+    const rng = new Rng(36);
+    const one = mixtures(rng, 1, 3);
+    const points: PointSet = { n: 4, d: 3, data: Float64Array.from([...one.data, ...one.data, ...one.data, ...one.data]) };
+    const fixedConfig: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', noiseFloor: 1e-14 };
+    const theta = [0, Math.log(0.5), Math.log(0.5), Math.log(0.5), Math.log(1e-14)];
+    const gp = fitGp(points, Float64Array.from([1, 2, 3, 4]), fixedConfig, { fixed: true, warmStart: hyperparametersFromTheta(3, fixedConfig, theta) });
+    assert.ok(gp.jitter === 0 || gp.warnings.some((warning) => warning.includes('jitter')));
+    assert.ok(gp.noiseVariance <= 1e-11, 'noise clipped to the 1e-12 minimum floor, no larger');
+    const posterior = gp.posterior(one);
+    assert.ok(Math.abs(posterior.mean[0]! - 2.5) < 1e-3, `mean ${posterior.mean[0]}`);
+    assert.ok(posterior.variance[0]! >= 0);
+  });
+
+  test('fitted hyperparameters stay within their bounds', () => {
+    const rng = new Rng(37);
+    const points = mixtures(rng, 30, 3);
+    const y = objective(points, rng, 0);
+    const fitConfig: GpConfig = { mixtureKernel: 'rbf', ard: true, fidelityKernel: 'downsampling', mean: 'constant', priors: false };
+    const gp = fitGp(points, y, fitConfig, { restarts: 2 });
+    const bounds = hyperparameterBounds(3, fitConfig);
+    gp.hyperparameters().theta.forEach((value, i) => assert.ok(value >= bounds[i]![0] && value <= bounds[i]![1], `theta[${i}] = ${value}`));
   });
 
   test('a domain that is zero everywhere', () => {
