@@ -480,6 +480,39 @@ interface GaussianProcessState {
   /** likelihood + gradient evaluations spent by the optimiser (all starts; subset ones included) */
   readonly fitEvaluations: number;
   readonly warnings: string[];
+  /** L^-1 when already known (inherited by conditionOn so fantasies do not recompute it) */
+  readonly lowerInverse?: Float64Array | undefined;
+}
+
+/**
+ * Inverse of the extended factor [[L11, 0], [L21, L22]] from L11^-1 (n x n), L21 (m x n) and L22 (m x m):
+ * [[L11^-1, 0], [-L22^-1 L21 L11^-1, L22^-1]]. Costs m n^2 / 2 instead of (n+m)^3 / 6.
+ */
+function extendLowerInverse(oldInverse: Float64Array, n: number, lower21: Float64Array, lower22: Float64Array, m: number): Float64Array {
+  const total = n + m;
+  const product = new Float64Array(m * n); // L21 L11^-1
+  for (let i = 0; i < m; i++) {
+    const out = i * n;
+    for (let k = 0; k < n; k++) {
+      const value = lower21[out + k]!;
+      if (value === 0) continue;
+      const row = k * n;
+      for (let j = 0; j <= k; j++) product[out + j] = product[out + j]! + value * oldInverse[row + j]!;
+    }
+  }
+  const inverse22 = invertLower(lower22, m);
+  const result = new Float64Array(total * total);
+  for (let i = 0; i < n; i++) result.set(oldInverse.subarray(i * n, i * n + i + 1), i * total);
+  for (let i = 0; i < m; i++) {
+    const row = (n + i) * total;
+    for (let r = 0; r <= i; r++) {
+      const coefficient = inverse22[i * m + r]!;
+      if (coefficient === 0) continue;
+      for (let j = 0; j < n; j++) result[row + j] = result[row + j]! - coefficient * product[r * n + j]!;
+    }
+    for (let j = 0; j <= i; j++) result[row + n + j] = inverse22[i * m + j]!;
+  }
+  return result;
 }
 
 /** A fitted GP; immutable (conditionOn returns a new model). */
@@ -517,6 +550,7 @@ export class GaussianProcess implements PosteriorModel {
     this.jitter = state.jitter;
     this.fitSeconds = state.fitSeconds;
     this.fitEvaluations = state.fitEvaluations;
+    this.lowerInverse = state.lowerInverse;
     this.warnings = state.warnings;
   }
 
@@ -716,6 +750,7 @@ export class GaussianProcess implements PosteriorModel {
     if (block.jitter > 0) warnings.push(`Conditioning on ${m} points needed jitter ${block.jitter.toExponential(2)}.`);
     return new GaussianProcess({
       ...this.state,
+      lowerInverse: this.lowerInverse !== undefined ? extendLowerInverse(this.lowerInverse, n, v, block.factor, m) : undefined,
       points: allPoints,
       yRaw,
       factor,

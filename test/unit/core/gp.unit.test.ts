@@ -165,6 +165,22 @@ describe('posterior', () => {
     }
   });
 
+  test('fantasies of a model with a cached inverse factor predict like a fresh model', () => {
+    const many = mixtures(new Rng(78), 40, d);
+    const pending = mixtures(new Rng(79), 3, d);
+    const values = Float64Array.from([2.8, 3.2, 3.0]);
+    const warmed = fitGp(points, y, config, { fixed: true, warmStart: gp.hyperparameters() });
+    warmed.posterior(many); // caches L^-1, inherited by conditionOn
+    const inherited = warmed.conditionOn(pending, values).posterior(many);
+    const fresh = fitGp(points, y, config, { fixed: true, warmStart: gp.hyperparameters() }).conditionOn(pending, values);
+    const few: PointSet = { n: 5, d, data: many.data.slice(0, 5 * (d + 2)) };
+    const reference = fresh.posterior(few); // forward substitution path
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(inherited.mean[i]! - reference.mean[i]!) < 1e-10);
+      assert.ok(Math.abs(inherited.variance[i]! - reference.variance[i]!) < 1e-10);
+    }
+  });
+
   test('noiseVariance is in objective units', () => {
     const values = gp.hyperparameters();
     assert.ok(Math.abs(gp.noiseVariance - values.values['noise']! * values.yStd ** 2) < 1e-15);
