@@ -410,8 +410,12 @@ export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, optio
     };
     let bestValue = Infinity;
     for (const start of starts) {
-      const relativeTolerance = options.relativeTolerance ?? (warm !== undefined && start === warm ? 1e-6 : 2.2e-9);
-      const result = minimize(objective(searchProblem), start, { lower, upper, maxIterations, relativeTolerance });
+      const isWarm = warm !== undefined && start === warm;
+      const relativeTolerance = options.relativeTolerance ?? (isWarm ? 1e-6 : 2.2e-9);
+      // A warm start that is already nearly stationary stops at once: with |gradient| <= 1e-3 n per log-unit, a
+      // Newton step (curvature about n) could gain only about 1e-6 n nats.
+      const gradientTolerance = isWarm ? Math.max(1e-5, 1e-3 * searchProblem.n) : 1e-5;
+      const result = minimize(objective(searchProblem), start, { lower, upper, maxIterations, relativeTolerance, gradientTolerance });
       evaluations += result.evaluations;
       if (result.value < bestValue) {
         bestValue = result.value;
