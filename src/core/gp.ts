@@ -342,10 +342,12 @@ function now(): number {
  * Fits a GP to n points (PointSet, row-major, d+2 columns) and n objective values.
  * Throws CoreInputError for NaN/Inf or mismatched shapes; never for ill-conditioned data.
  */
-export function fitGp(points: PointSet, y: Float64Array, config: GpConfig, options: FitOptions = {}): GaussianProcess {
+export function fitGp(input: PointSet, y: Float64Array, config: GpConfig, options: FitOptions = {}): GaussianProcess {
   const started = now();
-  validatePointSet(points, 'fitGp points');
-  validateValues(y, points.n, 'fitGp y');
+  validatePointSet(input, 'fitGp points');
+  validateValues(y, input.n, 'fitGp y');
+  // The model keeps its own copy: callers may reuse their buffers.
+  const points: PointSet = { n: input.n, d: input.d, data: Float64Array.from(input.data) };
   const d = points.d;
   const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
   const names = [...kernel.names, 'noise'];
