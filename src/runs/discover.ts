@@ -266,15 +266,21 @@ function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<st
   }
 }
 
-function matcher(globs: readonly string[]): (rel: string) => boolean {
-  if (globs.length === 0) return () => false;
-  const m = picomatch(globs as string[], { dot: true });
-  return (rel) => m(rel);
+/**
+ * Matches study-relative paths against globs; absolute globs ("/data/regmix/*.csv") are matched against the
+ * absolute path, which `absOf` gives for a relative one.
+ */
+function matcher(globs: readonly string[], absOf?: (rel: string) => string): (rel: string) => boolean {
+  const relative = globs.filter((g) => !isAbsolute(g));
+  const absolute = globs.filter((g) => isAbsolute(g)).map(toPosix);
+  const mr = relative.length > 0 ? picomatch(relative, { dot: true }) : undefined;
+  const ma = absolute.length > 0 && absOf ? picomatch(absolute, { dot: true }) : undefined;
+  return (rel) => (mr !== undefined && mr(rel)) || (ma !== undefined && absOf !== undefined && ma(absOf(rel)));
 }
 
 /** Files matched by globs (relative to the study folder), as absolute paths. */
 function globFiles(studyDir: string, globs: readonly string[], reader: Reader, skipDirs: ReadonlySet<string>): string[] {
-  const isMatch = matcher(globs);
+  const isMatch = matcher(globs, (rel) => toPosix(resolve(studyDir, rel)));
   const found: string[] = [];
   const roots = [...new Set(globs.map((g) => globRoot(studyDir, g)))];
   const direct = roots.filter((r) => {
@@ -361,10 +367,11 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
   const root = isAbsolute(studyDir) ? studyDir : resolve(studyDir);
   const reader = new Reader(root, options.maxFileBytes ?? 256 * 2 ** 20);
   const skipDirs = new Set(options.skipDirs ?? DEFAULT_SKIP);
-  const included = matcher(study.runs.include);
-  const excluded = matcher(study.runs.exclude);
+  const absOf = (rel: string): string => toPosix(resolve(root, rel));
+  const included = matcher(study.runs.include, absOf);
+  const excluded = matcher(study.runs.exclude, absOf);
   const csvGlobs = (study.runs.csv ?? []).flatMap((c) => c.files);
-  const isCsvTable = matcher(csvGlobs);
+  const isCsvTable = matcher(csvGlobs, absOf);
   const results: ParseResult[] = [];
   let sources = 0;
   const roots = [...new Set(study.runs.include.map((g) => globRoot(root, g)))];

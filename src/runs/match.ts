@@ -212,7 +212,19 @@ export function trialIdFromConfig(config: unknown): string | undefined {
 
 // ---------------------------------------------------------------- mixtures
 
-const DEFAULT_MIXTURE_KEYS = ['mixture', 'data.mixture', 'domain_weights', 'data.domain_weights', 'data_mixture', 'train_domain_weights'];
+const DEFAULT_MIXTURE_KEYS = [
+  'mixture',
+  'data.mixture',
+  'domain_weights',
+  'data.domain_weights',
+  'data_mixture',
+  'train_domain_weights',
+  // Megatron / NeMo blended datasets: flat [weight, path, ...]
+  'data_path',
+  'data.data_path',
+  'data_prefix',
+  'model.data.data_prefix',
+];
 
 /** A mixture as found in a config, before it is checked against the study: domain (or unknown name) -> weight. */
 export type RawMixture = Record<string, number>;

@@ -77,17 +77,21 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
     const msink = new DiagnosticSink(m.file);
     const { lines, terminated } = splitLines(m.text);
     let bad = 0;
+    const legacy = (lines.find((l) => l.trim() !== '') ?? '').trim().split(/\s+/).length === 2;
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
+      if (i === lines.length - 1 && !terminated) {
+        // MLflow ends every line with a newline: an unterminated last line is a write in progress
+        msink.info(i + 1, 'the last line is incomplete (the run is still being written); read up to the line before');
+        if (b.status === undefined) b.status = 'running';
+        return;
+      }
       const parts = line.trim().split(/\s+/);
       const value = parts[1] !== undefined ? Number(parts[1]) : NaN;
-      const step = parts[2] !== undefined ? toFiniteNumber(parts[2]) : parts.length === 2 ? 0 : undefined;
+      const step = parts[2] !== undefined ? toFiniteNumber(parts[2]) : parts.length === 2 && legacy ? 0 : undefined;
       const ok = parts.length >= 2 && parts.length <= 3 && toFiniteNumber(parts[0]) !== undefined && step !== undefined && step >= 0 && !Number.isNaN(value);
       if (!ok) {
-        if (i === lines.length - 1 && !terminated) {
-          msink.info(i + 1, 'the last line is incomplete (the run is still being written); read up to the line before');
-          if (b.status === undefined) b.status = 'running';
-        } else if (bad++ === 0) msink.warning(i + 1, 'expected "<timestamp> <value> <step>"; line skipped');
+        if (bad++ === 0) msink.warning(i + 1, 'expected "<timestamp> <value> <step>"; line skipped');
         return;
       }
       if (!Number.isFinite(value)) {

@@ -34,7 +34,7 @@ export function unwrapWandbConfig(config: PlainObject): PlainObject {
 function flattenMetrics(obj: PlainObject, prefix = '', depth = 0, out: Record<string, number> = {}): Record<string, number> {
   if (depth > 6) return out;
   for (const [k, v] of Object.entries(obj)) {
-    if (k.startsWith('_')) continue;
+    if (k.startsWith('_') || (depth === 0 && STEP_KEYS.includes(k))) continue;
     const name = prefix === '' ? k : `${prefix}/${k}`;
     if (typeof v === 'number' && Number.isFinite(v)) out[name] = v;
     else if (isPlainObject(v) && v['_type'] === undefined) flattenMetrics(v, name, depth + 1, out);

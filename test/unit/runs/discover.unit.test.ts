@@ -1,0 +1,116 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { detectRunFile, detectRunFolder } from '../../../src/runs/detect';
+import { discoverRuns } from '../../../src/runs/discover';
+import { makeStudy, regmixStudy } from './study-fixture';
+
+const WS = 'test/fixtures/runs/ws';
+const listing = (name: string, files: string[], dirs: string[] = []) => ({ name, files: new Set(files), dirs: new Set(dirs) });
+
+describe('detectRunFolder / detectRunFile', () => {
+  test('marker files pick the format', () => {
+    assert.equal(detectRunFolder(listing('out', ['trainer_state.json', 'config.json'])), 'hf-trainer');
+    assert.equal(detectRunFolder(listing('out', ['run.yaml'], ['checkpoint-500', 'checkpoint-1000'])), 'hf-trainer');
+    assert.equal(detectRunFolder(listing('version_3', ['metrics.csv'])), 'lightning-csv');
+    assert.equal(detectRunFolder(listing('custom', ['metrics.csv', 'hparams.yaml'])), 'lightning-csv');
+    assert.equal(detectRunFolder(listing('custom', ['metrics.csv'])), undefined);
+    assert.equal(detectRunFolder(listing('9f2c', ['meta.yaml'], ['metrics', 'params', 'tags', 'artifacts'])), 'mlflow');
+    assert.equal(detectRunFolder(listing('1', ['meta.yaml'], ['9f2c'])), undefined, 'an experiment folder is walked into');
+    assert.equal(detectRunFolder(listing('run-20261101_120000-abc123', ['run-abc123.wandb'], ['files', 'logs'])), 'wandb');
+    assert.equal(detectRunFolder(listing('offline-run-20261101_120000-abc123', [], ['files'])), 'wandb');
+    assert.equal(detectRunFolder(listing('runs', ['a.jsonl'], ['x'])), undefined);
+  });
+  test('loose JSONL files are MixOpt logs only when they look like one', () => {
+    assert.equal(detectRunFile('sweep.jsonl', '{"run":"a","step":1}\n'), 'mixopt-jsonl');
+    assert.equal(detectRunFile('sweep.jsonl', ''), 'mixopt-jsonl');
+    assert.equal(detectRunFile('eval.jsonl', '{"prompt":"hi"}\n{"prompt":"x"}\n'), undefined);
+    assert.equal(detectRunFile('wandb-history.jsonl', '{"run":"a"}\n'), undefined);
+    assert.equal(detectRunFile('notes.txt', '{"run":"a"}\n'), undefined);
+  });
+});
+
+describe('discoverRuns', () => {
+  const study = makeStudy({
+    runs: {
+      include: ['runs/**'],
+      exclude: ['**/tmp/**'],
+      csv: [{ files: ['tables/*.csv'], mixtureFile: 'mixture_*.csv', metricsFile: 'loss_*.csv', weightColumn: 'train_the_pile_{domain}', metricColumns: { 'val_loss/{domain}': 'metric/the_pile_{domain}_val_loss' }, runIdColumn: 'run_name' }],
+    },
+  });
+  test('finds every format in the fixture workspace, honours exclude globs', () => {
+    const r = discoverRuns(study, WS);
+    const formats = new Map<string, number>();
+    for (const run of r.runs) formats.set(run.format, (formats.get(run.format) ?? 0) + 1);
+    assert.deepEqual(Object.fromEntries([...formats].sort()), { 'csv-table': 3, 'hf-trainer': 2, 'lightning-csv': 2, mlflow: 1, 'mixopt-jsonl': 3, wandb: 2 });
+    assert.ok(!r.runs.some((x) => x.id === 'should-be-excluded'));
+    assert.ok(r.diagnostics.every((d) => d.severity !== 'error'), JSON.stringify(r.diagnostics));
+    assert.ok(r.runs.every((x) => !x.source.startsWith('/')), 'sources are relative to the study folder');
+    assert.equal(r.runs.find((x) => x.id === 'say "hi"')?.model, '60M');
+  });
+
+  test('symlink loops are not followed twice; broken links, unreadable and corrupt files become diagnostics', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-discover-'));
+    try {
+      cpSync(WS, dir, { recursive: true });
+      symlinkSync('..', join(dir, 'runs', 'jsonl', 'loop'));
+      symlinkSync(join(dir, 'runs'), join(dir, 'runs', 'hf', 'up'));
+      symlinkSync(join(dir, 'missing'), join(dir, 'runs', 'dangling'));
+      writeFileSync(join(dir, 'runs', 'hf', 'run-a', 'trainer_state.json'), '{"log_history": [ {"step": 5, "eval_github_loss"');
+      writeFileSync(join(dir, 'runs', 'mlruns', '1', '9f2c4e6a1b3d4f5e8a7b6c5d4e3f2a1b', 'meta.yaml'), 'status: [unclosed\n');
+      mkdirSync(join(dir, 'runs', 'locked'));
+      writeFileSync(join(dir, 'runs', 'locked', 'secret.jsonl'), '{"run":"s","step":1}\n');
+      chmodSync(join(dir, 'runs', 'locked', 'secret.jsonl'), 0o000);
+      const r = discoverRuns(study, dir);
+      const ids = r.runs.map((x) => x.id);
+      assert.equal(new Set(ids).size, ids.length, 'no run read twice');
+      assert.equal(r.runs.filter((x) => x.format === 'hf-trainer').length, 2);
+      assert.equal(r.runs.find((x) => x.id === 'runs/hf/run-a')?.status, 'running');
+      assert.ok(r.diagnostics.some((d) => d.file.endsWith('meta.yaml') && d.severity === 'error' && d.line > 0));
+      // root reads a mode-000 file anyway; anyone else gets a diagnostic for it
+      const rootUser = process.getuid?.() === 0;
+      assert.equal(r.runs.filter((x) => x.format === 'mixopt-jsonl').length, rootUser ? 4 : 3);
+      if (!rootUser) assert.ok(r.diagnostics.some((d) => d.file === 'runs/locked/secret.jsonl'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('duplicate run ids across files are renamed with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-dup-'));
+    try {
+      mkdirSync(join(dir, 'runs'));
+      const line = '{"run":"same","step":1,"model":"1M","mixture":{"github":1},"metrics":{"val_loss/github":2}}\n';
+      writeFileSync(join(dir, 'runs', 'a.jsonl'), line);
+      writeFileSync(join(dir, 'runs', 'b.jsonl'), line);
+      const r = discoverRuns(study, dir);
+      assert.deepEqual(r.runs.map((x) => x.id).sort(), ['same', 'same@runs/b.jsonl']);
+      assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /also used by/.test(d.message)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const kind of ['absolute', 'relative'] as const) {
+  test(`RegMix CSV tables outside the study folder through a ${kind} glob: 1,088 runs in 4 pairs`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-regmix-'));
+    try {
+      const base = regmixStudy();
+      const csv = base.runs.csv?.[0];
+      assert.ok(csv);
+      const glob = kind === 'absolute' ? '/work/shared/data/regmix/*.csv' : `${relative(dir, '/work/shared/data/regmix')}/*.csv`;
+      const s = { ...base, runs: { include: [], exclude: [], csv: [{ ...csv, files: [glob] }] } };
+      const r = discoverRuns(s, dir);
+      assert.equal(r.runs.length, 512 + 256 + 256 + 64);
+      const byModel = new Map<string, number>();
+      for (const run of r.runs) byModel.set(run.model ?? '?', (byModel.get(run.model ?? '?') ?? 0) + 1);
+      assert.deepEqual(Object.fromEntries([...byModel].sort()), { '1B': 64, '1M': 768, '60M': 256 });
+      assert.equal(r.sources, 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  }
+});
