@@ -93,7 +93,8 @@ describe('checkMixture', () => {
     assert.ok(Math.abs((r.mixture?.['pile_cc'] ?? 0) - 0.6 / 0.97) < 1e-12);
   });
   test('beyond 5%, negative, or no study domain: excluded with an error', () => {
-    for (const raw of [{ pile_cc: 0.6, github: 0.6 }, { pile_cc: 1.1, github: -0.1 }, { books: 1 }]) {
+    const cases: Record<string, number>[] = [{ pile_cc: 0.6, github: 0.6 }, { pile_cc: 1.1, github: -0.1 }, { books: 1 }];
+    for (const raw of cases) {
       const sink = new DiagnosticSink('f');
       const r = checkMixture(study, raw, sink, where);
       assert.equal(r.mixture, undefined);
