@@ -5,7 +5,7 @@ import type { Study } from '../study/types';
 import type { ParseResult, RunStatus } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import type { PlainObject } from './util';
-import { DiagnosticSink, isPlainObject, parseYamlSafe, splitLines, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, parseYamlSafe, splitLines, stripBom, toFiniteNumber } from './util';
 
 export interface KeyedFile {
   /** the param/metric/tag key: the file's path under params/, metrics/ or tags/ (may contain "/") */
@@ -27,7 +27,7 @@ const STATUS_BY_NAME: Readonly<Record<string, RunStatus>> = { RUNNING: 'running'
 
 /** A param value: numbers stay strings (coerced where read); a dict/list written with str() or json is parsed. */
 function paramValue(text: string): unknown {
-  const t = text.replace(/\r?\n$/, '');
+  const t = stripBom(text).replace(/\r?\n$/, '');
   const first = t.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
@@ -70,7 +70,7 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
   const params: PlainObject = {};
   for (const p of input.params) params[p.key] = paramValue(p.text);
   const tags: PlainObject = {};
-  for (const t of input.tags) tags[t.key] = t.text.replace(/\r?\n$/, '');
+  for (const t of input.tags) tags[t.key] = stripBom(t.text).replace(/\r?\n$/, '');
   applyRunConfig(b, params, sink, 0);
   applyRunConfig(b, tags, sink, 0);
   for (const m of input.metrics) {
