@@ -52,7 +52,7 @@ function checkResult(r: ParseResult): void {
   for (const run of r.runs) {
     assert.equal(typeof run.id, 'string');
     if (run.mixture) {
-      const values = Object.values(run.mixture);
+      const values: number[] = Object.values(run.mixture as Readonly<Record<string, number>>);
       assert.ok(values.every((w) => Number.isFinite(w) && w >= 0));
       assert.ok(Math.abs(values.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     }
