@@ -2,7 +2,7 @@
 import type { Study } from '../study/types';
 import type { Checkpoint, RunFormat, RunRecord, RunStatus } from './types';
 import type { RawMixture } from './match';
-import { checkMixture, fidelityFromConfig, matchModel, mixtureFromConfig, normaliseMetrics, trialIdFromConfig } from './match';
+import { checkMixture, fidelityFromConfig, findMixtureInConfig, matchModel, normaliseMetrics, trialIdFromConfig } from './match';
 import type { DiagnosticSink } from './util';
 
 export class RunBuilder {
@@ -10,6 +10,8 @@ export class RunBuilder {
   rawMixture?: RawMixture;
   mixtureLine = 0;
   mixtureKey?: string;
+  /** file the mixture was read from, when not the run's main file */
+  mixtureFile?: string;
   trialId?: string;
   modelName?: string;
   params?: number;
@@ -65,7 +67,12 @@ export class RunBuilder {
         this.study,
         this.rawMixture,
         sink,
-        { line: this.mixtureLine, runId: this.id, ...(this.mixtureKey !== undefined ? { key: this.mixtureKey } : {}) },
+        {
+          line: this.mixtureLine,
+          runId: this.id,
+          ...(this.mixtureKey !== undefined ? { key: this.mixtureKey } : {}),
+          ...(this.mixtureFile !== undefined ? { file: this.mixtureFile } : {}),
+        },
         options.quietSum ?? false,
       );
       mixture = checked.mixture;
@@ -96,13 +103,14 @@ export class RunBuilder {
  * Fills what a run's own config says (mixture, trial id, model, params) into `b` where not already known.
  * `config` is the parsed config object (YAML/JSON), or a flat map of params (MLflow).
  */
-export function applyRunConfig(b: RunBuilder, config: unknown, sink: DiagnosticSink, line = 0): void {
+export function applyRunConfig(b: RunBuilder, config: unknown, sink: DiagnosticSink, locate?: (dotted: string) => number): void {
   if (b.rawMixture === undefined) {
-    const raw = mixtureFromConfig(b.study, config, sink, line);
-    if (raw) {
-      b.rawMixture = raw;
-      b.mixtureLine = line;
-      if (b.study.config?.mixtureKey !== undefined) b.mixtureKey = b.study.config.mixtureKey;
+    const found = findMixtureInConfig(b.study, config, sink, locate);
+    if (found?.raw) {
+      b.rawMixture = found.raw;
+      b.mixtureLine = found.line;
+      b.mixtureKey = found.key;
+      b.mixtureFile = sink.file;
     }
   }
   if (b.trialId === undefined) {

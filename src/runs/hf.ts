@@ -32,10 +32,13 @@ function isBookkeeping(key: string): boolean {
 }
 
 /** Parses a config file (by extension) into an object, reporting problems; undefined when unusable. */
-export function parseConfigFile(f: TextFile, sink: DiagnosticSink): unknown {
-  const name = f.file.toLowerCase();
-  const parsed = name.endsWith('.json') ? parseJsonSafe(f.text, sink, basename(f.file), f.file) : parseYamlSafe(f.text, sink, basename(f.file), f.file);
-  return parsed.ok ? parsed.value : undefined;
+export function parseConfigFile(f: TextFile, sink: DiagnosticSink): { value: unknown; locate?: (dotted: string) => number } | undefined {
+  if (f.file.toLowerCase().endsWith('.json')) {
+    const parsed = parseJsonSafe(f.text, sink, basename(f.file), f.file);
+    return parsed.ok ? { value: parsed.value } : undefined;
+  }
+  const parsed = parseYamlSafe(f.text, sink, basename(f.file), f.file);
+  return parsed.ok ? { value: parsed.value, locate: parsed.locate } : undefined;
 }
 
 export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult {
@@ -103,7 +106,7 @@ export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult
   for (const c of input.configs) {
     const configSink = new DiagnosticSink(c.file);
     const config = parseConfigFile(c, configSink);
-    if (config !== undefined) applyRunConfig(b, config, configSink, 0);
+    if (config !== undefined) applyRunConfig(b, config.value, configSink, config.locate);
     sink.list.push(...configSink.list);
   }
   if (truncated || input.fromCheckpoint) b.status = 'running';

@@ -47,14 +47,14 @@ export function parseLightningCsv(input: LightningInput, study: Study): ParseRes
     const hsink = new DiagnosticSink(input.hparams.file);
     const parsed = parseYamlSafe(input.hparams.text, hsink, 'hparams.yaml');
     if (parsed.ok && (isPlainObject(parsed.value) || parsed.value === null)) {
-      if (parsed.value !== null) applyRunConfig(b, parsed.value, hsink, 0);
+      if (parsed.value !== null) applyRunConfig(b, parsed.value, hsink, parsed.locate);
     } else if (parsed.ok) hsink.warning(0, 'hparams.yaml should hold a mapping');
     sink.list.push(...hsink.list);
   }
   for (const c of input.configs ?? []) {
     const csink = new DiagnosticSink(c.file);
     const config = parseConfigFile(c, csink);
-    if (config !== undefined) applyRunConfig(b, config, csink, 0);
+    if (config !== undefined) applyRunConfig(b, config.value, csink, config.locate);
     sink.list.push(...csink.list);
   }
   if (truncated) b.status = 'running';

@@ -308,16 +308,35 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
   return undefined;
 }
 
-/** Finds and reads the mixture in a run's config (study mixture key, its flattened form, then common keys). */
-export function mixtureFromConfig(study: Study, config: unknown, sink: DiagnosticSink, line = 0): RawMixture | undefined {
+/**
+ * Finds and reads the mixture in a run's config (study mixture key, its flattened form, then common keys).
+ * `locate` gives the line of a dotted key in the config file, for diagnostics.
+ */
+export function findMixtureInConfig(
+  study: Study,
+  config: unknown,
+  sink: DiagnosticSink,
+  locate: (dotted: string) => number = () => 0,
+): { raw?: RawMixture; key: string; line: number } | undefined {
   const keys = study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS;
   const direct = firstPath(config, keys);
-  if (direct) return readMixtureValue(study, direct.value, sink, direct.path, line);
+  if (direct) {
+    const line = locate(direct.path);
+    const raw = readMixtureValue(study, direct.value, sink, direct.path, line);
+    return { ...(raw ? { raw } : {}), key: direct.path, line };
+  }
   for (const key of keys) {
     const flat = flattenedChildren(config, key);
-    if (flat) return readMixtureValue(study, flat, sink, key, line);
+    if (flat) {
+      const raw = readMixtureValue(study, flat, sink, key, 0);
+      return { ...(raw ? { raw } : {}), key, line: 0 };
+    }
   }
   return undefined;
+}
+
+export function mixtureFromConfig(study: Study, config: unknown, sink: DiagnosticSink): RawMixture | undefined {
+  return findMixtureInConfig(study, config, sink)?.raw;
 }
 
 /** Tolerances of the mixture check: sums within SUM_EXACT are fine; within SUM_NORMALISE normalised with a warning. */
@@ -333,11 +352,11 @@ export function checkMixture(
   study: Study,
   raw: RawMixture,
   sink: DiagnosticSink,
-  where: { line: number; key?: string; runId: string },
+  where: { line: number; key?: string; runId: string; file?: string },
   quietSum = false,
 ): { mixture?: Record<string, number>; normalised: boolean } {
   const known = new Set(study.domains);
-  const at = { ...(where.key !== undefined ? { key: where.key } : {}) };
+  const at = { ...(where.key !== undefined ? { key: where.key } : {}), ...(where.file !== undefined ? { file: where.file } : {}) };
   const unknown: string[] = [];
   let sum = 0;
   for (const [d, w] of Object.entries(raw)) {

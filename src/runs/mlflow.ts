@@ -71,8 +71,8 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
   for (const p of input.params) params[p.key] = paramValue(p.text);
   const tags: PlainObject = {};
   for (const t of input.tags) tags[t.key] = stripBom(t.text).replace(/\r?\n$/, '');
-  applyRunConfig(b, params, sink, 0);
-  applyRunConfig(b, tags, sink, 0);
+  applyRunConfig(b, params, sink);
+  applyRunConfig(b, tags, sink);
   for (const m of input.metrics) {
     const msink = new DiagnosticSink(m.file);
     const { lines, terminated } = splitLines(m.text);

@@ -77,10 +77,16 @@ export function parseJsonSafe(text: string, sink: DiagnosticSink, what: string, 
 const MAX_YAML_ALIASES = 200;
 
 /** YAML parse that never throws: errors become diagnostics with line numbers; alias bombs are refused. */
-export function parseYamlSafe(text: string, sink: DiagnosticSink, what: string, file?: string): { ok: true; value: unknown } | { ok: false } {
+export function parseYamlSafe(
+  text: string,
+  sink: DiagnosticSink,
+  what: string,
+  file?: string,
+): { ok: true; value: unknown; locate: (dotted: string) => number } | { ok: false } {
   const at = file !== undefined ? { file } : undefined;
   try {
-    const doc = parseDocument(stripBom(text), { prettyErrors: true, uniqueKeys: false, logLevel: 'silent' });
+    const body = stripBom(text);
+    const doc = parseDocument(body, { prettyErrors: true, uniqueKeys: false, logLevel: 'silent' });
     if (doc.errors.length > 0) {
       for (const err of doc.errors.slice(0, 5)) {
         const pos = err.linePos?.[0];
@@ -88,7 +94,17 @@ export function parseYamlSafe(text: string, sink: DiagnosticSink, what: string, 
       }
       return { ok: false };
     }
-    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown };
+    const value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    /** 1-based line of the value at a dotted path, 0 when not found */
+    const locate = (dotted: string): number => {
+      try {
+        const node = doc.getIn(dotted.split('.'), true) as { range?: [number, number, number] } | undefined;
+        return node?.range ? lineOfOffset(body, node.range[0]) : 0;
+      } catch {
+        return 0;
+      }
+    };
+    return { ok: true, value, locate };
   } catch (e) {
     sink.error(0, `${what} could not be read as YAML: ${e instanceof Error ? e.message : String(e)}`, at);
     return { ok: false };

@@ -57,7 +57,14 @@ export function parseWandbRun(input: WandbInput, study: Study): ParseResult {
   if (input.config) {
     const csink = new DiagnosticSink(input.config.file);
     const parsed = parseYamlSafe(input.config.text, csink, 'config.yaml');
-    if (parsed.ok && isPlainObject(parsed.value)) applyRunConfig(b, unwrapWandbConfig(parsed.value), csink, 0);
+    if (parsed.ok && isPlainObject(parsed.value)) {
+      const locate = parsed.locate;
+      // keys live under `<top>.value.<rest>` in the file
+      applyRunConfig(b, unwrapWandbConfig(parsed.value), csink, (dotted) => {
+        const [top, ...rest] = dotted.split('.');
+        return locate([top, 'value', ...rest].join('.'));
+      });
+    }
     else if (parsed.ok && parsed.value !== null) csink.warning(0, 'config.yaml should hold a mapping');
     sink.list.push(...csink.list);
   }

@@ -87,6 +87,15 @@ describe('Hugging Face Trainer', () => {
     const r = parseHfTrainer({ dir, trainerState: { file: 't.json', text: JSON.stringify(state) }, configs: [] }, study);
     assert.equal(r.runs[0]?.status, 'running');
   });
+  test('a bad mixture in the run config is reported in that file, at the line of the mixture key', () => {
+    const config = { file: 'runs/x/train.yaml', text: 'model:\n  name: 1M\n# weights\ndata:\n  mixture:\n    github: 0.9\n    arxiv: 0.3\n' };
+    const r = parseHfTrainer({ dir, trainerState: file(`${dir}/trainer_state.json`), configs: [config] }, study);
+    assert.equal(r.runs[0]?.mixture, undefined);
+    const error = r.diagnostics.find((d) => d.severity === 'error');
+    assert.equal(error?.file, 'runs/x/train.yaml');
+    assert.equal(error?.line, 6);
+    assert.equal(error?.key, 'data.mixture');
+  });
   test('a torn trainer_state.json: info, run kept as running', () => {
     const r = parseHfTrainer({ dir, trainerState: file(`${BROKEN}/trainer_state_torn.json`), configs: [] }, study);
     assert.equal(r.runs[0]?.status, 'running');
@@ -139,6 +148,12 @@ describe('Weights & Biases', () => {
     assert.equal(run?.model, '1B');
     assert.equal(run?.status, 'completed');
     assert.ok(Math.abs((run?.mixture?.['arxiv'] ?? 0) - 0.3) < 1e-9);
+  });
+  test('a mixture problem in config.yaml points at its line under value:', () => {
+    const text = 'wandb_version: 1\ndata:\n  desc: null\n  value:\n    mixture:\n      github: 0.5\n      arxiv: 0.47\n';
+    const r = parseWandbRun({ dir: 'run', config: { file: 'files/config.yaml', text } }, study);
+    assert.ok(r.runs[0]?.mixture);
+    assert.deepEqual(r.diagnostics.map((d) => [d.severity, d.file, d.line]), [['warning', 'files/config.yaml', 6]]);
   });
   test('unwrapWandbConfig drops _wandb and wandb_version', () => {
     assert.deepEqual(unwrapWandbConfig({ wandb_version: 1, _wandb: { value: {} }, lr: { desc: null, value: 0.1 }, plain: 3 }), { lr: 0.1, plain: 3 });
