@@ -1,7 +1,7 @@
 // The file-system edge of run reading: walks the study's include globs, detects each run folder's format by its
 // marker files, reads the files the adapters need and hands them the text. Unreadable or corrupt files become
 // diagnostics; the rest is still read. Symlinks are followed, but a folder is never entered twice (no loops).
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -30,7 +30,7 @@ export interface DiscoverOptions {
   readonly skipDirs?: readonly string[];
 }
 
-const DEFAULT_SKIP = ['.git', 'node_modules', '.mixopt', '__pycache__', '.venv', 'venv', '.hg', '.svn'];
+const DEFAULT_SKIP = ['.git', 'node_modules', '.mixopt', '__pycache__', '.venv', 'venv', '.hg', '.svn', '.trash'];
 /** Output files of HF Trainer that are not the run's config. */
 const HF_NOT_CONFIG = new Set([
   'trainer_state.json',
@@ -110,6 +110,8 @@ class Reader {
 interface Listing {
   readonly files: Set<string>;
   readonly dirs: Set<string>;
+  /** the sub-folders in `dirs` reached through a symbolic link */
+  readonly linkedDirs: Set<string>;
 }
 
 /** Lists a folder, resolving symlinks to what they point at (broken links are skipped). */
@@ -123,20 +125,23 @@ function listFolder(abs: string, reader: Reader): Listing | undefined {
   }
   const files = new Set<string>();
   const dirs = new Set<string>();
+  const linkedDirs = new Set<string>();
   for (const e of entries) {
     if (e.isFile()) files.add(e.name);
     else if (e.isDirectory()) dirs.add(e.name);
     else if (e.isSymbolicLink()) {
       try {
         const st = statSync(join(abs, e.name));
-        if (st.isDirectory()) dirs.add(e.name);
-        else if (st.isFile()) files.add(e.name);
+        if (st.isDirectory()) {
+          dirs.add(e.name);
+          linkedDirs.add(e.name);
+        } else if (st.isFile()) files.add(e.name);
       } catch {
         // broken link: nothing to read
       }
     }
   }
-  return { files, dirs };
+  return { files, dirs, linkedDirs };
 }
 
 /** All files under a folder (keys relative to it, "/"-separated), for MLflow params/metrics/tags. */
@@ -218,7 +223,7 @@ function readRunFolder(format: RunFormat, abs: string, listing: Listing, reader:
     }
     case 'wandb': {
       const filesDir = join(abs, 'files');
-      const inner = listFolder(filesDir, reader) ?? { files: new Set<string>(), dirs: new Set<string>() };
+      const inner = listFolder(filesDir, reader) ?? { files: new Set<string>(), dirs: new Set<string>(), linkedDirs: new Set<string>() };
       const get = (name: string): TextFile | undefined => (inner.files.has(name) ? reader.textFile(join(filesDir, name)) : undefined);
       const config = get('config.yaml');
       const summary = get('wandb-summary.json');
@@ -242,9 +247,23 @@ function globRoot(studyDir: string, glob: string): string {
   return resolve(studyDir, base === '' ? '.' : base);
 }
 
-/** Walks from `roots`, calling `visit` for each folder (returning false stops descent). Never enters a folder twice. */
+function realpathOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * Walks from `roots`, calling `visit` for each folder (returning false stops descent). Never enters a folder
+ * twice. A symbolic link to a folder inside the walked tree (W&B's `latest-run`, a link back up) is skipped, so
+ * every run is reached by its real path; links leading out of the tree are followed.
+ */
 function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<string>, visit: (abs: string, listing: Listing) => boolean): void {
   const seen = new Set<string>();
+  const realRoots = roots.map(realpathOrSelf);
+  const insideTree = (p: string): boolean => realRoots.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
   const stack = [...roots].reverse();
   while (stack.length > 0) {
     const abs = stack.pop() as string;
@@ -261,7 +280,7 @@ function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<st
     const listing = listFolder(abs, reader);
     if (!listing) continue;
     if (!visit(abs, listing)) continue;
-    const subdirs = [...listing.dirs].filter((d) => !skipDirs.has(d)).sort();
+    const subdirs = [...listing.dirs].filter((d) => !skipDirs.has(d) && !(listing.linkedDirs.has(d) && insideTree(realpathOrSelf(join(abs, d))))).sort();
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(join(abs, subdirs[i] as string));
   }
 }

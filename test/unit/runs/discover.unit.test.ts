@@ -53,11 +53,19 @@ describe('discoverRuns', () => {
 
   test('symlink loops are not followed twice; broken links, unreadable and corrupt files become diagnostics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mixopt-discover-'));
+    const outsideDirs: string[] = [];
     try {
       cpSync(WS, dir, { recursive: true });
       symlinkSync('..', join(dir, 'runs', 'jsonl', 'loop'));
       symlinkSync(join(dir, 'runs'), join(dir, 'runs', 'hf', 'up'));
       symlinkSync(join(dir, 'missing'), join(dir, 'runs', 'dangling'));
+      // W&B keeps a latest-run link to the newest run folder: the run is read once, under its real name
+      symlinkSync('run-20261101_120000-abc123', join(dir, 'runs', 'wandb', 'latest-run'));
+      // a link leading out of the tree is followed
+      const outside = mkdtempSync(join(tmpdir(), 'mixopt-outside-'));
+      outsideDirs.push(outside);
+      writeFileSync(join(outside, 'extra.jsonl'), '{"run":"outside","step":1,"model":"1M","mixture":{"github":1},"metrics":{"val_loss/github":2}}\n');
+      symlinkSync(outside, join(dir, 'runs', 'linked'));
       writeFileSync(join(dir, 'runs', 'hf', 'run-a', 'trainer_state.json'), '{"log_history": [ {"step": 5, "eval_github_loss"');
       writeFileSync(join(dir, 'runs', 'mlruns', '1', '9f2c4e6a1b3d4f5e8a7b6c5d4e3f2a1b', 'meta.yaml'), 'status: [unclosed\n');
       mkdirSync(join(dir, 'runs', 'locked'));
@@ -71,10 +79,13 @@ describe('discoverRuns', () => {
       assert.ok(r.diagnostics.some((d) => d.file.endsWith('meta.yaml') && d.severity === 'error' && d.line > 0));
       // root reads a mode-000 file anyway; anyone else gets a diagnostic for it
       const rootUser = process.getuid?.() === 0;
-      assert.equal(r.runs.filter((x) => x.format === 'mixopt-jsonl').length, rootUser ? 4 : 3);
+      assert.equal(r.runs.filter((x) => x.format === 'mixopt-jsonl').length, rootUser ? 5 : 4);
+      assert.ok(r.runs.some((x) => x.id === 'outside' && x.source === 'runs/linked/extra.jsonl'));
+      assert.deepEqual(r.runs.filter((x) => x.format === 'wandb').map((x) => x.id).sort(), ['runs/wandb/offline-run-20261102_080000-def456', 'runs/wandb/run-20261101_120000-abc123']);
       if (!rootUser) assert.ok(r.diagnostics.some((d) => d.file === 'runs/locked/secret.jsonl'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      for (const o of outsideDirs) rmSync(o, { recursive: true, force: true });
     }
   });
 
