@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LedgerEvent, ParsedLedger } from './ledger';
-import { acceptedTrialForKey, formatLedgerLine, newTrialId, parseLedger } from './ledger';
+import type { Trial } from './ledger';
+import { acceptedTrialForKey, foldTrials, formatLedgerLine, newTrialId, parseLedger } from './ledger';
 
 /** `.mixopt/ledger.jsonl` in the study file's folder. */
 export function ledgerPathFor(studyFile: string): string {
@@ -43,6 +44,12 @@ export function readLedger(ledgerPath: string): ParsedLedger {
   } catch (e) {
     return { events: [], diagnostics: [{ severity: 'error', file: ledgerPath, line: 0, message: `cannot read the ledger: ${e instanceof Error ? e.message : String(e)}` }] };
   }
+}
+
+/** The ledger's trials (folded) and the problems found reading it. */
+export function readTrials(ledgerPath: string): { trials: Trial[]; diagnostics: ParsedLedger['diagnostics'] } {
+  const { events, diagnostics } = readLedger(ledgerPath);
+  return { trials: foldTrials(events), diagnostics };
 }
 
 /** Random numbers in [0, 1) from the OS source, for trial ids. */

@@ -358,6 +358,7 @@ export function checkMixture(
   const known = new Set(study.domains);
   const at = { ...(where.key !== undefined ? { key: where.key } : {}), ...(where.file !== undefined ? { file: where.file } : {}) };
   const unknown: string[] = [];
+  const unknownZero: string[] = [];
   let sum = 0;
   for (const [d, w] of Object.entries(raw)) {
     if (!Number.isFinite(w) || w < 0) {
@@ -365,10 +366,13 @@ export function checkMixture(
       return { normalised: false };
     }
     if (!known.has(d)) {
-      if (w > 0) unknown.push(d);
+      (w > 0 ? unknown : unknownZero).push(d);
       continue;
     }
     sum += w;
+  }
+  if (unknownZero.length > 0) {
+    sink.info(where.line, `run ${where.runId}: ${unknownZero.join(', ')} (weight 0) not in the study`, { ...at, hint: 'a misspelt domain name?' });
   }
   if (unknown.length > 0) {
     sink.warning(where.line, `run ${where.runId}: domain${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the study; ignored`, {

@@ -52,7 +52,8 @@ describe('MixOpt JSONL', () => {
     assert.ok(r.diagnostics.some((d) => d.line === 1 && d.severity === 'warning' && /normalised/.test(d.message)));
     assert.ok(r.diagnostics.some((d) => d.line === 2 && d.severity === 'error' && /5%/.test(d.message)));
     assert.ok(r.diagnostics.some((d) => d.line === 3 && d.severity === 'error'));
-    assert.ok(r.diagnostics.some((d) => d.line === 4 && /youtube/.test(d.message) && !/books3/.test(d.message)));
+    assert.ok(r.diagnostics.some((d) => d.line === 4 && d.severity === 'warning' && /youtube/.test(d.message) && !/books3/.test(d.message)));
+    assert.ok(r.diagnostics.some((d) => d.line === 4 && d.severity === 'info' && /books3/.test(d.message)));
     assert.ok(r.diagnostics.some((d) => d.line === 5 && /not a JSON object/.test(d.message)));
     assert.ok(r.diagnostics.some((d) => d.line === 6 && d.key === 'step'));
     assert.equal(metricAt(byId.get('huge'), 1e308, 'val_loss/github'), undefined, '1e400 parses to Infinity and is left out');

@@ -125,3 +125,17 @@ describe('discoverRuns', () => {
   });
   }
 });
+
+describe('the example workspace (real RegMix runs as MixOpt JSONL)', () => {
+  test('1,028 runs with mixtures at 1M / 60M / 1B; the holdout folder is excluded', () => {
+    const base = regmixStudy();
+    const study = { ...base, runs: { include: ['runs/**'], exclude: ['holdout/**', '**/tmp/**'] } };
+    const r = discoverRuns(study, 'examples/pile-regmix');
+    assert.equal(r.runs.length, 768 + 256 + 4);
+    assert.ok(r.runs.every((x) => x.mixture !== undefined && x.checkpoints.length > 0));
+    const byModel = new Map<string, number>();
+    for (const run of r.runs) byModel.set(run.model ?? '?', (byModel.get(run.model ?? '?') ?? 0) + 1);
+    assert.deepEqual(Object.fromEntries([...byModel].sort()), { '1B': 4, '1M': 768, '60M': 256 });
+    assert.ok(r.diagnostics.every((d) => d.severity !== 'error'));
+  });
+});
