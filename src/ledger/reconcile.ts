@@ -46,9 +46,14 @@ export function mixtureDistance(a: Readonly<Record<string, number>>, b: Readonly
   return worst;
 }
 
+/** Logged step counts may be 0-based (Lightning logs max_steps - 1 last), so steps within 1 are the same. */
+function sameSteps(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1;
+}
+
 function stepsMatch(trial: Trial, run: RunRecord): boolean {
   if (run.steps === undefined) return true;
-  if (run.steps === trial.steps) return true;
+  if (sameSteps(run.steps, trial.steps)) return true;
   return run.status !== 'completed' && run.steps <= trial.steps;
 }
 
@@ -62,8 +67,14 @@ function mixtureMatches(trial: Trial, run: RunRecord, tolerance: number): boolea
   );
 }
 
-function statusFromRun(run: RunRecord): TrialStatus {
-  return run.status === 'completed' ? 'completed' : run.status === 'failed' ? 'failed' : 'running';
+/**
+ * A trial's status from its run. A run that looks finished but stopped short of the trial's planned steps is
+ * still running: some logs (Lightning CSV) carry no end marker, and completing a trial too early is worse.
+ */
+function statusFromRun(run: RunRecord, trial: Trial): TrialStatus {
+  if (run.status === 'failed') return 'failed';
+  if (run.status === 'completed' && (run.steps === undefined || run.steps >= trial.steps || sameSteps(run.steps, trial.steps))) return 'completed';
+  return 'running';
 }
 
 /** Fills a run's missing mixture / model / steps from its ledger trial. */
@@ -123,7 +134,7 @@ export function reconcile(trials: readonly Trial[], runs: readonly RunRecord[], 
     let status: TrialStatus;
     if (!run) status = t.status;
     else if (t.status === 'abandoned' && m?.by !== 'trial-id') status = 'abandoned';
-    else status = statusFromRun(run);
+    else status = statusFromRun(run, t);
     if (run && m) {
       completedRuns[m.index] = completeRun(run, t);
       if ((status === 'completed' || status === 'failed') && t.status !== status) updates.push({ trial: t.id, event: status, run: run.id });

@@ -20,7 +20,7 @@ export interface HfTrainerInput {
   readonly allResults?: TextFile;
   /** the run's own config files (YAML or JSON) searched for the mixture, trial id, model and steps */
   readonly configs: readonly TextFile[];
-  /** the folder has checkpoint-N subfolders but no final trainer_state.json: training is still going */
+  /** trainer_state.json comes from the latest checkpoint-N subfolder (no final one): running unless it reached max_steps */
   readonly fromCheckpoint?: boolean;
 }
 
@@ -109,9 +109,10 @@ export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult
     if (config !== undefined) applyRunConfig(b, config.value, configSink, config.locate);
     sink.list.push(...configSink.list);
   }
-  if (truncated || input.fromCheckpoint) b.status = 'running';
+  if (truncated) b.status = 'running';
   else if (finished) b.status = 'completed';
   else if (b.plannedSteps !== undefined && b.lastStep !== undefined) b.status = b.lastStep >= b.plannedSteps ? 'completed' : 'running';
+  else if (input.fromCheckpoint) b.status = 'running';
   const { run } = b.build(sink);
   return { runs: [run], diagnostics: sink.list };
 }

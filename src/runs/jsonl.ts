@@ -67,7 +67,7 @@ export function parseMixoptJsonl(text: string, file: string, study: Study): Pars
     else if (record['model'] !== undefined) sink.warning(lineNo, '"model" must be a string', { key: 'model' });
     const params = toFiniteNumber(record['params']);
     if (params !== undefined && params > 0) builder.params = params;
-    if (typeof record['trial'] === 'string' && record['trial'] !== '' && record['run'] !== undefined) builder.trialId = record['trial'];
+    if (typeof record['trial'] === 'string' && record['trial'] !== '') builder.trialId = record['trial'];
     if (record['status'] !== undefined) {
       const status = statusFromWord(record['status']);
       if (status) builder.status = status;

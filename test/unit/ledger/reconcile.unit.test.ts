@@ -48,6 +48,13 @@ describe('reconcile', () => {
     const r2 = reconcile([trial('t1', 'pending')], [run('going', { steps: 1000, status: 'running' })]);
     assert.equal(r2.rows.find((x) => x.id === 't1')?.status, 'running');
   });
+  test('a run that looks finished short of the planned steps keeps its trial running; 0-based last steps count as done', () => {
+    const short = reconcile([trial('t1', 'pending')], [run('r', { trialId: 't1', steps: 1200 })]);
+    assert.equal(short.rows[0]?.status, 'running');
+    assert.deepEqual(short.updates, []);
+    const lightning = reconcile([trial('t1', 'pending')], [run('r', { format: 'lightning-csv', steps: 1999 })]);
+    assert.equal(lightning.rows[0]?.status, 'completed');
+  });
   test('a run is matched to one trial only; bare suggestions and abandoned trials are not matched by mixture', () => {
     const r = reconcile([trial('t1', 'pending'), trial('t2', 'pending'), trial('s', 'suggested'), trial('a', 'abandoned')], [run('only')]);
     const statuses = Object.fromEntries(r.rows.map((x) => [x.id, x.status]));

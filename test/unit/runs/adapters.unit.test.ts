@@ -97,6 +97,11 @@ describe('Hugging Face Trainer', () => {
     assert.equal(error?.line, 6);
     assert.equal(error?.key, 'data.mixture');
   });
+  test('state read from the latest checkpoint-N: running below max_steps, completed at it', () => {
+    const state = (step: number) => ({ file: 'checkpoint/trainer_state.json', text: JSON.stringify({ global_step: step, max_steps: 4000, log_history: [{ eval_github_loss: 2, step }] }) });
+    assert.equal(parseHfTrainer({ dir, trainerState: state(1000), configs: [], fromCheckpoint: true }, study).runs[0]?.status, 'running');
+    assert.equal(parseHfTrainer({ dir, trainerState: state(4000), configs: [], fromCheckpoint: true }, study).runs[0]?.status, 'completed');
+  });
   test('a torn trainer_state.json: info, run kept as running', () => {
     const r = parseHfTrainer({ dir, trainerState: file(`${BROKEN}/trainer_state_torn.json`), configs: [] }, study);
     assert.equal(r.runs[0]?.status, 'running');
