@@ -184,6 +184,31 @@ describe('fuzz: every run parser', () => {
     assert.ok(out.diagnostics.length >= 5);
   });
 
+  test('run configs with wrong types anywhere (JSON written as YAML) and ledger events with wrong types', () => {
+    const r = rng(2024);
+    const config = {
+      mixopt_trial: 't-1',
+      model: { name: '60M', params: 6e7 },
+      data: { mixture: [{ name: 'github', weight: 0.5 }, { name: 'arxiv', weight: 0.5 }], data_path: [0.5, '/d/github', 0.5, '/d/arxiv'] },
+      trainer: { max_steps: 1000 },
+    };
+    const state = read(`${hfDir}/trainer_state.json`);
+    for (let i = 0; i < 300; i++) {
+      const text = JSON.stringify(mutateJson(config, r));
+      checkResult(parseHfTrainer({ dir: 'd', trainerState: { file: 't.json', text: state }, configs: [{ file: 'c.yaml', text }] }, study));
+      checkResult(parseWandbRun({ dir: 'd', config: { file: 'config.yaml', text: JSON.stringify({ data: { value: mutateJson(config.data, r) } }) } }, study));
+    }
+    const event = { v: 1, event: 'accepted', trial: 't', mixture: { github: 1 }, model: '1M', steps: 10, time: '2026-11-01T00:00:00Z', actor: 'a', predicted: { mean: 1, lower: 0, upper: 2 } };
+    for (let i = 0; i < 300; i++) {
+      const parsed = parseLedger(`${JSON.stringify(mutateJson(event, r))}\n`);
+      for (const d of parsed.diagnostics) checkDiagnostic(d);
+      for (const e of parsed.events) {
+        assert.equal(typeof e.trial, 'string');
+        if (e.mixture) assert.ok(Object.values(e.mixture).every((w) => Number.isFinite(w) && w >= 0));
+      }
+    }
+  });
+
   test('a truncated JSONL file only ever reports its torn last line', () => {
     const valid = read(`${WS}/jsonl/sweep.jsonl`);
     for (let cut = 1; cut < valid.length; cut++) {
