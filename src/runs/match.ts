@@ -172,7 +172,7 @@ const STEPS_KEYS = ['trainer.max_steps', 'max_steps', 'train.max_steps', 'traini
 /** Model, params and planned steps read from a run's config (study keys first, then common names). */
 export function fidelityFromConfig(study: Study, config: unknown): { name?: string; params?: number; plannedSteps?: number } {
   const out: { name?: string; params?: number; plannedSteps?: number } = {};
-  const nameKeys = study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS;
+  const nameKeys = withWrappers(study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS);
   for (const key of nameKeys) {
     const v = getPath(config, key);
     if (typeof v === 'string' && v.trim() !== '') {
@@ -184,14 +184,14 @@ export function fidelityFromConfig(study: Study, config: unknown): { name?: stri
       break;
     }
   }
-  for (const key of MODEL_PARAMS_KEYS) {
+  for (const key of withWrappers(MODEL_PARAMS_KEYS)) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
       out.params = n;
       break;
     }
   }
-  const stepKeys = study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS;
+  const stepKeys = withWrappers(study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS);
   for (const key of stepKeys) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
@@ -225,6 +225,14 @@ const DEFAULT_MIXTURE_KEYS = [
   'data_prefix',
   'model.data.data_prefix',
 ];
+
+/** Top-level keys that wrap a whole config (argparse Namespace saved by Lightning, Hydra/OmegaConf dumps). */
+const CONFIG_WRAPPERS = ['args', 'config', 'cfg', 'hparams', 'hyper_parameters'];
+
+/** The keys, then the same keys under each common wrapper ("args.data.mixture"). */
+function withWrappers(keys: readonly string[]): string[] {
+  return [...keys, ...CONFIG_WRAPPERS.flatMap((w) => keys.map((k) => `${w}.${k}`))];
+}
 
 /** A mixture as found in a config, before it is checked against the study: domain (or unknown name) -> weight. */
 export type RawMixture = Record<string, number>;
@@ -318,7 +326,7 @@ export function findMixtureInConfig(
   sink: DiagnosticSink,
   locate: (dotted: string) => number = () => 0,
 ): { raw?: RawMixture; key: string; line: number } | undefined {
-  const keys = study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS;
+  const keys = withWrappers(study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS);
   const direct = firstPath(config, keys);
   if (direct) {
     const line = locate(direct.path);

@@ -132,6 +132,16 @@ describe('Lightning CSVLogger', () => {
     assert.deepEqual(run?.mixture, { pile_cc: 0.4, github: 0.4, arxiv: 0.2, wikipedia_en: 0 });
     assert.deepEqual(r.diagnostics.map((x) => x.severity), ['info']);
   });
+  test('hparams.yaml with Python tags (argparse Namespace, tuple) is still read', () => {
+    const hparams = {
+      file: 'hparams.yaml',
+      text: 'args: !!python/object:argparse.Namespace\n  model_name: 60M\n  mixture: {github: 0.5, arxiv: 0.5}\nshape: !!python/tuple\n- 1\n- 2\n',
+    };
+    const r = parseLightningCsv({ dir: 'd', metricsCsv: { file: 'metrics.csv', text: 'epoch,step,val_loss/github\n0,9,2.5\n' }, hparams }, study);
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.runs[0]?.mixture, { pile_cc: 0, github: 0.5, arxiv: 0.5, wikipedia_en: 0 });
+    assert.equal(r.runs[0]?.model, '60M');
+  });
   test('rows with the wrong number of fields or a bad step are reported with their line', () => {
     const r = parseLightningCsv({ dir: 'x', metricsCsv: file(`${BROKEN}/metrics_bad.csv`) }, study);
     assert.deepEqual(r.runs[0]?.checkpoints.map((c) => c.step), [10]);
