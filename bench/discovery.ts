@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverRuns } from '../src/runs/discover';
+import { DiscoverCache, discoverRuns } from '../src/runs/discover';
 import type { Study } from '../src/study/types';
 
 const DOMAINS = ['pile_cc', 'github', 'arxiv', 'wikipedia_en', 'stackexchange', 'freelaw', 'pubmed_central', 'dm_mathematics'];
@@ -130,6 +130,17 @@ function main(): void {
     const checkpoints = last.runs.reduce((a, x) => a + x.checkpoints.length, 0);
     console.log(`discovered ${last.runs.length} runs (${withMixture} with a mixture, ${checkpoints} checkpoints) from ${last.sources} sources, ${last.diagnostics.length} diagnostics`);
     console.log(`discover + parse: ${times.map((t) => `${t.toFixed(2)} s`).join(', ')} (first is cold; target <= 2 s)`);
+    // refresh with a cache (what the extension does on file changes): nothing changed, then one run changed
+    const cache = new DiscoverCache();
+    discoverRuns(study, root, { cache });
+    let t = performance.now();
+    discoverRuns(study, root, { cache });
+    const unchanged = (performance.now() - t) / 1000;
+    writeRun(root, 0);
+    t = performance.now();
+    discoverRuns(study, root, { cache });
+    const oneChanged = (performance.now() - t) / 1000;
+    console.log(`cached refresh: ${unchanged.toFixed(2)} s unchanged, ${oneChanged.toFixed(2)} s with one run rewritten (${cache.misses} re-read)`);
     if (last.runs.length !== count || withMixture !== count) {
       console.error('not every run was read with its mixture');
       process.exitCode = 1;

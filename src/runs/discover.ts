@@ -28,6 +28,97 @@ export interface DiscoverOptions {
   readonly maxFileBytes?: number;
   /** folder names never walked into */
   readonly skipDirs?: readonly string[];
+  /** reuse the parse of sources whose files are unchanged (size and mtime) since the last discovery */
+  readonly cache?: DiscoverCache;
+}
+
+/**
+ * Parse results kept between discoveries (e.g. one per study in the extension), keyed by source and reused while
+ * the size and mtime of every file the source was read from are unchanged. A changed study clears it.
+ */
+export class DiscoverCache {
+  private studyKey = '';
+  private readonly entries = new Map<string, { signature: string; result: ParseResult }>();
+  private readonly touched = new Set<string>();
+  /** sources reused / parsed in the last discovery */
+  hits = 0;
+  misses = 0;
+
+  begin(studyKey: string): void {
+    if (studyKey !== this.studyKey) {
+      this.entries.clear();
+      this.studyKey = studyKey;
+    }
+    this.touched.clear();
+    this.hits = 0;
+    this.misses = 0;
+  }
+
+  get(key: string, signature: string): ParseResult | undefined {
+    this.touched.add(key);
+    const e = this.entries.get(key);
+    if (e && e.signature === signature) {
+      this.hits++;
+      return e.result;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  set(key: string, signature: string, result: ParseResult): void {
+    this.touched.add(key);
+    this.entries.set(key, { signature, result });
+  }
+
+  /** Forgets sources not seen in this discovery. */
+  end(): void {
+    for (const key of [...this.entries.keys()]) if (!this.touched.has(key)) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Size and mtime of each file (and the names in each folder) a source is read from. */
+function signatureOf(files: readonly string[]): string {
+  const parts: string[] = [];
+  for (const f of files) {
+    try {
+      const st = statSync(f);
+      parts.push(st.isDirectory() ? `${f}/:${readdirSync(f).sort().join('|')}` : `${f}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${f}:missing`);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** Every file and folder under `abs` (bounded depth), for the signature of an MLflow run's params/metrics/tags. */
+function treePaths(abs: string, depth = 0, out: string[] = []): string[] {
+  if (depth > 8) return out;
+  out.push(abs);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(abs, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(abs, e.name);
+    if (e.isDirectory()) treePaths(p, depth + 1, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** The files a run folder's adapter reads (plus the folder itself), for its cache signature. */
+function runFolderFiles(format: RunFormat, abs: string, listing: Listing): string[] {
+  const files = [abs, ...[...listing.files].map((f) => join(abs, f))];
+  if (format === 'wandb') files.push(...treePaths(join(abs, 'files'), 7));
+  if (format === 'mlflow') for (const d of ['params', 'metrics', 'tags']) if (listing.dirs.has(d)) files.push(...treePaths(join(abs, d)));
+  if (format === 'hf-trainer') for (const d of listing.dirs) if (isCheckpointDir(d)) files.push(join(abs, d, 'trainer_state.json'));
+  return files;
 }
 
 const DEFAULT_SKIP = ['.git', 'node_modules', '.mixopt', '__pycache__', '.venv', 'venv', '.hg', '.svn', '.trash'];
@@ -329,7 +420,7 @@ function matchesGlob(glob: string, rel: string): boolean {
   return picomatch(glob, { dot: true })(rel) || (!glob.includes('/') && picomatch(glob, { dot: true })(rel.slice(rel.lastIndexOf('/') + 1)));
 }
 
-function readCsvTables(study: Study, studyDir: string, reader: Reader, skipDirs: ReadonlySet<string>, out: ParseResult[]): number {
+function readCsvTables(study: Study, studyDir: string, reader: Reader, skipDirs: ReadonlySet<string>, out: ParseResult[], cache?: DiscoverCache): number {
   let sources = 0;
   for (const mapping of study.runs.csv ?? []) {
     const files = globFiles(studyDir, mapping.files, reader, skipDirs);
@@ -357,24 +448,43 @@ function readCsvTables(study: Study, studyDir: string, reader: Reader, skipDirs:
       for (const { m, l } of byFolder.values()) {
         const { pairs, unpaired } = pairTableFiles(m, l);
         for (const [mf, lf] of pairs) {
-          const mt = reader.text(mf);
-          const lt = reader.text(lf);
-          if (mt === undefined || lt === undefined) continue;
+          const result = cached(cache, reader, `csv:${mf}|${lf}`, () => [mf, lf], () => {
+            const mt = reader.text(mf);
+            const lt = reader.text(lf);
+            if (mt === undefined || lt === undefined) return undefined;
+            return parseCsvTable({ file: reader.rel(mf), text: mt }, { file: reader.rel(lf), text: lt }, csvMapping, study);
+          });
+          if (!result) continue;
           sources++;
-          out.push(parseCsvTable({ file: reader.rel(mf), text: mt }, { file: reader.rel(lf), text: lt }, csvMapping, study));
+          out.push(result);
         }
         for (const mf of unpaired) reader.problem(mf, `no metrics file (${mapping.metricsFile}) pairs with this mixture file`, 'warning');
       }
     } else {
       for (const f of files) {
-        const text = reader.text(f);
-        if (text === undefined) continue;
+        const result = cached(cache, reader, `csv:${f}`, () => [f], () => {
+          const text = reader.text(f);
+          return text === undefined ? undefined : parseCsvTable({ file: reader.rel(f), text }, undefined, csvMapping, study);
+        });
+        if (!result) continue;
         sources++;
-        out.push(parseCsvTable({ file: reader.rel(f), text }, undefined, csvMapping, study));
+        out.push(result);
       }
     }
   }
   return sources;
+}
+
+/** Reads a source through the cache: reused when its signature is unchanged; cached only when read cleanly. */
+function cached(cache: DiscoverCache | undefined, reader: Reader, key: string, files: () => readonly string[], read: () => ParseResult | undefined): ParseResult | undefined {
+  if (!cache) return read();
+  const signature = signatureOf(files());
+  const hit = cache.get(key, signature);
+  if (hit) return hit;
+  const problems = reader.diagnostics.length;
+  const result = read();
+  if (result && reader.diagnostics.length === problems) cache.set(key, signature, result);
+  return result;
 }
 
 /**
@@ -404,17 +514,24 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
       // an include glob whose folder does not exist yet: nothing to read
     }
   }
+  const cache = options.cache;
+  cache?.begin(JSON.stringify([study, root, options.maxFileBytes ?? 0]));
   const readLooseFile = (p: string): void => {
     const rel = reader.rel(p);
     if (excluded(rel) || isCsvTable(rel)) return;
     const name = p.slice(p.lastIndexOf(sep) + 1);
     if (!name.toLowerCase().endsWith('.jsonl')) return;
-    const head = reader.head(p);
-    if (head === undefined || detectRunFile(name, head) !== 'mixopt-jsonl') return;
-    const text = reader.text(p);
-    if (text === undefined) return;
+    const result = cached(cache, reader, `file:${p}`, () => [p], () => {
+      const head = reader.head(p);
+      if (head === undefined) return undefined;
+      // a JSONL file of another tool is remembered as "no runs" so it is not sniffed again until it changes
+      if (detectRunFile(name, head) !== 'mixopt-jsonl') return { runs: [], diagnostics: [] };
+      const text = reader.text(p);
+      return text === undefined ? undefined : parseMixoptJsonl(text, rel, study);
+    });
+    if (!result || (result.runs.length === 0 && result.diagnostics.length === 0)) return;
     sources++;
-    results.push(parseMixoptJsonl(text, rel, study));
+    results.push(result);
   };
   for (const f of fileRoots) if (included(reader.rel(f))) readLooseFile(f);
   walk(dirRoots, reader, skipDirs, (abs, listing) => {
@@ -422,8 +539,11 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
     if (rel !== '.' && excluded(rel)) return false;
     const format = detectRunFolder({ name: abs.slice(abs.lastIndexOf(sep) + 1), files: listing.files, dirs: listing.dirs });
     if (format !== undefined && included(rel)) {
-      sources++;
-      results.push(readRunFolder(format, abs, listing, reader, study));
+      const result = cached(cache, reader, `${format}:${abs}`, () => runFolderFiles(format, abs, listing), () => readRunFolder(format, abs, listing, reader, study));
+      if (result) {
+        sources++;
+        results.push(result);
+      }
       return false;
     }
     for (const f of [...listing.files].sort()) {
@@ -432,7 +552,8 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
     }
     return true;
   });
-  sources += readCsvTables(study, root, reader, skipDirs, results);
+  sources += readCsvTables(study, root, reader, skipDirs, results, cache);
+  cache?.end();
 
   const runs: RunRecord[] = [];
   const diagnostics: Diagnostic[] = [...reader.diagnostics];

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { detectRunFile, detectRunFolder } from '../../../src/runs/detect';
-import { discoverRuns } from '../../../src/runs/discover';
+import { DiscoverCache, discoverRuns } from '../../../src/runs/discover';
 import { makeStudy, regmixStudy } from './study-fixture';
 
 const WS = 'test/fixtures/runs/ws';
@@ -86,6 +86,39 @@ describe('discoverRuns', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       for (const o of outsideDirs) rmSync(o, { recursive: true, force: true });
+    }
+  });
+
+  test('a cache reuses unchanged sources and re-reads exactly the changed ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-cache-'));
+    try {
+      cpSync(WS, dir, { recursive: true });
+      const cache = new DiscoverCache();
+      const first = discoverRuns(study, dir, { cache });
+      assert.equal(cache.hits, 0);
+      const second = discoverRuns(study, dir, { cache });
+      assert.equal(cache.misses, 0);
+      assert.equal(cache.hits, first.sources);
+      assert.deepEqual(second.runs, first.runs);
+      assert.deepEqual(second.diagnostics, first.diagnostics);
+      // a JSONL log grows, an MLflow metric gets a new point, an HF run gets a new checkpoint folder
+      appendFileSync(join(dir, 'runs/jsonl/sweep.jsonl'), '{"run":"mix-a","step":3000,"metrics":{"val_loss/github":1.7}}\n');
+      appendFileSync(join(dir, 'runs/mlruns/1/9f2c4e6a1b3d4f5e8a7b6c5d4e3f2a1b/metrics/val_loss_github'), '1762002000000 1.8 4000\n');
+      mkdirSync(join(dir, 'runs/hf/run-b/checkpoint-1500'));
+      writeFileSync(join(dir, 'runs/hf/run-b/checkpoint-1500/trainer_state.json'), JSON.stringify({ global_step: 1500, max_steps: 4000, log_history: [{ eval_github_loss: 2.5, step: 1500 }] }));
+      const third = discoverRuns(study, dir, { cache });
+      assert.equal(cache.misses, 3);
+      assert.equal(third.runs.find((x) => x.id === 'mix-a')?.steps, 3000);
+      assert.equal(third.runs.find((x) => x.id.endsWith('9f2c4e6a1b3d4f5e8a7b6c5d4e3f2a1b'))?.steps, 4000);
+      assert.equal(third.runs.find((x) => x.id === 'runs/hf/run-b')?.steps, 1500);
+      // same size, new mtime: re-read; a changed study: everything re-read
+      utimesSync(join(dir, 'runs/jsonl/live.jsonl'), new Date(), new Date(Date.now() + 5000));
+      discoverRuns(study, dir, { cache });
+      assert.equal(cache.misses, 1);
+      discoverRuns({ ...study, domains: [...study.domains, 'books'] }, dir, { cache });
+      assert.equal(cache.hits, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
