@@ -333,8 +333,14 @@ function readRunFolder(format: RunFormat, abs: string, listing: Listing, reader:
 
 /** Static folder a glob starts from, resolved against the study folder. */
 function globRoot(studyDir: string, glob: string): string {
-  const scan = picomatch.scan(glob);
-  const base = scan.isGlob ? scan.base : glob;
+  let base = glob;
+  try {
+    const scan = picomatch.scan(glob);
+    base = scan.isGlob ? scan.base : glob;
+  } catch {
+    // not a glob picomatch can read: walk from the study folder, the matcher decides
+    base = '';
+  }
   return resolve(studyDir, base === '' ? '.' : base);
 }
 
@@ -381,18 +387,28 @@ function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<st
  * absolute path, which `absOf` gives for a relative one.
  */
 function matcher(globs: readonly string[], absOf?: (rel: string) => string): (rel: string) => boolean {
-  const relative = globs.filter((g) => !isAbsolute(g));
-  const absolute = globs.filter((g) => isAbsolute(g)).map(toPosix);
-  const mr = relative.length > 0 ? picomatch(relative, { dot: true }) : undefined;
-  const ma = absolute.length > 0 && absOf ? picomatch(absolute, { dot: true }) : undefined;
+  const usable = globs.filter((g) => typeof g === 'string' && g !== '');
+  const relative = usable.filter((g) => !isAbsolute(g));
+  const absolute = usable.filter((g) => isAbsolute(g)).map(toPosix);
+  const mr = relative.length > 0 ? safePicomatch(relative) : undefined;
+  const ma = absolute.length > 0 && absOf ? safePicomatch(absolute) : undefined;
   return (rel) => (mr !== undefined && mr(rel)) || (ma !== undefined && absOf !== undefined && ma(absOf(rel)));
+}
+
+/** picomatch, with a glob it cannot compile matching nothing instead of throwing (the study parser reports globs). */
+function safePicomatch(globs: string | string[]): (path: string) => boolean {
+  try {
+    return picomatch(globs, { dot: true });
+  } catch {
+    return () => false;
+  }
 }
 
 /** Files matched by globs (relative to the study folder), as absolute paths. */
 function globFiles(studyDir: string, globs: readonly string[], reader: Reader, skipDirs: ReadonlySet<string>): string[] {
   const isMatch = matcher(globs, (rel) => toPosix(resolve(studyDir, rel)));
   const found: string[] = [];
-  const roots = [...new Set(globs.map((g) => globRoot(studyDir, g)))];
+  const roots = [...new Set(globs.filter((g) => g !== '').map((g) => globRoot(studyDir, g)))];
   const direct = roots.filter((r) => {
     try {
       return statSync(r).isFile();
@@ -417,7 +433,9 @@ function globFiles(studyDir: string, globs: readonly string[], reader: Reader, s
 }
 
 function matchesGlob(glob: string, rel: string): boolean {
-  return picomatch(glob, { dot: true })(rel) || (!glob.includes('/') && picomatch(glob, { dot: true })(rel.slice(rel.lastIndexOf('/') + 1)));
+  if (glob === '') return false;
+  const m = safePicomatch(glob);
+  return m(rel) || (!glob.includes('/') && m(rel.slice(rel.lastIndexOf('/') + 1)));
 }
 
 function readCsvTables(study: Study, studyDir: string, reader: Reader, skipDirs: ReadonlySet<string>, out: ParseResult[], cache?: DiscoverCache): number {
@@ -503,7 +521,7 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
   const isCsvTable = matcher(csvGlobs, absOf);
   const results: ParseResult[] = [];
   let sources = 0;
-  const roots = [...new Set(study.runs.include.map((g) => globRoot(root, g)))];
+  const roots = [...new Set(study.runs.include.filter((g) => g !== '').map((g) => globRoot(root, g)))];
   const fileRoots: string[] = [];
   const dirRoots: string[] = [];
   for (const r of roots) {

@@ -122,6 +122,12 @@ describe('discoverRuns', () => {
     }
   });
 
+  test('odd globs (empty, unbalanced) never throw', () => {
+    const odd = makeStudy({ runs: { include: ['', '[', 'runs/**'], exclude: ['', '{a,'], csv: [{ files: [''], mixtureFile: '', metricsFile: '[', weightColumn: '{domain}', metricColumns: {} }] } });
+    const r = discoverRuns(odd, WS);
+    assert.ok(r.runs.length > 0);
+  });
+
   test('duplicate run ids across files are renamed with a warning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mixopt-dup-'));
     try {
