@@ -92,4 +92,17 @@ describe('RegMix tables read as they are', () => {
     assert.ok(r.diagnostics.some((d) => d.file === 'l.csv' && d.line === 4));
     assert.equal(r.runs[1]?.checkpoints[0]?.metrics['val_loss/github'], undefined);
   });
+  test('one table with weights, metrics, model and steps columns', () => {
+    const table = {
+      file: 'sweep.csv',
+      text: 'name,size,steps,github,arxiv,loss_github\nr1,1m,1000,0.5,0.5,3.1\nr2,1B,25000,0.2,0.8,2.2\nr1,60M,2000,0.4,0.6,2.9\n',
+    };
+    const r = parseCsvTable(table, undefined, { weightColumn: '{domain}', metricColumns: { 'val_loss/github': 'loss_github' }, modelColumn: 'size', stepsColumn: 'steps', runIdColumn: 'name' }, study);
+    assert.deepEqual(r.runs.map((x) => [x.id, x.model, x.steps, x.checkpoints[0]?.step, x.checkpoints[0]?.metrics['val_loss/github']]), [
+      ['r1', '1M', 1000, 1000, 3.1],
+      ['r2', '1B', 25000, 25000, 2.2],
+      ['r1@4', '60M', 2000, 2000, 2.9],
+    ]);
+    assert.ok(r.diagnostics.some((d) => d.line === 4 && /appears twice/.test(d.message)));
+  });
 });
