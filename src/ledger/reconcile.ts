@@ -3,6 +3,7 @@
 // into the run's config, else by the run named in the ledger, else by mixture (within 1e-3) + model + steps.
 import type { Mixture, TrialStatus } from '../protocol/snapshot';
 import type { RunRecord } from '../runs/types';
+import type { Diagnostic } from '../study/diagnostics';
 import type { Trial } from './ledger';
 
 export type MatchKind = 'trial-id' | 'ledger-run' | 'mixture';
@@ -35,6 +36,8 @@ export interface Reconciliation {
   readonly runs: readonly RunRecord[];
   /** trials whose run finished or failed while the ledger still says otherwise */
   readonly updates: readonly LedgerUpdate[];
+  /** runs that name a trial the ledger does not know and have no mixture of their own */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export const MIXTURE_TOLERANCE = 1e-3;
@@ -152,8 +155,18 @@ export function reconcile(trials: readonly Trial[], runs: readonly RunRecord[], 
       ...(m ? { matchedBy: m.by } : {}),
     });
   }
+  const diagnostics: Diagnostic[] = [];
   runs.forEach((run, i) => {
     if (used.has(i)) return;
+    if (run.trialId !== undefined && !trialById.has(run.trialId) && run.mixture === undefined) {
+      diagnostics.push({
+        severity: 'warning',
+        file: run.source,
+        line: 0,
+        message: `run ${run.id} names trial ${run.trialId}, which the ledger does not know, and has no mixture of its own; it is not used`,
+        hint: 'was .mixopt/ledger.jsonl deleted? Put the mixture in the run config, or restore the ledger',
+      });
+    }
     rows.push({
       id: run.id,
       status: 'external',
@@ -164,5 +177,5 @@ export function reconcile(trials: readonly Trial[], runs: readonly RunRecord[], 
       run,
     });
   });
-  return { rows, runs: completedRuns, updates };
+  return { rows, runs: completedRuns, updates, diagnostics };
 }

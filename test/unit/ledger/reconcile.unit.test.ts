@@ -65,6 +65,12 @@ describe('reconcile', () => {
     assert.equal(r.rows[0]?.matchedBy, 'ledger-run');
     assert.deepEqual(r.updates, []);
   });
+  test('a run naming a trial the ledger does not know, without a mixture, is external and reported', () => {
+    const r = reconcile([], [run('orphan', { trialId: 't-lost', mixture: undefined })]);
+    assert.equal(r.rows[0]?.status, 'external');
+    assert.equal(r.diagnostics.length, 1);
+    assert.match(r.diagnostics[0]?.message ?? '', /t-lost/);
+  });
   test('mixtureDistance compares over the union of domains', () => {
     assert.equal(mixtureDistance({ a: 0.5, b: 0.5 }, { a: 0.5, c: 0.5 }), 0.5);
     assert.equal(mixtureDistance({ a: 1 }, { a: 1 }), 0);
