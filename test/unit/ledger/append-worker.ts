@@ -1,5 +1,6 @@
 // Child process for the ledger concurrency test: appends `count` events to the ledger as `actor`, and races the
 // other process to accept shared suggestions with acceptOnce. Prints the acceptOnce outcomes as JSON.
+import { existsSync, readFileSync } from 'node:fs';
 import { acceptOnce, appendEvent, createTrialId } from '../../../src/ledger/append';
 
 const [ledgerPath, actor, countText] = process.argv.slice(2);
@@ -15,12 +16,23 @@ process.stdin.once('data', () => {
   run();
 });
 
+function waitForOther(): void {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    if (existsSync(ledger) && readFileSync(ledger, 'utf8').split('\n').some((l) => l.includes('"actor":') && !l.includes(`"actor":"${me}"`))) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+}
+
 function run(): void {
 const outcomes: { key: string; trial: string; winner: string }[] = [];
 for (let i = 0; i < count; i++) {
   const trial = createTrialId();
   const base = { v: 1 as const, trial, mixture: { github: 0.5, arxiv: 0.5 }, model: '1M', steps: 1000, time: new Date().toISOString(), actor: me };
   appendEvent(ledger, { ...base, event: 'accepted', key: `own-${me}-${i}`, note: 'x'.repeat(i % 200) });
+  // after its first line, each writer waits (up to 10 s) to see a line of the other one, so the two really
+  // write at the same time even when the machine is busy and one process was scheduled late
+  if (i === 0) waitForOther();
   if (i % 10 === 0) {
     const key = `shared-${i / 10}`;
     const shared = createTrialId();
