@@ -7,12 +7,14 @@ export interface AnalyzeParams {
   readonly suggest: number;
   /** skip the posterior diagnostics (LOO, slices), for speed */
   readonly diagnostics?: boolean;
+  /** append the suggestions to the ledger as `suggested` events, written by this actor */
+  readonly record?: { readonly actor: string };
 }
 
 export interface AcceptParams {
   readonly studyFile: string;
   readonly suggestion: SuggestionView;
-  /** overwrite an existing config file (otherwise a numbered name is chosen... never silently) */
+  /** overwrite an existing config file; without it an existing file is an error (never overwritten silently) */
   readonly overwrite?: boolean;
   /** who accepted: window id or "cli" */
   readonly actor: string;
