@@ -155,7 +155,8 @@ export async function openVsCode(workspaceSource: string): Promise<VsCodeSession
         while (Date.now() < deadline) {
           for (const frame of page.frames()) {
             try {
-              const ready = await frame.evaluate((sel) => document.body?.dataset['ready'] === 'true' && document.querySelector(sel) !== null, selector);
+              // A string expression: this file compiles without DOM types.
+              const ready = await frame.evaluate(`document.body?.dataset.ready === 'true' && document.querySelector(${JSON.stringify(selector)}) !== null`);
               if (ready) return frame;
             } catch {
               // frame navigating or detached
