@@ -1,0 +1,115 @@
+// What a user does, in a real VS Code (code-server + Chromium): open the example study, ask for the next
+// mixture, accept it, and look at the posterior and budget panels.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseDocument } from 'yaml';
+import { exampleWorkspace, openVsCode } from '../helpers/codeServer';
+import type { VsCodeSession } from '../helpers/codeServer';
+
+const STUDY_DOMAINS = [
+  'arxiv', 'freelaw', 'nih_exporter', 'pubmed_central', 'wikipedia_en', 'dm_mathematics', 'github', 'philpapers',
+  'stackexchange', 'enron_emails', 'gutenberg_pg_19', 'pile_cc', 'ubuntu_irc', 'europarl', 'hackernews',
+  'pubmed_abstracts', 'uspto_backgrounds',
+];
+
+describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60_000 }, () => {
+  let vs: VsCodeSession;
+  const started = Date.now();
+  before(async () => {
+    vs = await openVsCode(exampleWorkspace());
+  });
+  after(async () => {
+    console.log(`[e2e] user flow took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await vs?.close();
+  });
+
+  let suggestedMixture: Record<string, number> = {};
+  let suggestedModel = '';
+
+  test('Suggest next mixture shows a mixture over the study domains, a model size and a prediction', async (t) => {
+    try {
+      await vs.runCommand('MixOpt: Suggest next mixture');
+      const frame = await vs.waitForWebview('#suggested-mixture [data-domain]', 240_000);
+      const rows = (await frame.$$eval('#suggested-mixture [data-domain]', (els) =>
+        els.map((e) => [e.getAttribute('data-domain') ?? '', Number(e.getAttribute('data-weight'))] as const),
+      )) as (readonly [string, number])[];
+      suggestedMixture = Object.fromEntries(rows);
+      assert.deepEqual(Object.keys(suggestedMixture).sort(), [...STUDY_DOMAINS].sort());
+      const total = Object.values(suggestedMixture).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-6, `weights sum to ${total}`);
+      assert.ok(Object.values(suggestedMixture).every((w) => w >= 0 && w <= 1));
+      assert.ok(suggestedMixture['github']! <= 0.3 + 1e-9, 'the study bounds github to at most 0.3');
+      suggestedModel = ((await frame.textContent('#model-size')) ?? '').trim();
+      assert.match(suggestedModel, /\b(1M|60M|1B)\b/);
+      const predicted = ((await frame.textContent('#predicted-value')) ?? '').trim();
+      assert.match(predicted, /\d+\.\d+/, `predicted value shown: "${predicted}"`);
+      console.log(`[e2e] screenshot ${await vs.screenshot('next-trial')}`);
+    } catch (e) {
+      t.diagnostic(vs.logs());
+      throw e;
+    }
+  });
+
+  test('Accept writes the config with the mixture at data.mixture, keeps comments, and records the trial', async (t) => {
+    try {
+      const frame = await vs.waitForWebview('#accept-button');
+      await frame.click('#accept-button');
+      const generated = join(vs.workspace, 'configs', 'generated');
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !(existsSync(generated) && readdirSync(generated).some((f) => f.endsWith('.yaml')))) {
+        await vs.page.waitForTimeout(500);
+      }
+      const files = existsSync(generated) ? readdirSync(generated).filter((f) => f.endsWith('.yaml')) : [];
+      assert.equal(files.length, 1, `one generated config, found ${files.join(', ')}`);
+      const text = readFileSync(join(generated, files[0]!), 'utf8');
+      const config = parse(text) as { data: { mixture: Record<string, number> }; model: { name: string } };
+      for (const d of STUDY_DOMAINS) assert.ok(Math.abs((config.data.mixture[d] ?? -1) - suggestedMixture[d]!) < 1e-5, `weight of ${d}`);
+      assert.ok(suggestedModel.includes(config.model.name), `model ${config.model.name} written`);
+      assert.match(text, /# Sampling weight of each Pile domain; must sum to 1\./, 'template comment kept');
+      assert.match(text, /lr: 6\.0e-4 +# tuned on the 60M model/, 'inline comment and number format kept');
+      assert.equal(parseDocument(text).errors.length, 0);
+
+      const ledger = readFileSync(join(vs.workspace, '.mixopt', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; trial: string; config?: string });
+      const accepted = ledger.filter((e) => e.event === 'accepted');
+      assert.equal(accepted.length, 1);
+      assert.ok(files[0]!.includes(accepted[0]!.trial), 'config named after the trial');
+
+      // The trials tree shows it pending.
+      await vs.runCommand('MixOpt: Refresh runs');
+      const tree = vs.page.locator('.monaco-list-row', { hasText: accepted[0]!.trial });
+      await tree.first().waitFor({ state: 'visible', timeout: 60_000 });
+      const rowText = (await tree.first().textContent()) ?? '';
+      assert.match(rowText, /pending/i, `tree row: ${rowText}`);
+      console.log(`[e2e] screenshot ${await vs.screenshot('trials-tree')}`);
+    } catch (e) {
+      t.diagnostic(vs.logs());
+      throw e;
+    }
+  });
+
+  for (const [command, name, charts] of [
+    ['MixOpt: Show posterior', 'posterior', ['#slices-chart', '#loo-chart']],
+    ['MixOpt: Show budget', 'budget', ['#budget-chart', '#best-chart']],
+  ] as const) {
+    test(`${command} renders charts with data`, async (t) => {
+      try {
+        await vs.runCommand(command);
+        const frame = await vs.waitForWebview(charts[0], 240_000);
+        for (const id of charts) {
+          const size = (await frame.$eval(id, (c) => {
+            const r = c.getBoundingClientRect();
+            return [r.width, r.height, c.getAttribute('data-points')];
+          })) as [number, number, string | null];
+          assert.ok(size[0] > 50 && size[1] > 50, `${id} has a size (${size[0]}x${size[1]})`);
+          assert.ok(Number(size[2]) > 0, `${id} plots data (data-points=${size[2]})`);
+        }
+        console.log(`[e2e] screenshot ${await vs.screenshot(name)}`);
+      } catch (e) {
+        t.diagnostic(vs.logs());
+        throw e;
+      }
+    });
+  }
+});
