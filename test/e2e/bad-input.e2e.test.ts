@@ -52,7 +52,7 @@ describe('bad input in a real VS Code', { timeout: 10 * 60_000 }, () => {
       await vs.runCommand('MixOpt: Show budget');
       // With two studies in the workspace the extension may ask which one.
       const pick = vs.page.locator('.quick-input-list .monaco-list-row', { hasText: 'pile.mixopt.yaml' });
-      if (await pick.first().isVisible({ timeout: 5000 }).catch(() => false)) await pick.first().click();
+      if (await pick.first().waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await pick.first().click();
       const frame = await vs.waitForWebview('#budget-chart', 240_000);
       const body = (await frame.textContent('body')) ?? '';
       assert.match(body, /pile-regmix/, 'the budget panel shows the good study');
