@@ -18,6 +18,14 @@ for (const t of nodeTargets) {
     external: t.external, ...(t.banner ? { banner: { js: t.banner } } : {}),
   }));
 }
+// The in-extension-host integration suite (never shipped): loaded by the extension when MIXOPT_INTEGRATION_SUITE
+// is set (code-server), or by @vscode/test-electron through --extensionTestsPath (desktop).
+if (!production && existsSync('test/integration/suite.ts')) {
+  jobs.push(build({
+    ...common, entryPoints: { 'integration-suite': 'test/integration/suite.ts', 'integration-index': 'test/integration/index.ts' },
+    outdir: 'dist-test', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
+  }));
+}
 if (existsSync('webview')) {
   const panels = readdirSync('webview').filter((f) => f.endsWith('.panel.ts')).map((f) => join('webview', f));
   if (panels.length > 0) {

@@ -80,7 +80,7 @@ export interface VsCodeSession {
  * Starts code-server on a copy of `workspaceSource` with the built extension, opens it in Chromium and waits for
  * the workbench. Always call close() (in a finally).
  */
-export async function openVsCode(workspaceSource: string): Promise<VsCodeSession> {
+export async function openVsCode(workspaceSource: string, options: { env?: Record<string, string> } = {}): Promise<VsCodeSession> {
   const { node, entry } = ensureCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'mixopt-e2e-'));
   const workspace = join(root, 'workspace');
@@ -108,7 +108,7 @@ export async function openVsCode(workspaceSource: string): Promise<VsCodeSession
   const proc = spawn(
     node,
     [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, workspace],
-    { env: { ...process.env, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...options.env, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let serverLog = '';
   proc.stdout?.on('data', (b: Buffer) => (serverLog += b.toString()));

@@ -1,0 +1,83 @@
+// Integration tests that run INSIDE a real extension host (VS Code desktop via @vscode/test-electron, or
+// code-server in CI). No mocha: a small runner that records each test and writes a JSON report.
+import type * as vscodeApi from 'vscode';
+import type { StudySnapshot } from '../../src/protocol/snapshot';
+
+/** What the extension's activate() returns (its public API). */
+export interface MixOptApi {
+  readonly activationMs: number;
+  analyze(studyFile: string, suggest?: number): Promise<StudySnapshot>;
+}
+
+export interface TestResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: string;
+  readonly info?: string;
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+export async function runSuite(vscode: typeof vscodeApi): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  const run = async (name: string, body: () => Promise<string | void>): Promise<void> => {
+    const t0 = Date.now();
+    try {
+      const info = await body();
+      results.push({ name, ok: true, ms: Date.now() - t0, ...(info ? { info } : {}) });
+    } catch (e) {
+      results.push({ name, ok: false, ms: Date.now() - t0, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  };
+  const ext = vscode.extensions.getExtension<MixOptApi>('mixopt.mixopt');
+
+  await run('the extension is installed and activates', async () => {
+    check(ext, 'extension mixopt.mixopt not found');
+    const api = await ext.activate();
+    check(ext.isActive, 'not active after activate()');
+    check(typeof api.activationMs === 'number' && api.activationMs >= 0, 'activate() returns activationMs');
+    return `activation took ${api.activationMs.toFixed(1)} ms in the extension host`;
+  });
+
+  await run('every contributed command is registered', async () => {
+    check(ext, 'no extension');
+    const contributed = ((ext.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map((c) => c.command);
+    check(contributed.length >= 11, `expected the MixOpt commands, found ${contributed.length}`);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.filter((c) => !registered.has(c));
+    check(missing.length === 0, `not registered: ${missing.join(', ')}`);
+    return `${contributed.length} commands`;
+  });
+
+  await run('the engine analyses the workspace study in its worker and suggests a valid mixture', async () => {
+    check(ext, 'no extension');
+    const api = await ext.activate();
+    const studies = await vscode.workspace.findFiles('**/*.mixopt.yaml', '**/node_modules/**');
+    check(studies.length > 0, 'no study in the workspace');
+    const t0 = Date.now();
+    const snapshot = await api.analyze(studies[0]!.fsPath, 1);
+    const s = snapshot.suggestions?.[0];
+    check(s, `no suggestion; diagnostics: ${snapshot.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+    const total = Object.values(s.mixture).reduce((a, b) => a + b, 0);
+    check(Math.abs(total - 1) < 1e-6, `mixture sums to ${total}`);
+    check(Object.keys(s.mixture).length === snapshot.domains.length, 'one weight per domain');
+    check(Number.isFinite(s.predictedAtTarget.mean), 'prediction is finite');
+    check(snapshot.recommendation !== undefined, 'a recommendation');
+    return `analyze + suggest took ${Date.now() - t0} ms on ${snapshot.posterior?.observations ?? '?'} observations`;
+  });
+
+  await run('the study schema is contributed for *.mixopt.yaml', async () => {
+    check(ext, 'no extension');
+    const yamlValidation = (ext.packageJSON as { contributes?: { yamlValidation?: { fileMatch: string | string[]; url: string }[] } }).contributes?.yamlValidation ?? [];
+    const entry = yamlValidation.find((v) => String(v.fileMatch).includes('mixopt.yaml'));
+    check(entry, 'no yamlValidation entry');
+    const schema = vscode.Uri.joinPath(ext.extensionUri, entry.url);
+    const bytes = await vscode.workspace.fs.readFile(schema);
+    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { properties?: Record<string, unknown> };
+    check(parsed.properties && 'domains' in parsed.properties, 'schema describes domains');
+  });
+  return results;
+}
