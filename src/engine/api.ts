@@ -5,6 +5,8 @@ export interface AnalyzeParams {
   readonly studyFile: string;
   /** number of suggestions to compute (0 = fit + recommend only) */
   readonly suggest: number;
+  /** fit the model (default true); false reads runs, ledger and budget only */
+  readonly fit?: boolean;
   /** skip the posterior diagnostics (LOO, slices), for speed */
   readonly diagnostics?: boolean;
   /** append the suggestions to the ledger as `suggested` events, written by this actor */

@@ -115,6 +115,8 @@ export interface StudySnapshot {
   readonly trials: readonly TrialView[];
   readonly budget: BudgetView;
   readonly diagnostics: readonly DiagnosticView[];
+  /** observations (run checkpoints) the model is fitted to */
+  readonly observations: number;
   readonly recommendation?: RecommendationView;
   readonly posterior?: PosteriorView;
   readonly suggestions?: readonly SuggestionView[];

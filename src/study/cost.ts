@@ -15,12 +15,13 @@ function params(study: Study, model: string): number {
 /**
  * Cost of one run of `model` trained for `steps`, in the cost model's own unit:
  * flops: 6 N D with D = steps x tokens_per_step (Kaplan et al.'s training FLOPs);
- * table: the model's cost per run at the target steps, scaled linearly with steps;
+ * table: the model's cost per run (at the target steps, scaled linearly when the study lists steps);
  * gpu_hours: what the log says, else the fallback per model scaled by steps.
  */
 export function runCost(study: Study, model: string, steps: number, logged: LoggedCost = {}): number {
+  // Runs shorter than the target cost proportionally less, when the study models training length at all.
   const targetSteps = study.fidelities.target.steps;
-  const stepFraction = targetSteps > 0 && steps > 0 ? steps / targetSteps : 1;
+  const stepFraction = study.fidelities.steps.length > 0 && targetSteps > 0 && steps > 0 ? Math.min(steps, targetSteps) / targetSteps : 1;
   switch (study.cost.kind) {
     case 'flops':
       if (logged.flops !== undefined && Number.isFinite(logged.flops) && logged.flops > 0) return logged.flops;

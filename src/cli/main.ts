@@ -1,0 +1,260 @@
+// `mixopt`: the command line over the same engine as the extension.
+// Exit codes: 0 ok, 1 study or input errors, 2 usage errors, 3 internal errors.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AcceptResult } from '../engine/api';
+import { runEngine, StudyInputError } from '../engine/engine';
+import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
+import { formatDiagnostic } from '../study/diagnostics';
+import { runBench } from './bench';
+
+const VERSION = '0.1.0';
+
+export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi-fidelity Bayesian optimisation
+
+Usage:
+  mixopt status <study.mixopt.yaml> [--json]           runs found, problems, budget
+  mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record]
+                                                       the next trial(s) to run; --record appends them to the ledger
+  mixopt recommend <study.mixopt.yaml> [--json]        the best predicted mixture for the target model
+  mixopt accept <study.mixopt.yaml> [--batch k] [--index i] [--overwrite] [--json]
+                                                       suggest, write the training config, record the trial
+  mixopt mark <study.mixopt.yaml> --trial <id> --status failed|abandoned|launched [--note text]
+  mixopt bench <replay|make-table> [options]           see \`mixopt bench --help\`
+  mixopt --help | --version
+
+Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 internal errors.`;
+
+export class UsageError extends Error {}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+export function fmtNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
+  return x.toFixed(a >= 100 ? 1 : 4);
+}
+
+function fmtInterval(i: Interval): string {
+  return `${fmtNumber(i.mean)}  (95%: ${fmtNumber(i.lower)} … ${fmtNumber(i.upper)})`;
+}
+
+export function formatMixture(mixture: Record<string, number>, width = 40): string[] {
+  const rows = Object.entries(mixture).sort((a, b) => b[1] - a[1]);
+  const nameWidth = Math.max(...rows.map(([k]) => k.length), 6);
+  return rows.map(([k, v]) => `  ${k.padEnd(nameWidth)}  ${v.toFixed(4)}  ${'█'.repeat(Math.round(v * width))}`);
+}
+
+function diagnosticLine(d: DiagnosticView): string {
+  return formatDiagnostic({ ...d });
+}
+
+function printDiagnostics(io: Io, snapshot: StudySnapshot, all: boolean): void {
+  const shown = snapshot.diagnostics.filter((d) => all || d.severity === 'error');
+  const limit = 30;
+  for (const d of shown.slice(0, limit)) io.err(diagnosticLine(d));
+  if (shown.length > limit) io.err(`… and ${shown.length - limit} more`);
+}
+
+function hasErrors(snapshot: StudySnapshot): boolean {
+  return snapshot.diagnostics.some((d) => d.severity === 'error' && d.file === snapshot.studyFile);
+}
+
+export function suggestionJson(s: SuggestionView): object {
+  return {
+    id: s.id,
+    mixture: s.mixture,
+    model: s.model,
+    steps: s.steps,
+    predicted: s.predicted,
+    predictedAtTarget: s.predictedAtTarget,
+    acquisition: s.acquisition,
+    acquisitionValue: s.acquisitionValue,
+    cost: s.cost,
+    reason: s.reason,
+  };
+}
+
+function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: number, of: number): string[] {
+  return [
+    `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
+    `  model ${s.model}, ${s.steps} steps, cost ${fmtNumber(s.cost)} ${snapshot.budget.unit}`,
+    `  predicted at ${s.model}: ${fmtInterval(s.predicted)}`,
+    `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`,
+    `  acquisition ${s.acquisition}: ${fmtNumber(s.acquisitionValue)}`,
+    `  why: ${s.reason}`,
+    '  mixture:',
+    ...formatMixture(s.mixture),
+  ];
+}
+
+function formatStatus(snapshot: StudySnapshot): string[] {
+  const counts = new Map<string, number>();
+  for (const t of snapshot.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+  const byModel = Object.entries(snapshot.budget.byModel).map(([m, c]) => `${m} ${fmtNumber(c)}`).join(', ');
+  const errors = snapshot.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = snapshot.diagnostics.filter((d) => d.severity === 'warning').length;
+  return [
+    `Study ${snapshot.name} (${snapshot.studyFile})`,
+    `  objective: ${snapshot.objectiveLabel} (${snapshot.direction}), target ${snapshot.target.model} at ${snapshot.target.steps} steps`,
+    `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`,
+    `  observations for the model: ${snapshot.observations}`,
+    `  budget: ${fmtNumber(snapshot.budget.used)} of ${fmtNumber(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
+    `  problems: ${errors} error(s), ${warnings} warning(s)`,
+  ];
+}
+
+async function analyze(study: string, suggestCount: number, record: boolean, fit = true): Promise<StudySnapshot> {
+  return (await runEngine({
+    method: 'analyze',
+    params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
+  })) as StudySnapshot;
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--${name} must be a whole number from 1 to 64, got "${value}"`);
+  return n;
+}
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(VERSION);
+    return 0;
+  }
+  if (command === 'bench') return runBench(rest, io);
+  const { values, positionals } = parseArgs({
+    args: [...rest],
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      batch: { type: 'string' },
+      index: { type: 'string' },
+      record: { type: 'boolean', default: false },
+      overwrite: { type: 'boolean', default: false },
+      trial: { type: 'string' },
+      status: { type: 'string' },
+      note: { type: 'string' },
+    },
+  });
+  const studyArg = positionals[0];
+  if (!studyArg) throw new UsageError(`mixopt ${command}: missing the study file (e.g. mixopt ${command} pile.mixopt.yaml)`);
+  if (positionals.length > 1) throw new UsageError(`mixopt ${command}: unexpected argument "${positionals[1]}"`);
+  const study = resolve(studyArg);
+  if (!existsSync(study)) {
+    io.err(`${studyArg}: no such file`);
+    return 1;
+  }
+  switch (command) {
+    case 'status': {
+      const snapshot = await analyze(study, 0, false, false);
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics }, null, 2));
+      else {
+        io.out(formatStatus(snapshot).join('\n'));
+        printDiagnostics(io, snapshot, true);
+      }
+      return hasErrors(snapshot) ? 1 : 0;
+    }
+    case 'suggest': {
+      const batch = positiveInt(values.batch, 'batch', 1);
+      const snapshot = await analyze(study, batch, values.record === true);
+      if (hasErrors(snapshot) || !snapshot.suggestions) {
+        printDiagnostics(io, snapshot, false);
+        return 1;
+      }
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson) }, null, 2));
+      else snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
+      return 0;
+    }
+    case 'recommend': {
+      const snapshot = await analyze(study, 0, false);
+      const r = snapshot.recommendation;
+      if (hasErrors(snapshot) || !r) {
+        printDiagnostics(io, snapshot, false);
+        if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
+        return 1;
+      }
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null }, null, 2));
+      else {
+        io.out(
+          [
+            `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
+            `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
+            ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
+            '  mixture:',
+            ...formatMixture(r.mixture),
+          ].join('\n'),
+        );
+      }
+      return 0;
+    }
+    case 'accept': {
+      const batch = positiveInt(values.batch, 'batch', 1);
+      const index = positiveInt(values.index, 'index', 1) - 1;
+      if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
+      const snapshot = await analyze(study, batch, false);
+      const s = snapshot.suggestions?.[index];
+      if (hasErrors(snapshot) || !s) {
+        printDiagnostics(io, snapshot, false);
+        return 1;
+      }
+      const result = (await runEngine({ method: 'accept', params: { studyFile: study, suggestion: s, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
+      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, suggestion: suggestionJson(s) }, null, 2));
+      else io.out([...formatSuggestion(s, snapshot, 0, 1), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
+      return 0;
+    }
+    case 'mark': {
+      const status = values.status;
+      if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
+      if (!values.trial) throw new UsageError('--trial <id> is required');
+      await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
+      io.out(`trial ${values.trial} marked ${status}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
+  }
+}
+
+export async function runCli(argv: readonly string[], io: Io = stdio): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`mixopt: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof StudyInputError) {
+      io.err(e.message);
+      return 1;
+    }
+    if (e instanceof Error && e.name === 'ConfigExistsError') {
+      io.err(`${e.message} (pass --overwrite to replace it)`);
+      return 1;
+    }
+    io.err(`mixopt: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,261 @@
+// Choosing the next trial(s): score candidate mixtures at every fidelity with the acquisition, refine the best on
+// the simplex, and for a batch condition on each pick as a fantasy so the next pick goes elsewhere.
+import {
+  costExponent,
+  logEiPerCost,
+  logExpectedImprovement,
+  lowerConfidenceBound,
+  maxValueEntropyGain,
+  sampleMinValues,
+} from './acquisition';
+import { boxFor, projectToBox, refineOnSimplex, sampleMixtures } from './simplex';
+import type { Box } from './simplex';
+import type { AcquisitionName, Candidate, Fidelity, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
+import { CoreInputError } from './types';
+
+export interface SuggestInput {
+  readonly space: MixtureSpace;
+  readonly fidelities: readonly Fidelity[];
+  readonly target: Fidelity;
+  readonly observations: readonly Observation[];
+  /** accepted but unfinished trials: conditioned on as fantasies */
+  readonly pending?: readonly { readonly w: Float64Array; readonly fidelity: Fidelity }[];
+  readonly acquisition: AcquisitionName | 'auto';
+  readonly batch: number;
+  readonly budgetUsedFraction?: number;
+  readonly seed?: number;
+  /** discrete mode: choose among these rows only */
+  readonly candidates?: readonly { readonly w: Float64Array; readonly fidelity: Fidelity }[];
+  /** candidate mixtures scored per step in continuous mode (default scales with the model's size) */
+  readonly samples?: number;
+  /** domain names, for error messages */
+  readonly names?: readonly string[];
+  /** UCB's beta (default 2) */
+  readonly beta?: number;
+}
+
+/**
+ * `auto`: multi-fidelity MES per unit cost when some fidelity is cheaper than the target (it values what a cheap
+ * run says about the target optimum through the model's cross-fidelity correlation, ADMIRE-BayesOpt); LogEI when
+ * only the target can be run (plain single-fidelity BO).
+ */
+export function resolveAcquisition(name: AcquisitionName | 'auto', fidelities: readonly Fidelity[], target: Fidelity): AcquisitionName {
+  if (name !== 'auto') return name;
+  return fidelities.some((f) => f.cost < target.cost * 0.999) ? 'mes' : 'logei';
+}
+
+function packRows(d: number, ws: Float64Array, count: number, s: number, z: number): PointSet {
+  const dim = d + 2;
+  const data = new Float64Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    data.set(ws.subarray(i * d, i * d + d), i * dim);
+    data[i * dim + d] = s;
+    data[i * dim + d + 1] = z;
+  }
+  return { n: count, d, data };
+}
+
+const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
+
+interface Scorer {
+  /** acquisition values (higher is better) of `count` mixtures (row-major) at `fidelity` */
+  score(ws: Float64Array, count: number, fidelity: Fidelity): Float64Array;
+}
+
+function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: AcquisitionName, minValues: readonly number[], bestByFidelity: (f: Fidelity) => number): Scorer {
+  const d = input.space.d;
+  const alpha = costExponent(input.budgetUsedFraction ?? 0);
+  const beta = input.beta ?? 2;
+  return {
+    score(ws, count, fidelity) {
+      const out = new Float64Array(count);
+      const at = packRows(d, ws, count, fidelity.s, fidelity.z);
+      const post = model.posterior(at);
+      if (acquisition === 'logei' || acquisition === 'ucb') {
+        const best = bestByFidelity(fidelity);
+        for (let i = 0; i < count; i++) {
+          const sd = Math.sqrt(post.variance[i]!);
+          out[i] = acquisition === 'logei' ? logExpectedImprovement(post.mean[i]!, sd, best) : lowerConfidenceBound(post.mean[i]!, sd, beta);
+        }
+        return out;
+      }
+      if (acquisition === 'ei-per-cost') {
+        const best = bestByFidelity(fidelity);
+        for (let i = 0; i < count; i++) out[i] = logEiPerCost(post.mean[i]!, Math.sqrt(post.variance[i]!), best, fidelity.cost, alpha);
+        return out;
+      }
+      // MES per unit cost: information about the target minimum f*.
+      const isTarget = sameFidelity(fidelity, input.target);
+      const targetPost = isTarget ? post : model.posterior(packRows(d, ws, count, input.target.s, input.target.z));
+      const cross = isTarget ? post.variance : model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z));
+      const gammas = new Array<number>(minValues.length);
+      for (let i = 0; i < count; i++) {
+        const sdT = Math.sqrt(targetPost.variance[i]!);
+        const sdM = Math.sqrt(post.variance[i]!);
+        if (!(sdT > 1e-12) || !(sdM > 1e-12)) {
+          out[i] = 0;
+          continue;
+        }
+        const rho = isTarget ? 1 : cross[i]! / (sdT * sdM);
+        for (let k = 0; k < minValues.length; k++) gammas[k] = (minValues[k]! - targetPost.mean[i]!) / sdT;
+        out[i] = maxValueEntropyGain(gammas, rho) / fidelity.cost;
+      }
+      return out;
+    },
+  };
+}
+
+function defaultSamples(n: number, d: number): number {
+  // Posterior cost grows with n (one n-vector solve per point): keep the total near a second at n ~ 1,000.
+  const byN = Math.round(240_000 / Math.max(n, 60));
+  return Math.max(96, Math.min(1024, byN, 64 * d));
+}
+
+export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[] {
+  const d = input.space.d;
+  if (input.fidelities.length === 0) throw new CoreInputError('suggest: no fidelities to choose from');
+  if (!Number.isInteger(input.batch) || input.batch < 1) throw new CoreInputError(`suggest: batch must be a positive whole number, got ${input.batch}`);
+  const acquisition = resolveAcquisition(input.acquisition, input.fidelities, input.target);
+  // Which fidelities an acquisition may pick: cost-aware ones all, the others only the target.
+  const costAware = acquisition === 'mes' || acquisition === 'ei-per-cost';
+  const fidelities = costAware ? input.fidelities : input.fidelities.filter((f) => sameFidelity(f, input.target));
+  if (fidelities.length === 0) throw new CoreInputError('suggest: the target fidelity is not among the fidelities');
+  const seed = input.seed ?? 0;
+
+  let current: PosteriorModel = model;
+  const fantasize = (rows: readonly { w: Float64Array; fidelity: Fidelity }[]): void => {
+    if (rows.length === 0) return;
+    const data = new Float64Array(rows.length * (d + 2));
+    rows.forEach((r, i) => {
+      data.set(r.w, i * (d + 2));
+      data[i * (d + 2) + d] = r.fidelity.s;
+      data[i * (d + 2) + d + 1] = r.fidelity.z;
+    });
+    const points: PointSet = { n: rows.length, d, data };
+    current = current.conditionOn(points, current.posterior(points).mean);
+  };
+  fantasize(input.pending ?? []);
+
+  const boxes = new Map<string, Box>();
+  const boxOf = (f: Fidelity): Box => {
+    let b = boxes.get(f.label);
+    if (!b) {
+      b = boxFor(input.space, f, input.names);
+      boxes.set(f.label, b);
+    }
+    return b;
+  };
+
+  const chosen: Candidate[] = [];
+  const usedDiscrete = new Set<number>();
+  for (let step = 0; step < input.batch; step++) {
+    const model = current;
+    const bestByFidelity = (f: Fidelity): number => {
+      let best = Infinity;
+      for (const o of input.observations) if (o.s === f.s && o.z === f.z) best = Math.min(best, o.y);
+      if (best === Infinity) {
+        // Nothing observed there yet: improve on the best posterior mean at the observed mixtures.
+        const obs = input.observations;
+        if (obs.length > 0) {
+          const ws = new Float64Array(obs.length * d);
+          obs.forEach((o, i) => ws.set(o.w, i * d));
+          const post = model.posterior(packRows(d, ws, obs.length, f.s, f.z));
+          best = Math.min(...post.mean);
+        }
+      }
+      return best === Infinity ? 0 : best;
+    };
+
+    // Candidate mixtures and min-value samples.
+    let pool: { ws: Float64Array; count: number } | undefined;
+    const discrete = input.candidates;
+    if (!discrete) {
+      const targetBox = boxOf(input.target);
+      const count = input.samples ?? defaultSamples(model.n, d);
+      pool = { ws: sampleMixtures(targetBox, count, seed * 1009 + step * 31 + 7), count };
+    }
+    let minValues: number[] = [];
+    if (acquisition === 'mes') {
+      const ws = pool ? pool.ws : new Float64Array((discrete?.length ?? 0) * d);
+      const count = pool ? pool.count : (discrete?.length ?? 0);
+      if (!pool && discrete) discrete.forEach((c, i) => ws.set(c.w, i * d));
+      const extra = input.observations.filter((o) => o.s === input.target.s && o.z === input.target.z);
+      const all = new Float64Array((count + extra.length) * d);
+      all.set(ws.subarray(0, count * d));
+      extra.forEach((o, i) => all.set(o.w, (count + i) * d));
+      const tp = model.posterior(packRows(d, all, count + extra.length, input.target.s, input.target.z));
+      const incumbent = extra.length > 0 ? Math.min(...extra.map((o) => o.y)) : Infinity;
+      const K = 10;
+      minValues = sampleMinValues(tp.mean, Array.from(tp.variance, Math.sqrt), incumbent, Array.from({ length: K }, (_, k) => (k + 0.5) / K));
+    }
+    const scorer = makeScorer(model, input, acquisition, minValues, bestByFidelity);
+
+    let best: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } | undefined;
+    if (discrete) {
+      // Group rows by fidelity for batched posteriors.
+      const groups = new Map<string, number[]>();
+      discrete.forEach((c, i) => {
+        if (usedDiscrete.has(i)) return;
+        if (!fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
+        const key = c.fidelity.label;
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      for (const idx of groups.values()) {
+        const fidelity = discrete[idx[0]!]!.fidelity;
+        const ws = new Float64Array(idx.length * d);
+        idx.forEach((ri, k) => ws.set(discrete[ri]!.w, k * d));
+        const values = scorer.score(ws, idx.length, fidelity);
+        values.forEach((v, k) => {
+          if (!best || v > best.value) best = { w: discrete[idx[k]!]!.w, fidelity, value: v, index: idx[k]! };
+        });
+      }
+    } else if (pool) {
+      const top: { w: Float64Array; fidelity: Fidelity; value: number }[] = [];
+      for (const fidelity of fidelities) {
+        const box = boxOf(fidelity);
+        const ws = new Float64Array(pool.count * d);
+        const row = new Float64Array(d);
+        for (let i = 0; i < pool.count; i++) {
+          projectToBox(pool.ws.subarray(i * d, i * d + d), box, row);
+          ws.set(row, i * d);
+        }
+        const values = scorer.score(ws, pool.count, fidelity);
+        let arg = 0;
+        for (let i = 1; i < pool.count; i++) if (values[i]! > values[arg]!) arg = i;
+        top.push({ w: ws.slice(arg * d, arg * d + d), fidelity, value: values[arg]! });
+      }
+      top.sort((a, b) => b.value - a.value);
+      // Refine the two best fidelities' winners on the simplex; keep the best after refinement.
+      for (const t of top.slice(0, 2)) {
+        const refined = refineOnSimplex(t.w, t.value, boxOf(t.fidelity), (rows, count) => scorer.score(rows, count, t.fidelity), {
+          rounds: model.n > 600 ? 4 : 8,
+          movesPerRound: model.n > 600 ? 24 : 40,
+          seed: seed + step,
+        });
+        if (!best || refined.score > best.value) best = { w: refined.w, fidelity: t.fidelity, value: refined.score };
+      }
+    }
+    if (!best) break;
+    const b: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } = best;
+    if (b.index !== undefined) usedDiscrete.add(b.index);
+    const here = model.posterior(packRows(d, b.w, 1, b.fidelity.s, b.fidelity.z));
+    const atTarget = model.posterior(packRows(d, b.w, 1, input.target.s, input.target.z));
+    chosen.push({
+      w: b.w,
+      fidelity: b.fidelity,
+      mean: here.mean[0]!,
+      std: Math.sqrt(here.variance[0]!),
+      targetMean: atTarget.mean[0]!,
+      targetStd: Math.sqrt(atTarget.variance[0]!),
+      acquisitionValue: b.value,
+      acquisition,
+    });
+    if (step + 1 < input.batch) fantasize([{ w: b.w, fidelity: b.fidelity }]);
+  }
+  return chosen;
+}
+
+/** Index of a discrete candidate equal to `w` at `fidelity` (for replay benchmarks). */
+export function indexOfCandidate(candidates: readonly { w: Float64Array; fidelity: Fidelity }[], c: { w: Float64Array; fidelity: Fidelity }): number {
+  return candidates.findIndex((x) => x.fidelity.label === c.fidelity.label && x.w.every((v, i) => v === c.w[i]));
+}

@@ -1,0 +1,627 @@
+// The engine: study + runs + ledger -> dataset -> fit -> suggest / recommend -> StudySnapshot. The same code runs in
+// the extension's worker thread and in the CLI. The file-system edge of the analysis lives here.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fitGp } from '../core/gp';
+import type { GaussianProcess, GpConfig, GpHyperparameters } from '../core/gp';
+import { recommend } from '../core/recommend';
+import { suggest } from '../core/suggest';
+import type { Candidate, Observation } from '../core/types';
+import { renderConfig } from '../configgen/render';
+import { ConfigExistsError, outputPath, writeConfigAtomic } from '../configgen/write';
+import { acceptOnce, appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
+import { acceptedTrialForKey, foldTrials } from '../ledger/ledger';
+import type { LedgerEvent } from '../ledger/ledger';
+import { reconcile } from '../ledger/reconcile';
+import type {
+  BudgetView,
+  DiagnosticView,
+  Interval,
+  PosteriorView,
+  RecommendationView,
+  StudySnapshot,
+  SuggestionView,
+  TrialView,
+} from '../protocol/snapshot';
+import { DiscoverCache, discoverRuns } from '../runs/discover';
+import type { RunRecord } from '../runs/types';
+import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
+import type { Diagnostic } from '../study/diagnostics';
+import { formatDiagnostic } from '../study/diagnostics';
+import { parseStudy } from '../study/parse';
+import type { Study } from '../study/types';
+import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
+import type { Dataset, FidelityInfo } from './dataset';
+import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
+
+export class EngineCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'EngineCancelled';
+  }
+}
+
+export interface EngineContext {
+  readonly signal?: AbortSignal;
+  readonly progress?: (message: string, fraction: number) => void;
+}
+
+/** Study-file errors that stop an action (accept, mark); the message lists them with file and line. */
+export class StudyInputError extends Error {
+  constructor(
+    message: string,
+    readonly diagnostics: readonly Diagnostic[],
+  ) {
+    super(message);
+    this.name = 'StudyInputError';
+  }
+}
+
+interface StudyState {
+  readonly discoverCache: DiscoverCache;
+  hyperparameters?: GpHyperparameters;
+  lastKey?: string;
+  lastSnapshot?: StudySnapshot;
+}
+const states = new Map<string, StudyState>();
+
+function stateFor(studyFile: string): StudyState {
+  let s = states.get(studyFile);
+  if (!s) {
+    s = { discoverCache: new DiscoverCache() };
+    states.set(studyFile, s);
+  }
+  return s;
+}
+
+export async function runEngine(request: EngineRequest, ctx: EngineContext = {}): Promise<unknown> {
+  switch (request.method) {
+    case 'analyze':
+      return analyze(request.params, ctx);
+    case 'accept':
+      return accept(request.params);
+    case 'mark':
+      return mark(request.params);
+  }
+}
+
+/** Lets queued messages (a cancel) in and stops when cancelled. */
+async function checkpoint(ctx: EngineContext, message: string, fraction: number): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  if (ctx.signal?.aborted) throw new EngineCancelled();
+  ctx.progress?.(message, fraction);
+}
+
+function toView(d: Diagnostic, baseDir: string): DiagnosticView {
+  const file = isAbsolute(d.file) ? d.file : resolve(baseDir, d.file);
+  return {
+    severity: d.severity,
+    file,
+    line: d.line,
+    ...(d.key !== undefined ? { key: d.key } : {}),
+    message: d.message,
+    ...(d.hint !== undefined ? { hint: d.hint } : {}),
+  };
+}
+
+function readStudy(studyFile: string): { study?: Study; diagnostics: Diagnostic[]; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(studyFile, 'utf8');
+  } catch (e) {
+    return {
+      text: '',
+      diagnostics: [{ severity: 'error', file: studyFile, line: 0, message: `cannot read the study file: ${e instanceof Error ? e.message : String(e)}`, hint: 'check the path' }],
+    };
+  }
+  const parsed = parseStudy(text, studyFile);
+  return { ...parsed, diagnostics: [...parsed.diagnostics], text };
+}
+
+function interval(mean: number, std: number, sign: number): Interval {
+  const m = sign * mean;
+  const half = 1.96 * std;
+  return { mean: m, lower: m - half, upper: m + half };
+}
+
+function gpConfig(study: Study, dataset: Dataset): GpConfig {
+  const fidelitiesSeen = new Set(dataset.observations.map((o) => `${o.s}:${o.z}`)).size;
+  return {
+    mixtureKernel: study.optimizer.kernel,
+    ard: study.optimizer.ard,
+    fidelityKernel: study.optimizer.fidelityKernel,
+    // MFMS-GP: a mean linear in (s, z) carries the scaling trend so the kernel models the mixture effect.
+    mean: fidelitiesSeen > 1 ? 'linear' : 'constant',
+  };
+}
+
+function sameConfig(a: GpConfig, b: GpConfig): boolean {
+  return a.mixtureKernel === b.mixtureKernel && a.ard === b.ard && a.fidelityKernel === b.fidelityKernel && a.mean === b.mean;
+}
+
+function runsCost(study: Study, runs: readonly RunRecord[]): { total: number; byModel: Record<string, number>; perRun: Map<string, number> } {
+  const byModel: Record<string, number> = {};
+  const perRun = new Map<string, number>();
+  let total = 0;
+  for (const r of runs) {
+    if (r.model === undefined || !study.fidelities.models.some((m) => m.name === r.model)) continue;
+    const steps = r.steps ?? study.fidelities.target.steps;
+    const logged = { ...(r.gpuHours !== undefined ? { gpuHours: r.gpuHours } : {}), ...(r.flops !== undefined ? { flops: r.flops } : {}) };
+    const c = toBudgetUnit(study, runCost(study, r.model, steps, logged));
+    if (!Number.isFinite(c)) continue;
+    perRun.set(r.id, c);
+    byModel[r.model] = (byModel[r.model] ?? 0) + c;
+    total += c;
+  }
+  return { total, byModel, perRun };
+}
+
+function fingerprint(parts: readonly string[]): string {
+  const h = createHash('sha1');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex');
+}
+
+async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<StudySnapshot> {
+  const started = Date.now();
+  const studyFile = resolve(params.studyFile);
+  const studyDir = dirname(studyFile);
+  const state = stateFor(studyFile);
+  await checkpoint(ctx, 'Reading the study', 0.02);
+  const { study, diagnostics: studyDiagnostics, text: studyText } = readStudy(studyFile);
+  if (!study) {
+    return {
+      studyFile,
+      name: studyFile,
+      domains: [],
+      direction: 'minimize',
+      objectiveLabel: '',
+      target: { model: '', steps: 0 },
+      models: [],
+      trials: [],
+      budget: { unit: '', total: 0, used: 0, byModel: {}, burn: [], targetRunCost: 0 },
+      observations: 0,
+      diagnostics: studyDiagnostics.map((d) => toView(d, studyDir)),
+      computedAt: new Date().toISOString(),
+    };
+  }
+  await checkpoint(ctx, 'Reading runs', 0.05);
+  const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
+  const ledgerPath = ledgerPathFor(studyFile);
+  const ledger = readLedger(ledgerPath);
+  const trials = foldTrials(ledger.events);
+  const reconciled = reconcile(trials, discovered.runs);
+  const sign = study.objective.direction === 'minimize' ? 1 : -1;
+  const cost = (model: string, steps: number): number => toBudgetUnit(study, runCost(study, model, steps));
+  const dataset = buildDataset(study, reconciled.runs, cost);
+  const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics];
+
+  const key = fingerprint([studyText, JSON.stringify(reconciled.runs), JSON.stringify(ledger.events), JSON.stringify({ ...params, record: undefined })]);
+  if (state.lastKey === key && state.lastSnapshot && !params.record) return state.lastSnapshot;
+
+  // Pending trials (accepted or launched, not yet finished) are conditioned on as fantasies.
+  const pending: { w: Float64Array; fidelity: FidelityInfo }[] = [];
+  for (const row of reconciled.rows) {
+    if (row.status !== 'pending' && row.status !== 'running') continue;
+    const fidelity = dataset.fidelities.find((f) => f.model === row.model && (dataset.fidelities.length === study.fidelities.models.length || f.steps === row.steps));
+    if (fidelity) pending.push({ w: mixtureVector(study, row.mixture), fidelity });
+  }
+
+  const spent = runsCost(study, reconciled.runs);
+  const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, spent.total / study.budget.total) : 0;
+
+  const trialViews = trialViewsOf(study, reconciled.rows, spent.perRun, dataset, cost);
+  const budget = budgetView(study, reconciled.runs, spent, dataset, sign);
+  const base = {
+    studyFile,
+    name: study.name,
+    domains: study.domains,
+    direction: study.objective.direction,
+    objectiveLabel: objectiveLabel(study),
+    target: { model: study.fidelities.target.model, steps: study.fidelities.target.steps },
+    models: study.fidelities.models.map((m) => ({ name: m.name, params: m.params })),
+    trials: trialViews,
+    budget,
+    diagnostics: diagnostics.map((d) => toView(d, studyDir)),
+    observations: dataset.observations.length,
+  };
+  if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
+
+  await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
+  const config = gpConfig(study, dataset);
+  const warm = state.hyperparameters && sameConfig(state.hyperparameters.config, config) && state.hyperparameters.d === study.domains.length ? state.hyperparameters : undefined;
+  const points = pointSet(study.domains.length, dataset.observations);
+  const y = Float64Array.from(dataset.observations, (o) => o.y);
+  const model = fitGp(points, y, config, { seed: study.optimizer.seed, ...(warm ? { warmStart: warm } : { restarts: 2 }) });
+  state.hyperparameters = model.hyperparameters();
+
+  let suggestions: SuggestionView[] | undefined;
+  if (params.suggest > 0) {
+    await checkpoint(ctx, 'Choosing the next trial', 0.55);
+    const candidates = suggest(model, {
+      space: dataset.space,
+      fidelities: dataset.fidelities,
+      target: dataset.target,
+      observations: dataset.observations,
+      pending,
+      acquisition: study.optimizer.acquisition,
+      batch: params.suggest,
+      budgetUsedFraction,
+      seed: study.optimizer.seed + dataset.observations.length,
+    });
+    suggestions = candidates.map((c) => suggestionView(study, dataset, c, sign));
+    if (params.record) {
+      for (const s of suggestions) {
+        appendEvent(ledgerPath, {
+          v: 1,
+          event: 'suggested',
+          trial: s.id,
+          mixture: s.mixture,
+          model: s.model,
+          steps: s.steps,
+          time: new Date().toISOString(),
+          actor: params.record.actor,
+          predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper },
+        });
+      }
+    }
+  }
+
+  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
+  const recommendation = recommendationView(study, dataset, model, sign);
+
+  let posterior: PosteriorView | undefined;
+  if (params.diagnostics !== false && dataset.observations.length > 0) {
+    await checkpoint(ctx, 'Computing diagnostics', 0.8);
+    posterior = posteriorView(study, dataset, model, recommendation, sign, (Date.now() - started) / 1000);
+  }
+
+  const snapshot: StudySnapshot = {
+    ...base,
+    ...(recommendation ? { recommendation } : {}),
+    ...(posterior ? { posterior } : {}),
+    ...(suggestions ? { suggestions } : {}),
+    computedAt: new Date().toISOString(),
+  };
+  if (!params.record) {
+    state.lastKey = key;
+    state.lastSnapshot = snapshot;
+  }
+  await checkpoint(ctx, 'Done', 1);
+  return snapshot;
+}
+
+function objectiveLabel(study: Study): string {
+  const metrics = objectiveMetrics(study);
+  const agg = study.objective.aggregate.kind;
+  return metrics.length === 1 ? metrics[0]! : `${agg} of ${metrics.length} metrics`;
+}
+
+function suggestionView(study: Study, dataset: Dataset, c: Candidate, sign: number): SuggestionView {
+  const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
+  const predictedAtTarget = interval(c.targetMean, c.targetStd, sign);
+  const best = bestObservedAtTarget(dataset);
+  const cheaper = fidelity.cost < dataset.target.cost;
+  const acquisitionName = { logei: 'log expected improvement', 'ei-per-cost': 'expected improvement per unit cost', mes: 'max-value entropy search per unit cost', ucb: 'confidence bound' }[c.acquisition];
+  const parts = [
+    `Highest ${acquisitionName} among ${dataset.fidelities.length} fidelities.`,
+    cheaper
+      ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)} ± ${fmt(1.96 * c.targetStd)}).`
+      : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} ± ${fmt(1.96 * c.targetStd)}.`,
+    best ? `Best observed at ${dataset.target.model}: ${fmt(best.value)}.` : `No ${dataset.target.model} run observed yet.`,
+  ];
+  return {
+    id: createTrialId(),
+    mixture: mixtureRecord(study, roundMixture(c.w)),
+    model: fidelity.model,
+    steps: fidelity.steps,
+    predicted: interval(c.mean, c.std, sign),
+    predictedAtTarget,
+    acquisition: c.acquisition,
+    acquisitionValue: c.acquisitionValue,
+    cost: fidelity.cost,
+    reason: parts.join(' '),
+  };
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 3);
+}
+
+/** Weights to 6 decimals, summing to exactly 1 (largest remainder). */
+function roundMixture(w: ArrayLike<number>): Float64Array {
+  const scale = 1e6;
+  const raw = Array.from({ length: w.length }, (_, i) => Math.max(0, w[i] ?? 0));
+  const total = raw.reduce((a, b) => a + b, 0) || 1;
+  const scaled = raw.map((x) => (x / total) * scale);
+  const floors = scaled.map(Math.floor);
+  let left = scale - floors.reduce((a, b) => a + b, 0);
+  const order = scaled.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    floors[i]!++;
+    left--;
+  }
+  return Float64Array.from(floors, (x) => x / scale);
+}
+
+function bestObservedAtTarget(dataset: Dataset): { index: number; value: number } | undefined {
+  let best: { index: number; value: number } | undefined;
+  dataset.observations.forEach((o, i) => {
+    if (o.s !== dataset.target.s || o.z !== dataset.target.z) return;
+    if (!best || o.y < (dataset.observations[best.index]?.y ?? Infinity)) best = { index: i, value: dataset.sources[i]!.value };
+  });
+  return best;
+}
+
+function recommendationView(study: Study, dataset: Dataset, model: GaussianProcess, sign: number): RecommendationView | undefined {
+  if (dataset.observations.length === 0) return undefined;
+  const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
+  const best = bestObservedAtTarget(dataset);
+  const predicted = sign === 1 ? { mean: rec.mean, lower: rec.lower, upper: rec.upper } : { mean: -rec.mean, lower: -rec.upper, upper: -rec.lower };
+  return {
+    mixture: mixtureRecord(study, roundMixture(rec.w)),
+    model: dataset.target.model,
+    steps: dataset.target.steps,
+    predicted,
+    source: rec.source,
+    ...(best
+      ? { bestObserved: { trialId: dataset.sources[best.index]!.runId, mixture: mixtureRecord(study, dataset.observations[best.index]!.w), value: best.value } }
+      : {}),
+  };
+}
+
+const LOO_POINTS_SHOWN = 400;
+const PER_METRIC_MAX_POINTS = 300;
+
+function posteriorView(study: Study, dataset: Dataset, model: GaussianProcess, rec: RecommendationView | undefined, sign: number, elapsed: number): PosteriorView {
+  const d = study.domains.length;
+  const center = rec ? mixtureVector(study, rec.mixture) : new Float64Array(d).fill(1 / d);
+  const slices = posteriorSlices(model, dataset.space, center, study.domains, sign);
+  const importance = domainImportance(study.domains, slices, study.optimizer.ard ? model.mixtureLengthscales() : undefined);
+
+  // Leave-one-out (R&W eq. 5.12), every target-fidelity point plus an even sample of the rest.
+  const loo = model.leaveOneOut();
+  const n = dataset.observations.length;
+  const targetIdx: number[] = [];
+  const otherIdx: number[] = [];
+  dataset.observations.forEach((o, i) => (o.s === 1 && o.z === 1 ? targetIdx : otherIdx).push(i));
+  const step = Math.max(1, Math.ceil(otherIdx.length / Math.max(1, LOO_POINTS_SHOWN - targetIdx.length)));
+  const shown = [...targetIdx, ...otherIdx.filter((_, k) => k % step === 0)].slice(0, Math.max(LOO_POINTS_SHOWN, targetIdx.length));
+  const looView = shown.map((i) => ({
+    id: dataset.sources[i]!.runId,
+    model: dataset.sources[i]!.model,
+    observed: dataset.sources[i]!.value,
+    predicted: sign * loo.mean[i]!,
+    std: Math.sqrt(Math.max(0, loo.variance[i]!)),
+  }));
+
+  const rankCorrelation = rankAgreement(study, dataset, model, sign);
+  const perDomain = perDomainComparison(study, dataset, model, rec);
+  const hp = model.hyperparameters();
+  return {
+    slices,
+    loo: looView,
+    rankCorrelation,
+    domainImportance: importance,
+    perDomain,
+    hyperparameters: { ...hp.values, noiseVariance: hp.noiseVariance, logMarginalLikelihood: model.logMarginalLikelihood },
+    fitSeconds: model.fitSeconds,
+    observations: n,
+  };
+  void elapsed;
+}
+
+/**
+ * Do small models rank mixtures like the target? Observed basis when at least 5 mixtures were run at both sizes;
+ * otherwise the small model's observed values against the posterior mean at the target for the same mixtures.
+ */
+function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess, sign: number): PosteriorView['rankCorrelation'] {
+  const out: { model: string; spearman: number; pairs: number; basis: 'observed' | 'predicted' }[] = [];
+  const key = (w: ArrayLike<number>): string => Array.from(w, (x) => x.toFixed(3)).join(',');
+  const targetByMixture = new Map<string, number>();
+  dataset.observations.forEach((o, i) => {
+    if (o.s === 1 && o.z === 1) targetByMixture.set(key(o.w), dataset.sources[i]!.value);
+  });
+  for (const m of study.fidelities.models) {
+    if (m.name === dataset.target.model) continue;
+    const ofModel = dataset.observations.map((_, i) => i).filter((i) => dataset.sources[i]!.model === m.name);
+    const longest = Math.max(...ofModel.map((i) => dataset.observations[i]!.z));
+    const idx = ofModel.filter((i) => dataset.observations[i]!.z === longest);
+    if (idx.length < 3) continue;
+    const a: number[] = [];
+    const b: number[] = [];
+    for (const i of idx) {
+      const t = targetByMixture.get(key(dataset.observations[i]!.w));
+      if (t !== undefined) {
+        a.push(dataset.sources[i]!.value);
+        b.push(t);
+      }
+    }
+    if (a.length >= 5) {
+      out.push({ model: m.name, spearman: spearman(a, b), pairs: a.length, basis: 'observed' });
+      continue;
+    }
+    const rows = idx.map((i) => ({ w: dataset.observations[i]!.w, s: 1, z: 1 }));
+    const post = model.posterior(pointSet(study.domains.length, rows));
+    out.push({
+      model: m.name,
+      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, (x) => sign * x)),
+      pairs: idx.length,
+      basis: 'predicted',
+    });
+  }
+  return out.filter((r) => Number.isFinite(r.spearman));
+}
+
+/**
+ * Each objective metric of the recommendation (posterior mean of a GP with the main fit's hyperparameters, on the
+ * highest-fidelity observations) against the best observed target run: the seeds warn an average can hide a
+ * regression on one domain.
+ */
+function perDomainComparison(study: Study, dataset: Dataset, model: GaussianProcess, rec: RecommendationView | undefined): PosteriorView['perDomain'] {
+  if (!rec) return [];
+  const metrics = objectiveMetrics(study);
+  if (metrics.length < 2) return [];
+  const order = dataset.observations.map((o, i) => i).sort((i, j) => {
+    const a = dataset.observations[i]!;
+    const b = dataset.observations[j]!;
+    return b.s + b.z - (a.s + a.z);
+  });
+  const chosen = order.slice(0, PER_METRIC_MAX_POINTS);
+  const pts = pointSet(study.domains.length, chosen.map((i) => dataset.observations[i]!));
+  const query = pointSet(study.domains.length, [{ w: mixtureVector(study, rec.mixture), s: 1, z: 1 }]);
+  const bestIdx = bestObservedAtTarget(dataset)?.index;
+  const bestMetrics = bestIdx !== undefined ? dataset.sources[bestIdx]!.metrics : undefined;
+  const hp = model.hyperparameters();
+  const lowerIsBetter = study.objective.direction === 'minimize';
+  const out: { metric: string; recommended: number; bestObserved?: number; worse: boolean }[] = [];
+  for (const metric of metrics) {
+    const ys: number[] = [];
+    const rows: number[] = [];
+    chosen.forEach((i, k) => {
+      const v = dataset.sources[i]!.metrics[metric];
+      if (v !== undefined && Number.isFinite(v)) {
+        ys.push(v);
+        rows.push(k);
+      }
+    });
+    if (ys.length < 2) continue;
+    const sub = pointSet(study.domains.length, rows.map((k) => ({ w: pts.data.subarray(k * (pts.d + 2), k * (pts.d + 2) + pts.d), s: pts.data[k * (pts.d + 2) + pts.d]!, z: pts.data[k * (pts.d + 2) + pts.d + 1]! })));
+    const gp = fitGp(sub, Float64Array.from(ys), hp.config, { warmStart: hp, fixed: true });
+    const recommended = gp.posterior(query).mean[0]!;
+    const bestObserved = bestMetrics?.[metric];
+    const worse = bestObserved !== undefined && (lowerIsBetter ? recommended > bestObserved : recommended < bestObserved);
+    out.push({ metric, recommended, ...(bestObserved !== undefined ? { bestObserved } : {}), worse });
+  }
+  return out;
+}
+
+function trialViewsOf(
+  study: Study,
+  rows: ReturnType<typeof reconcile>['rows'],
+  perRun: Map<string, number>,
+  dataset: Dataset,
+  cost: (model: string, steps: number) => number,
+): TrialView[] {
+  const metrics = objectiveMetrics(study);
+  return rows.map((r) => {
+    const last = r.run?.checkpoints[r.run.checkpoints.length - 1];
+    const value = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
+    const spent = r.run ? perRun.get(r.run.id) : undefined;
+    let planned = NaN;
+    try {
+      planned = cost(r.model, r.steps);
+    } catch {
+      planned = NaN;
+    }
+    return {
+      id: r.id,
+      status: r.status,
+      mixture: r.mixture,
+      model: r.model,
+      steps: r.steps,
+      ...(value !== undefined ? { value } : {}),
+      cost: spent ?? (Number.isFinite(planned) ? planned : 0),
+      ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
+      ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
+      ...(r.time !== undefined ? { time: r.time } : {}),
+    };
+  });
+  void dataset;
+}
+
+function budgetView(study: Study, runs: readonly RunRecord[], spent: ReturnType<typeof runsCost>, dataset: Dataset, sign: number): BudgetView {
+  const metrics = objectiveMetrics(study);
+  const burn: { cost: number; model: string; bestTarget?: number }[] = [];
+  let cumulative = 0;
+  let best: number | undefined;
+  for (const r of runs) {
+    const c = spent.perRun.get(r.id);
+    if (c === undefined || r.model === undefined) continue;
+    cumulative += c;
+    if (r.model === dataset.target.model && r.status !== 'failed') {
+      const last = r.checkpoints[r.checkpoints.length - 1];
+      const v = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
+      if (v !== undefined && (best === undefined || sign * v < sign * best)) best = v;
+    }
+    burn.push({ cost: cumulative, model: r.model, ...(best !== undefined ? { bestTarget: best } : {}) });
+  }
+  return {
+    unit: budgetUnitLabel(study),
+    total: study.budget.total,
+    used: spent.total,
+    byModel: spent.byModel,
+    burn,
+    targetRunCost: toBudgetUnit(study, targetRunCost(study)),
+  };
+}
+
+async function accept(params: AcceptParams): Promise<AcceptResult> {
+  const studyFile = resolve(params.studyFile);
+  const studyDir = dirname(studyFile);
+  const { study, diagnostics } = readStudy(studyFile);
+  if (!study) throw new StudyInputError(`the study has errors:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`, diagnostics);
+  if (!study.config) {
+    throw new StudyInputError(`${studyFile}: the study has no config: section, so MixOpt cannot write a training config (add config.template, config.output and config.mixture_key)`, diagnostics);
+  }
+  const s = params.suggestion;
+  const ledgerPath = ledgerPathFor(studyFile);
+  const already = acceptedTrialForKey(readLedger(ledgerPath).events, s.id);
+  if (already !== undefined) {
+    const trial = foldTrials(readLedger(ledgerPath).events).find((t) => t.id === already);
+    return { trialId: already, configPath: trial?.config ? resolve(studyDir, trial.config) : '' };
+  }
+  const templatePath = resolve(studyDir, study.config.template);
+  let templateText: string;
+  try {
+    templateText = readFileSync(templatePath, 'utf8');
+  } catch (e) {
+    throw new StudyInputError(`${studyFile}: config.template ${study.config.template} cannot be read (${e instanceof Error ? e.message : String(e)})`, diagnostics);
+  }
+  const trialId = s.id;
+  const rendered = renderConfig(templateText, templatePath, { study, mixture: s.mixture, model: s.model, steps: s.steps, trialId });
+  if (rendered.text === undefined) {
+    throw new StudyInputError(`cannot fill the template:\n${rendered.diagnostics.map(formatDiagnostic).join('\n')}`, rendered.diagnostics);
+  }
+  const out = outputPath(study, studyDir, trialId, s.model, s.steps);
+  writeConfigAtomic(out, rendered.text, { overwrite: params.overwrite === true });
+  const event: LedgerEvent & { event: 'accepted'; key: string } = {
+    v: 1,
+    event: 'accepted',
+    trial: trialId,
+    key: s.id,
+    mixture: s.mixture,
+    model: s.model,
+    steps: s.steps,
+    time: new Date().toISOString(),
+    actor: params.actor,
+    config: relative(studyDir, out),
+    predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper },
+  };
+  const { trial } = acceptOnce(ledgerPath, event);
+  return { trialId: trial, configPath: out };
+}
+
+async function mark(params: MarkParams): Promise<{ ok: true }> {
+  const studyFile = resolve(params.studyFile);
+  const ledgerPath = ledgerPathFor(studyFile);
+  const trials = foldTrials(readLedger(ledgerPath).events);
+  if (!trials.some((t) => t.id === params.trialId)) throw new Error(`trial ${params.trialId} is not in ${ledgerPath}`);
+  appendEvent(ledgerPath, {
+    v: 1,
+    event: params.status,
+    trial: params.trialId,
+    time: new Date().toISOString(),
+    actor: params.actor,
+    ...(params.note !== undefined ? { note: params.note } : {}),
+  });
+  return { ok: true };
+}
+
+export { ConfigExistsError };
+export type { Observation };

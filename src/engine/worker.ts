@@ -1,0 +1,36 @@
+// Worker-thread entry of the engine (bundled to dist/worker.js): the extension host never fits on its own thread.
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './api';
+import { EngineCancelled, runEngine } from './engine';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+const running = new Map<number, AbortController>();
+
+function post(message: FromWorker): void {
+  port?.postMessage(message);
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+    return;
+  }
+  const { id, request } = message;
+  const controller = new AbortController();
+  running.set(id, controller);
+  runEngine(request, {
+    signal: controller.signal,
+    progress: (text, fraction) => post({ type: 'progress', id, message: text, fraction }),
+  })
+    .then((result) => post({ type: 'result', id, result }))
+    .catch((err: unknown) =>
+      post({
+        type: 'error',
+        id,
+        message: err instanceof Error ? err.message : String(err),
+        cancelled: err instanceof EngineCancelled,
+      }),
+    )
+    .finally(() => running.delete(id));
+});
