@@ -35,6 +35,7 @@ if (existsSync('webview')) {
     }));
   }
   mkdirSync('dist/webview', { recursive: true });
+  copyFileSync('webview/panel.css', 'dist/webview/panel.css');
   for (const f of ['codicon.css', 'codicon.ttf']) {
     const src = join('node_modules/@vscode/codicons/dist', f);
     if (existsSync(src)) copyFileSync(src, join('dist/webview', f));

@@ -226,6 +226,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     budget,
     diagnostics: diagnostics.map((d) => toView(d, studyDir)),
     observations: dataset.observations.length,
+    ...(study.launch !== undefined ? { launch: study.launch } : {}),
   };
   if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
 

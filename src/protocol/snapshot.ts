@@ -120,5 +120,7 @@ export interface StudySnapshot {
   readonly recommendation?: RecommendationView;
   readonly posterior?: PosteriorView;
   readonly suggestions?: readonly SuggestionView[];
+  /** the study's launch command (with ${config}, ${trial}, ${model}, ${steps} placeholders) */
+  readonly launch?: string;
   readonly computedAt: string;
 }

@@ -1,0 +1,199 @@
+// The studies of the workspace and their latest snapshots. Refits run in the engine's worker, only when an
+// input changed (watchers on studies, runs and ledgers, debounced), with cancellable progress for long fits.
+import * as vscode from 'vscode';
+import { dirname, relative } from 'node:path';
+import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
+import { EngineCancelledError, EngineClient } from './engineClient';
+
+export interface RefreshOptions {
+  /** number of suggestions to compute */
+  readonly suggest?: number;
+  /** record the suggestions in the ledger (an explicit "Suggest" by the user) */
+  readonly record?: boolean;
+  /** show progress even for quick fits */
+  readonly interactive?: boolean;
+  /** fit the model (default true); false only reads the study, runs and ledger */
+  readonly fit?: boolean;
+}
+
+export class Studies implements vscode.Disposable {
+  private readonly snapshots = new Map<string, StudySnapshot>();
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly emitter = new vscode.EventEmitter<StudySnapshot>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private studyFiles: string[] = [];
+  /** the study the user worked on last */
+  current: string | undefined;
+
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly diagnostics: vscode.DiagnosticCollection,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*', false, false, false);
+    const onFile = (uri: vscode.Uri): void => this.onFileChanged(uri.fsPath);
+    this.disposables.push(watcher, watcher.onDidChange(onFile), watcher.onDidCreate(onFile), watcher.onDidDelete(onFile), this.emitter);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const c of this.inFlight.values()) c.abort();
+    this.disposables.forEach((d) => d.dispose());
+  }
+
+  async discover(): Promise<string[]> {
+    const uris = await vscode.workspace.findFiles('**/*.mixopt.{yaml,yml}', '**/{node_modules,.git}/**', 50);
+    this.studyFiles = uris.map((u) => u.fsPath).sort();
+    if (!this.current || !this.studyFiles.includes(this.current)) this.current = this.studyFiles[0];
+    void vscode.commands.executeCommand('setContext', 'mixopt.hasStudy', this.studyFiles.length > 0);
+    return this.studyFiles;
+  }
+
+  list(): readonly string[] {
+    return this.studyFiles;
+  }
+
+  snapshot(studyFile: string): StudySnapshot | undefined {
+    return this.snapshots.get(studyFile);
+  }
+
+  /** The study to act on: the active editor's, the only one, or the user's pick. */
+  async pick(preferred?: string): Promise<string | undefined> {
+    if (preferred) return preferred;
+    if (this.studyFiles.length === 0) await this.discover();
+    const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+    if (active && /\.mixopt\.ya?ml$/.test(active)) return (this.current = active);
+    if (this.studyFiles.length === 1) return (this.current = this.studyFiles[0]);
+    if (this.studyFiles.length === 0) {
+      const choice = await vscode.window.showInformationMessage('No MixOpt study (*.mixopt.yaml) in this workspace.', 'New study');
+      if (choice === 'New study') await vscode.commands.executeCommand('mixopt.newStudy');
+      return undefined;
+    }
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    const picked = await vscode.window.showQuickPick(
+      this.studyFiles.map((f) => ({ label: relative(root, f) || f, description: f === this.current ? 'last used' : '', file: f })),
+      { placeHolder: 'Which study?' },
+    );
+    if (picked) this.current = picked.file;
+    return picked?.file;
+  }
+
+  private onFileChanged(path: string): void {
+    if (/[\\/](node_modules|\.git)[\\/]/.test(path)) return;
+    if (/\.mixopt\.ya?ml$/.test(path)) {
+      void this.discover();
+      this.schedule(path);
+      return;
+    }
+    // A run log or a ledger in a study's folder (runs live under the study's directory).
+    for (const study of this.studyFiles) {
+      const dir = dirname(study);
+      if (path.startsWith(dir) && !path.includes(`${dir}/configs/generated`)) this.schedule(study);
+    }
+  }
+
+  private schedule(studyFile: string): void {
+    const delay = vscode.workspace.getConfiguration('mixopt').get<number>('refreshDebounceMs', 1500);
+    clearTimeout(this.timers.get(studyFile));
+    this.timers.set(
+      studyFile,
+      setTimeout(() => {
+        this.timers.delete(studyFile);
+        const previous = this.snapshots.get(studyFile);
+        void this.refresh(studyFile, { fit: previous?.posterior !== undefined }).catch(() => undefined);
+      }, delay),
+    );
+  }
+
+  /** Re-analyses a study in the worker; long fits show cancellable progress. */
+  async refresh(studyFile: string, options: RefreshOptions = {}): Promise<StudySnapshot | undefined> {
+    this.inFlight.get(studyFile)?.abort();
+    const controller = new AbortController();
+    this.inFlight.set(studyFile, controller);
+    const started = Date.now();
+    const request = this.engine.request(
+      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
+      { signal: controller.signal },
+    );
+    let progressShown = false;
+    const progressTimer = options.fit === false ? undefined : setTimeout(
+      () => {
+        progressShown = true;
+        void vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: 'MixOpt', cancellable: true },
+          (progress, token) => {
+            token.onCancellationRequested(() => controller.abort());
+            progress.report({ message: options.suggest ? 'fitting the model and choosing the next trial…' : 'fitting the model…' });
+            return request.catch(() => undefined);
+          },
+        );
+      },
+      options.interactive ? 0 : 500,
+    );
+    try {
+      const snapshot = carryOver(await request, this.snapshots.get(studyFile));
+      this.snapshots.set(studyFile, snapshot);
+      this.publishDiagnostics(snapshot);
+      const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
+      if (snapshot.posterior) this.log.debug(`hyperparameters: ${JSON.stringify(snapshot.posterior.hyperparameters)}`);
+      for (const d of snapshot.diagnostics.filter((x) => x.severity !== 'info').slice(0, 50)) this.log.warn(`${d.file}:${d.line}: ${d.message}`);
+      this.emitter.fire(snapshot);
+      return snapshot;
+    } catch (e) {
+      if (e instanceof EngineCancelledError) {
+        this.log.info(`analysis of ${studyFile} cancelled`);
+        return undefined;
+      }
+      this.log.error(`analysis of ${studyFile} failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    } finally {
+      clearTimeout(progressTimer);
+      void progressShown;
+      if (this.inFlight.get(studyFile) === controller) this.inFlight.delete(studyFile);
+    }
+  }
+
+  /** Diagnostics of every file the snapshot names, replacing the previous ones of the same study. */
+  private publishDiagnostics(snapshot: StudySnapshot): void {
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const d of snapshot.diagnostics) {
+      const line = Math.max(0, d.line - 1);
+      const range = new vscode.Range(line, 0, line, 200);
+      const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+      const diag = new vscode.Diagnostic(range, `${d.key ? `${d.key}: ` : ''}${d.message}${d.hint ? ` (${d.hint})` : ''}`, severity);
+      diag.source = 'MixOpt';
+      byFile.set(d.file, [...(byFile.get(d.file) ?? []), diag]);
+    }
+    const previous = this.publishedFiles.get(snapshot.studyFile) ?? [];
+    for (const f of previous) if (!byFile.has(f)) this.diagnostics.delete(vscode.Uri.file(f));
+    for (const [file, list] of byFile) this.diagnostics.set(vscode.Uri.file(file), list);
+    this.publishedFiles.set(snapshot.studyFile, [...byFile.keys()]);
+  }
+  private readonly publishedFiles = new Map<string, string[]>();
+
+  findSuggestion(id: string): { studyFile: string; suggestion: SuggestionView } | undefined {
+    for (const [studyFile, snap] of this.snapshots) {
+      const s = snap.suggestions?.find((x) => x.id === id);
+      if (s) return { studyFile, suggestion: s };
+    }
+    return undefined;
+  }
+}
+
+/**
+ * A read-only refresh (no fit) or a fit without suggestions keeps what the previous analysis knew: the posterior
+ * and recommendation until the next fit, and suggestions the user has not acted on yet.
+ */
+export function carryOver(next: StudySnapshot, previous: StudySnapshot | undefined): StudySnapshot {
+  if (!previous || previous.studyFile !== next.studyFile) return next;
+  const stillSuggested = (previous.suggestions ?? []).filter((s) => next.trials.find((t) => t.id === s.id)?.status === 'suggested');
+  return {
+    ...next,
+    ...(next.posterior === undefined && previous.posterior !== undefined ? { posterior: previous.posterior } : {}),
+    ...(next.recommendation === undefined && previous.recommendation !== undefined ? { recommendation: previous.recommendation } : {}),
+    ...(next.suggestions === undefined || next.suggestions.length === 0 ? (stillSuggested.length > 0 ? { suggestions: stillSuggested } : {}) : {}),
+  };
+}
