@@ -1,4 +1,4 @@
-// Latency of fitting the GP on the real RegMix data (and of fit + suggest when src/core/suggest.ts exists),
+// Latency of fitting the GP on the real RegMix data and of fit + suggest (acquisition 'auto', batch 1),
 // side by side with scikit-learn fitting the same kernel on the same data.
 //
 //   npm run bench:latency                 (all sizes: n = 50, 200, 1088)
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fitGp } from '../src/core/gp';
 import type { GaussianProcess, GpConfig } from '../src/core/gp';
 import { Rng } from '../src/core/random';
-import type { Fidelity, MixtureSpace, PointSet } from '../src/core/types';
+import { suggest } from '../src/core/suggest';
+import type { Fidelity, MixtureSpace, Observation, PointSet } from '../src/core/types';
 
 const dataDirectory = process.env['MIXOPT_REGMIX_DIR'] ?? '/work/shared/data/regmix';
 const args = process.argv.slice(2);
@@ -145,31 +146,19 @@ function sklearnFit(points: PointSet, y: Float64Array): { seconds: number; lml: 
   return JSON.parse(result.stdout.trim().split('\n').slice(-1)[0]!) as { seconds: number; lml: number };
 }
 
-type SuggestFunction = (...parameters: unknown[]) => unknown;
-
-async function loadSuggest(): Promise<SuggestFunction | string> {
-  const path = join(process.cwd(), 'src', 'core', 'suggest.ts');
-  if (!existsSync(path)) return 'pending: src/core/suggest.ts does not exist yet';
-  try {
-    const module = (await import(path)) as Record<string, unknown>;
-    const suggest = module['suggest'];
-    return typeof suggest === 'function' ? (suggest as SuggestFunction) : 'pending: src/core/suggest.ts exports no `suggest`';
-  } catch (error) {
-    return `pending: importing src/core/suggest.ts failed (${error instanceof Error ? error.message : String(error)})`;
-  }
-}
-
-/** Calls the decision side's suggest with the study shape of the RegMix example (its signature is not fixed here). */
-function timeSuggest(suggest: SuggestFunction, gp: GaussianProcess, d: number): number | string {
+/** Fit + suggest the way the engine does: suggest(gp, SuggestInput) with the RegMix example's three model sizes. */
+function timeSuggest(gp: GaussianProcess, rows: readonly Row[], d: number): number | string {
   const space: MixtureSpace = { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) };
   const fidelities: Fidelity[] = [
     { label: '1M', s: 0, z: 1, cost: 1e6 / 1e9 },
     { label: '60M', s: normalisedScale(6e7), z: 1, cost: 6e7 / 1e9 },
     { label: '1B', s: 1, z: 1, cost: 1 },
   ];
+  const target = fidelities[2]!;
+  const observations: Observation[] = rows.map((row) => ({ w: Float64Array.from(row.w), s: row.s, z: 1, y: row.y }));
   const started = performance.now();
   try {
-    suggest({ model: gp, space, fidelities, acquisition: 'ei-per-cost', batch: 1, seed: 0 });
+    suggest(gp, { space, fidelities, target, observations, acquisition: 'auto', batch: 1, seed: 0 });
   } catch (error) {
     return `suggest threw: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -183,8 +172,6 @@ function ms(value: number): string {
 async function main(): Promise<void> {
   const all = loadRegmix();
   console.log(`RegMix rows: ${all.length} (d = ${all[0]!.w.length}); restarts = ${restarts}; node ${process.version}`);
-  const suggest = await loadSuggest();
-  if (typeof suggest === 'string') console.log(`fit + suggest timing: ${suggest}`);
   const configs: Array<{ name: string; config: GpConfig; sklearn: boolean }> = [
     { name: 'rbf/rbf const, no priors', config: { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false }, sklearn: true },
     { name: 'matern ARD/ds linear, priors', config: { mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling', mean: 'linear', priors: true }, sklearn: false },
@@ -202,11 +189,8 @@ async function main(): Promise<void> {
       started = performance.now();
       const warm = fitGp(points, y, config, { warmStart: previous.hyperparameters() });
       const warmMs = performance.now() - started;
-      let suggestCell = typeof suggest === 'string' ? 'pending' : '';
-      if (typeof suggest !== 'string') {
-        const suggestMs = timeSuggest(suggest, warm, points.d);
-        suggestCell = typeof suggestMs === 'string' ? suggestMs.slice(0, 40) : `${ms(warmMs + suggestMs)} (suggest ${ms(suggestMs)})`;
-      }
+      const suggestMs = timeSuggest(warm, rows, points.d);
+      const suggestCell = typeof suggestMs === 'string' ? suggestMs.slice(0, 40) : `${ms(warmMs + suggestMs)} (suggest ${ms(suggestMs)})`;
       let sklearnCells = ['-', '-', '-'];
       if (sklearn && runSklearn) {
         const reference = sklearnFit(points, y);

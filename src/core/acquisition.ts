@@ -156,7 +156,7 @@ const QUAD_HALF_WIDTH = 7;
  * of f*. rho is the posterior correlation of f_m(x) with the target f_M(x); gamma = (f* - mu_M) / sigma_M.
  * rho = 1 (the target itself): the closed form of eq. 9 with psi = Phi(-gamma) for minimisation.
  * |rho| < 1: H[f_m] - E[H[f_m | f_M(x) >= f*]] by quadrature over the standardised u = (f_m - mu_m) / sigma_m,
- * whose conditional density is phi(u) Phi((rho u - gamma) / sqrt(1 - rho^2)) / Phi(-gamma).
+ * whose conditional density is phi(u) Phi((rho u - gamma) / sqrt(1 - rho^2)) / Phi(-gamma), on a grid centred on its mean.
  * Returns nats (before dividing by cost).
  */
 export function maxValueEntropyGain(gammas: readonly number[], rho: number): number {
@@ -168,7 +168,9 @@ export function maxValueEntropyGain(gammas: readonly number[], rho: number): num
       // truncation f >= f*: with g = -gamma this is eq. 9's  g psi(g) / (2 Psi(g)) - log Psi(g)
       const g = -gamma;
       const logPsi = logNormalCdf(g);
-      total += (g * normalPdf(g)) / (2 * Math.exp(logPsi)) - logPsi;
+      // psi/Psi in log space: both underflow for g below about -38 while their ratio (~ -g) does not.
+      const ratio = Math.exp(-0.5 * g * g - LOG_SQRT_2PI - logPsi);
+      total += (g * ratio) / 2 - logPsi;
     }
     return Math.max(0, total / gammas.length);
   }
@@ -177,9 +179,12 @@ export function maxValueEntropyGain(gammas: readonly number[], rho: number): num
   const normalEntropy = 0.5 * Math.log(2 * Math.PI * Math.E);
   for (const gamma of gammas) {
     const logZ = logNormalCdf(-gamma);
+    // Centre the grid on the conditional mean r E[v | v >= gamma] (inverse Mills ratio): for a large gamma the
+    // mass sits near r gamma, outside a grid fixed around 0. The conditional variance is at most 1.
+    const centre = r * Math.exp(-0.5 * gamma * gamma - LOG_SQRT_2PI - logZ);
     let entropy = 0;
     for (let k = 0; k < QUAD_POINTS; k++) {
-      const u = -QUAD_HALF_WIDTH + k * h;
+      const u = centre - QUAD_HALF_WIDTH + k * h;
       const logq = logNormalCdf((r * u - gamma) / s);
       const logp = -0.5 * u * u - LOG_SQRT_2PI + logq - logZ;
       const p = Math.exp(logp);
