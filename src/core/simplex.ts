@@ -59,6 +59,18 @@ function cap(fidelity: Fidelity | undefined, i: number): string {
  */
 export function projectToBox(v: ArrayLike<number>, box: Box, out: Float64Array = new Float64Array(box.d)): Float64Array {
   const d = box.d;
+  // A feasible point is its own projection; bisection would smear ~1e-17 of weight onto its exact zeros.
+  let feasibleSum = 0;
+  let feasible = true;
+  for (let i = 0; i < d && feasible; i++) {
+    const x = v[i] ?? 0;
+    feasible = x >= box.lower[i]! && x <= box.upper[i]! && (!box.fixed[i] || x === box.lower[i]);
+    feasibleSum += x;
+  }
+  if (feasible && Math.abs(feasibleSum - 1) <= 1e-12) {
+    for (let i = 0; i < d; i++) out[i] = v[i] ?? 0;
+    return fixRounding(out, box);
+  }
   const sumAt = (tau: number): number => {
     let s = 0;
     for (let i = 0; i < d; i++) s += Math.min(box.upper[i]!, Math.max(box.lower[i]!, (v[i] ?? 0) - tau));
@@ -76,22 +88,33 @@ export function projectToBox(v: ArrayLike<number>, box: Box, out: Float64Array =
     else b = m;
   }
   const tau = 0.5 * (a + b);
-  let total = 0;
   for (let i = 0; i < d; i++) {
-    out[i] = Math.min(box.upper[i]!, Math.max(box.lower[i]!, (v[i] ?? 0) - tau));
-    total += out[i]!;
+    let x = Math.min(box.upper[i]!, Math.max(box.lower[i]!, (v[i] ?? 0) - tau));
+    // tau is only known to ~1e-16: a coordinate that rounding lifts off its bound belongs on it.
+    if (x - box.lower[i]! < 1e-15) x = box.lower[i]!;
+    if (box.upper[i]! - x < 1e-15) x = box.upper[i]!;
+    out[i] = x;
   }
-  // Remove the bisection's last rounding from a free coordinate with room.
+  return fixRounding(out, box);
+}
+
+/** Puts the rounding error of the sum on the free coordinate with the most room, so sum(w) = 1 to the last bit. */
+function fixRounding(out: Float64Array, box: Box): Float64Array {
+  let total = 0;
+  for (let i = 0; i < box.d; i++) total += out[i]!;
   const gap = 1 - total;
-  if (gap !== 0) {
-    for (let i = 0; i < d; i++) {
-      const next = out[i]! + gap;
-      if (!box.fixed[i] && next >= box.lower[i]! && next <= box.upper[i]!) {
-        out[i] = next;
-        break;
-      }
+  if (gap === 0) return out;
+  let arg = -1;
+  let room = 0;
+  for (let i = 0; i < box.d; i++) {
+    if (box.fixed[i]) continue;
+    const r = gap > 0 ? box.upper[i]! - out[i]! : out[i]! - box.lower[i]!;
+    if (r > room) {
+      room = r;
+      arg = i;
     }
   }
+  if (arg >= 0 && room >= Math.abs(gap)) out[arg] = out[arg]! + gap;
   return out;
 }
 
