@@ -35,6 +35,10 @@ export function bestTargetValue(snapshot: StudySnapshot): number | undefined {
 
 export function statusBarText(snapshot: StudySnapshot): { text: string; tooltip: string } {
   const b = snapshot.budget;
+  const errors = snapshot.diagnostics.filter((d) => d.severity === 'error' && d.file === snapshot.studyFile).length;
+  if (errors > 0 && b.total === 0) {
+    return { text: `$(warning) MixOpt: ${errors} problem${errors > 1 ? 's' : ''} in the study`, tooltip: `${snapshot.studyFile} has errors; see the Problems panel.\nClick to show the budget` };
+  }
   const best = bestTargetValue(snapshot);
   const text = `$(beaker) MixOpt ${fmt(b.used, 3)}/${fmt(b.total, 3)} ${b.unit}${best !== undefined ? ` · best ${fmt(best)}` : ''}`;
   const tooltip = [
@@ -144,4 +148,19 @@ export function reportHtml(snapshot: StudySnapshot): string {
   }
   sections.push(`<h2>Trials</h2><p>${snapshot.trials.length} trials and runs; see the CSV next to this file.</p>`);
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>MixOpt report ${esc(snapshot.name)}</title><style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2em auto;color:#222}td,th{padding:2px 8px;text-align:left}</style></head><body>${sections.join('\n')}</body></html>`;
+}
+
+/**
+ * A read-only refresh (no fit) or a fit without suggestions keeps what the previous analysis knew: the posterior
+ * and recommendation until the next fit, and suggestions the user has not acted on yet.
+ */
+export function carryOver(next: StudySnapshot, previous: StudySnapshot | undefined): StudySnapshot {
+  if (!previous || previous.studyFile !== next.studyFile) return next;
+  const stillSuggested = (previous.suggestions ?? []).filter((s) => next.trials.find((t) => t.id === s.id)?.status === 'suggested');
+  return {
+    ...next,
+    ...(next.posterior === undefined && previous.posterior !== undefined ? { posterior: previous.posterior } : {}),
+    ...(next.recommendation === undefined && previous.recommendation !== undefined ? { recommendation: previous.recommendation } : {}),
+    ...(next.suggestions === undefined || next.suggestions.length === 0 ? (stillSuggested.length > 0 ? { suggestions: stillSuggested } : {}) : {}),
+  };
 }

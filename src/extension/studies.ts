@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { dirname, relative } from 'node:path';
 import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { EngineCancelledError, EngineClient } from './engineClient';
+import { carryOver } from './logic';
 
 export interface RefreshOptions {
   /** number of suggestions to compute */
@@ -183,17 +184,3 @@ export class Studies implements vscode.Disposable {
   }
 }
 
-/**
- * A read-only refresh (no fit) or a fit without suggestions keeps what the previous analysis knew: the posterior
- * and recommendation until the next fit, and suggestions the user has not acted on yet.
- */
-export function carryOver(next: StudySnapshot, previous: StudySnapshot | undefined): StudySnapshot {
-  if (!previous || previous.studyFile !== next.studyFile) return next;
-  const stillSuggested = (previous.suggestions ?? []).filter((s) => next.trials.find((t) => t.id === s.id)?.status === 'suggested');
-  return {
-    ...next,
-    ...(next.posterior === undefined && previous.posterior !== undefined ? { posterior: previous.posterior } : {}),
-    ...(next.recommendation === undefined && previous.recommendation !== undefined ? { recommendation: previous.recommendation } : {}),
-    ...(next.suggestions === undefined || next.suggestions.length === 0 ? (stillSuggested.length > 0 ? { suggestions: stillSuggested } : {}) : {}),
-  };
-}

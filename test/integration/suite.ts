@@ -79,5 +79,35 @@ export async function runSuite(vscode: typeof vscodeApi): Promise<TestResult[]> 
     const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { properties?: Record<string, unknown> };
     check(parsed.properties && 'domains' in parsed.properties, 'schema describes domains');
   });
+  await run('CodeLens on the config template fills the recommended mixture as one undoable edit', async () => {
+    check(ext, 'no extension');
+    const api = await ext.activate();
+    const studies = await vscode.workspace.findFiles('**/pile.mixopt.yaml', '**/node_modules/**');
+    check(studies.length > 0, 'no study');
+    const snapshot = await api.analyze(studies[0]!.fsPath, 0);
+    check(snapshot.recommendation, 'a recommendation');
+    const template = vscode.Uri.joinPath(studies[0]!, '..', 'configs', 'base.yaml');
+    const document = await vscode.workspace.openTextDocument(template);
+    await vscode.window.showTextDocument(document);
+    const original = document.getText();
+    const lenses = (await vscode.commands.executeCommand<vscodeApi.CodeLens[]>('vscode.executeCodeLensProvider', template)) ?? [];
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    check(titles.some((t) => t.includes('Fill with suggested mixture')) && titles.some((t) => t.includes('Fill with recommended mixture')), `lenses: ${titles.join(' | ')}`);
+    const mixtureLine = original.split('\n').findIndex((l) => /^\s*mixture:/.test(l));
+    check(lenses.every((l) => l.range.start.line === mixtureLine), `lenses sit on the mixture key (line ${mixtureLine})`);
+    await vscode.commands.executeCommand('mixopt.fillMixture', template, 'recommended');
+    const filled = document.getText();
+    check(filled !== original, 'the document changed');
+    for (const [domain, weight] of Object.entries(snapshot.recommendation.mixture)) {
+      const m = new RegExp(`^\\s+${domain}:\\s*([0-9.eE-]+)`, 'm').exec(filled);
+      check(m && Math.abs(Number(m[1]) - weight) < 1e-4, `weight of ${domain}: ${m?.[1]} vs ${weight}`);
+    }
+    const outside = (t: string): string[] => t.split('\n').filter((l) => !/^\s{4}\w+:\s*[0-9.]/.test(l));
+    check(JSON.stringify(outside(filled)) === JSON.stringify(outside(original)), 'only mixture weight lines changed');
+    await vscode.commands.executeCommand('undo');
+    check(document.getText() === original, 'one undo restores the file');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    return `${lenses.length} lenses; fill + undo ok`;
+  });
   return results;
 }
