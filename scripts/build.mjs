@@ -1,9 +1,12 @@
 // Bundles the four programs separately: extension host, engine worker thread, CLI, and each webview panel.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
+// A release build starts from an empty dist/ so no development source maps end up in the .vsix.
+if (production) rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist-vsix', { recursive: true });
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 const nodeTargets = [
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js', external: ['vscode'] },
