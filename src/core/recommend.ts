@@ -1,6 +1,6 @@
 // Recommendation: the mixture with the lowest posterior mean of the target objective, searched over the
 // constrained simplex and over every observed mixture, with its 95% credible interval.
-import { boxFor, projectToBox, refineOnSimplex, sampleMixtures } from './simplex';
+import { boxFor, projectToBox, refineOnSimplex, sampleMixtures, validateRows } from './simplex';
 import type { Fidelity, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
 
 export interface RecommendInput {
@@ -39,6 +39,8 @@ function atTarget(d: number, ws: Float64Array, count: number, target: Fidelity):
 
 export function recommend(model: PosteriorModel, input: RecommendInput): Recommendation {
   const d = input.space.d;
+  validateRows(input.observations, d, 'observation', 'recommend');
+  validateRows((input.candidates ?? []).map((w) => ({ w })), d, 'candidate', 'recommend');
   const finish = (w: Float64Array, source: 'search' | 'observed', index?: number): Recommendation => {
     const post = model.posterior(atTarget(d, w, 1, input.target));
     const mean = post.mean[0]!;
@@ -82,7 +84,7 @@ export function recommend(model: PosteriorModel, input: RecommendInput): Recomme
   const starts = [{ w: ws.slice(arg * d, arg * d + d), mean: post.mean[arg]! }, ...(bestObserved ? [bestObserved] : [])];
   let best: { w: Float64Array; mean: number; source: 'search' | 'observed' } | undefined;
   for (const [k, s] of starts.entries()) {
-    const refined = refineOnSimplex(s.w, -s.mean, box, score, { rounds: model.n > 600 ? 5 : 10, movesPerRound: model.n > 600 ? 24 : 48, seed: (input.seed ?? 0) + k });
+    const refined = refineOnSimplex(s.w, -s.mean, box, score, { rounds: model.n > 600 ? 15 : 60, movesPerRound: model.n > 600 ? 24 : 48, seed: (input.seed ?? 0) + k });
     const source = k === 1 && refined.score === -s.mean ? 'observed' : 'search';
     if (!best || -refined.score < best.mean) best = { w: refined.w, mean: -refined.score, source };
   }

@@ -15,7 +15,47 @@ export interface Box {
   readonly fixed: Uint8Array;
 }
 
+/**
+ * Throws a CoreInputError naming the first row whose mixture, fidelity or value is not a finite number, or whose
+ * mixture has the wrong length. `label` names the rows ("observation", "pending trial", "candidate").
+ */
+export function validateRows(
+  rows: readonly { readonly w: ArrayLike<number>; readonly s?: number; readonly z?: number; readonly y?: number }[],
+  d: number,
+  label: string,
+  where: string,
+): void {
+  rows.forEach((row, k) => {
+    if (row.w.length !== d) throw new CoreInputError(`${where}: ${label} ${k} has ${row.w.length} mixture weights, expected ${d}`);
+    for (let i = 0; i < d; i++) {
+      if (!Number.isFinite(row.w[i])) throw new CoreInputError(`${where}: ${label} ${k} has w[${i}] = ${row.w[i]}`);
+    }
+    for (const key of ['s', 'z', 'y'] as const) {
+      const value = row[key];
+      if (value !== undefined && !Number.isFinite(value)) throw new CoreInputError(`${where}: ${label} ${k} has ${key} = ${value}`);
+    }
+  });
+}
+
+function validateSpace(space: MixtureSpace, fidelity: Fidelity | undefined, names: readonly string[] | undefined): void {
+  const d = space.d;
+  if (!Number.isInteger(d) || d < 1 || space.lower.length !== d || space.upper.length !== d) {
+    throw new CoreInputError(`mixture space: ${d} domains but ${space.lower.length} lower and ${space.upper.length} upper bounds`);
+  }
+  const name = (i: number): string => names?.[i] ?? `domain ${i}`;
+  for (let i = 0; i < d; i++) {
+    if (!Number.isFinite(space.lower[i]) || !Number.isFinite(space.upper[i])) {
+      throw new CoreInputError(`mixture space: the bounds of ${name(i)} are [${space.lower[i]}, ${space.upper[i]}]; both must be numbers`);
+    }
+    if (fidelity?.maxWeight && Number.isNaN(fidelity.maxWeight[i])) throw new CoreInputError(`fidelity ${fidelity.label}: the availability limit of ${name(i)} is NaN`);
+  }
+  for (const [i, w] of space.fixed ?? []) {
+    if (!Number.isInteger(i) || i < 0 || i >= d || !Number.isFinite(w)) throw new CoreInputError(`mixture space: fixed weight ${w} for domain index ${i}`);
+  }
+}
+
 export function boxFor(space: MixtureSpace, fidelity?: Fidelity, names?: readonly string[]): Box {
+  validateSpace(space, fidelity, names);
   const d = space.d;
   const lower = Float64Array.from(space.lower);
   const upper = Float64Array.from(space.upper);

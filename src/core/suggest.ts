@@ -8,7 +8,7 @@ import {
   maxValueEntropyGain,
   sampleMinValues,
 } from './acquisition';
-import { boxFor, projectToBox, refineOnSimplex, sampleMixtures } from './simplex';
+import { boxFor, projectToBox, refineOnSimplex, sampleMixtures, validateRows } from './simplex';
 import type { Box } from './simplex';
 import type { AcquisitionName, Candidate, Fidelity, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
 import { CoreInputError } from './types';
@@ -120,9 +120,24 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
   const costAware = acquisition === 'mes' || acquisition === 'ei-per-cost';
   const fidelities = costAware ? input.fidelities : input.fidelities.filter((f) => sameFidelity(f, input.target));
   if (fidelities.length === 0) throw new CoreInputError('suggest: the target fidelity is not among the fidelities');
+  validateRows(input.observations, d, 'observation', 'suggest');
+  validateRows(input.pending ?? [], d, 'pending trial', 'suggest');
+  validateRows(input.candidates ?? [], d, 'candidate', 'suggest');
   const seed = input.seed ?? 0;
 
+  // Reported means and stds come from the real posterior, not one biased by fantasy values.
+  const real: PosteriorModel = model;
   let current: PosteriorModel = model;
+  // What a pending trial is assumed to return. MES and UCB: the posterior mean (kriging believer; their value
+  // falls with the variance that the fantasy removes). EI: a pessimistic constant liar (CL-max, Ginsbourger et al.
+  // 2010), the worst value seen at that fidelity (else mean + 2 std). Under a believer a pending point predicted
+  // below the incumbent keeps EI >= best - mean > 0 and is picked again; the lie raises the mean around it instead.
+  const eiFamily = acquisition === 'logei' || acquisition === 'ei-per-cost';
+  const worstSeen = (s: number, z: number): number => {
+    let worst = -Infinity;
+    for (const o of input.observations) if (o.s === s && o.z === z) worst = Math.max(worst, o.y);
+    return worst;
+  };
   const fantasize = (rows: readonly { w: Float64Array; fidelity: Fidelity }[]): void => {
     if (rows.length === 0) return;
     const data = new Float64Array(rows.length * (d + 2));
@@ -132,7 +147,14 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       data[i * (d + 2) + d + 1] = r.fidelity.z;
     });
     const points: PointSet = { n: rows.length, d, data };
-    current = current.conditionOn(points, current.posterior(points).mean);
+    const post = current.posterior(points);
+    const values = eiFamily
+      ? Float64Array.from(rows, (r, i) => {
+          const worst = worstSeen(r.fidelity.s, r.fidelity.z);
+          return worst > -Infinity ? Math.max(post.mean[i]!, worst) : post.mean[i]! + 2 * Math.sqrt(post.variance[i]!);
+        })
+      : post.mean;
+    current = current.conditionOn(points, values);
   };
   fantasize(input.pending ?? []);
 
@@ -238,8 +260,8 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
     if (!best) break;
     const b: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } = best;
     if (b.index !== undefined) usedDiscrete.add(b.index);
-    const here = model.posterior(packRows(d, b.w, 1, b.fidelity.s, b.fidelity.z));
-    const atTarget = model.posterior(packRows(d, b.w, 1, input.target.s, input.target.z));
+    const here = real.posterior(packRows(d, b.w, 1, b.fidelity.s, b.fidelity.z));
+    const atTarget = real.posterior(packRows(d, b.w, 1, input.target.s, input.target.z));
     chosen.push({
       w: b.w,
       fidelity: b.fidelity,
