@@ -11,6 +11,8 @@ CS_DIR="$CACHE/code-server-$CS_VERSION"
 STAMP="$CS_DIR/.installed"
 here="$(cd "$(dirname "$0")" && pwd)"
 
+# Chromium drives the UI; a machine with a cached code-server may still lack it.
+if [ ! -x /usr/bin/chromium ]; then "$here/install-system-deps.sh" >&2; fi
 if [ -f "$STAMP" ]; then
   echo "$CS_DIR/node_modules/code-server/out/node/entry.js"
   exit 0

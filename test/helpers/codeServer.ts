@@ -80,7 +80,7 @@ export interface VsCodeSession {
  * Starts code-server on a copy of `workspaceSource` with the built extension, opens it in Chromium and waits for
  * the workbench. Always call close() (in a finally).
  */
-export async function openVsCode(workspaceSource: string, options: { env?: Record<string, string> } = {}): Promise<VsCodeSession> {
+export async function openVsCode(workspaceSource: string, options: { env?: Record<string, string>; settings?: Record<string, unknown> } = {}): Promise<VsCodeSession> {
   const { node, entry } = ensureCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'mixopt-e2e-'));
   const workspace = join(root, 'workspace');
@@ -102,6 +102,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
       'window.commandCenter': false,
       'chat.disableAIFeatures': true,
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      ...options.settings,
     }),
   );
   const port = await freePort();
