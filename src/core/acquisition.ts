@@ -54,6 +54,44 @@ export function logNormalCdf(z: number): number {
   return -0.5 * z * z - LOG_SQRT_2PI - Math.log(millsDenominator(-z, 1));
 }
 
+const TABLE_LOW = -40;
+const TABLE_HIGH = 10;
+const TABLE_PER_UNIT = 64;
+let logCdfTable: { values: Float64Array; slopes: Float64Array } | undefined;
+
+/**
+ * log Phi(z) by cubic Hermite interpolation of a table (step h = 1/64 on [-40, 10], values and exact slopes
+ * phi/Phi): error below h^4 max|4th derivative| / 384, about 1e-10, and several times faster than the series. For
+ * the MES quadrature, which evaluates it some 10^6 times per suggestion. Outside the table, the tails' asymptotics.
+ */
+export function logNormalCdfFast(z: number): number {
+  if (z >= TABLE_HIGH) return -Math.exp(-0.5 * z * z - LOG_SQRT_2PI) / z; // log(1 - q) = -q for q < 1e-23
+  if (z <= TABLE_LOW) {
+    // Asymptotic series of Mills' ratio: Phi(z) = phi(z)/|z| (1 - 1/z^2 + 3/z^4 - 15/z^6 + ...), next term < 2e-11.
+    const q = 1 / (z * z);
+    return -0.5 * z * z - LOG_SQRT_2PI - Math.log(-z) + Math.log(1 - q + 3 * q * q - 15 * q * q * q);
+  }
+  if (Number.isNaN(z)) return Number.NaN;
+  if (!logCdfTable) {
+    const count = (TABLE_HIGH - TABLE_LOW) * TABLE_PER_UNIT + 1;
+    const values = new Float64Array(count);
+    const slopes = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      const x = TABLE_LOW + k / TABLE_PER_UNIT;
+      values[k] = logNormalCdf(x);
+      slopes[k] = Math.exp(-0.5 * x * x - LOG_SQRT_2PI - values[k]!);
+    }
+    logCdfTable = { values, slopes };
+  }
+  const t = (z - TABLE_LOW) * TABLE_PER_UNIT;
+  const k = Math.floor(t);
+  const f = t - k;
+  const g = 1 - f;
+  const h = 1 / TABLE_PER_UNIT;
+  const { values, slopes } = logCdfTable;
+  return (1 + 2 * f) * g * g * values[k]! + f * g * g * h * slopes[k]! + f * f * (3 - 2 * f) * values[k + 1]! - f * f * g * h * slopes[k + 1]!;
+}
+
 /** x + s/(x + (s+1)/(x + (s+2)/(x + ...))): s = 1 gives 1/R(x) where R is Mills' ratio. Accurate for x >= 3. */
 function millsDenominator(x: number, start: number): number {
   let tail = x;
@@ -185,7 +223,7 @@ export function maxValueEntropyGain(gammas: readonly number[], rho: number): num
     let entropy = 0;
     for (let k = 0; k < QUAD_POINTS; k++) {
       const u = centre - QUAD_HALF_WIDTH + k * h;
-      const logq = logNormalCdf((r * u - gamma) / s);
+      const logq = logNormalCdfFast((r * u - gamma) / s);
       const logp = -0.5 * u * u - LOG_SQRT_2PI + logq - logZ;
       const p = Math.exp(logp);
       const weight = k === 0 || k === QUAD_POINTS - 1 ? 0.5 : 1;

@@ -10,7 +10,7 @@ import {
 } from './acquisition';
 import { boxFor, projectToBox, refineOnSimplex, sampleMixtures, validateRows } from './simplex';
 import type { Box } from './simplex';
-import type { AcquisitionName, Candidate, Fidelity, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
+import type { AcquisitionName, Candidate, Fidelity, MarginalPosterior, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
 import { CoreInputError } from './types';
 
 export interface SuggestInput {
@@ -58,8 +58,11 @@ function packRows(d: number, ws: Float64Array, count: number, s: number, z: numb
 const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
 
 interface Scorer {
-  /** acquisition values (higher is better) of `count` mixtures (row-major) at `fidelity` */
-  score(ws: Float64Array, count: number, fidelity: Fidelity): Float64Array;
+  /**
+   * acquisition values (higher is better) of `count` mixtures (row-major) at `fidelity`; `targetPosterior`, when
+   * given, is the posterior of the same mixtures at the target (saves MES one posterior per fidelity)
+   */
+  score(ws: Float64Array, count: number, fidelity: Fidelity, targetPosterior?: MarginalPosterior): Float64Array;
 }
 
 function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: AcquisitionName, minValues: readonly number[], bestByFidelity: (f: Fidelity) => number): Scorer {
@@ -67,7 +70,7 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
   const alpha = costExponent(input.budgetUsedFraction ?? 0);
   const beta = input.beta ?? 2;
   return {
-    score(ws, count, fidelity) {
+    score(ws, count, fidelity, targetPosterior) {
       const out = new Float64Array(count);
       const at = packRows(d, ws, count, fidelity.s, fidelity.z);
       const post = model.posterior(at);
@@ -86,7 +89,7 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
       }
       // MES per unit cost: information about the target minimum f*.
       const isTarget = sameFidelity(fidelity, input.target);
-      const targetPost = isTarget ? post : model.posterior(packRows(d, ws, count, input.target.s, input.target.z));
+      const targetPost = isTarget ? post : (targetPosterior ?? model.posterior(packRows(d, ws, count, input.target.s, input.target.z)));
       const cross = isTarget ? post.variance : model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z));
       const gammas = new Array<number>(minValues.length);
       for (let i = 0; i < count; i++) {
@@ -197,6 +200,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       pool = { ws: sampleMixtures(targetBox, count, seed * 1009 + step * 31 + 7), count };
     }
     let minValues: number[] = [];
+    let poolAtTarget: MarginalPosterior | undefined;
     if (acquisition === 'mes') {
       const ws = pool ? pool.ws : new Float64Array((discrete?.length ?? 0) * d);
       const count = pool ? pool.count : (discrete?.length ?? 0);
@@ -206,6 +210,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       all.set(ws.subarray(0, count * d));
       extra.forEach((o, i) => all.set(o.w, (count + i) * d));
       const tp = model.posterior(packRows(d, all, count + extra.length, input.target.s, input.target.z));
+      if (pool) poolAtTarget = { mean: tp.mean.subarray(0, count), variance: tp.variance.subarray(0, count) };
       const incumbent = extra.length > 0 ? Math.min(...extra.map((o) => o.y)) : Infinity;
       const K = 10;
       minValues = sampleMinValues(tp.mean, Array.from(tp.variance, Math.sqrt), incumbent, Array.from({ length: K }, (_, k) => (k + 0.5) / K));
@@ -241,7 +246,9 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
           projectToBox(pool.ws.subarray(i * d, i * d + d), box, row);
           ws.set(row, i * d);
         }
-        const values = scorer.score(ws, pool.count, fidelity);
+        // Projection returns feasible rows unchanged, so without availability caps these are the pool itself.
+        const unchanged = ws.every((x, i) => x === pool.ws[i]);
+        const values = scorer.score(ws, pool.count, fidelity, unchanged ? poolAtTarget : undefined);
         let arg = 0;
         for (let i = 1; i < pool.count; i++) if (values[i]! > values[arg]!) arg = i;
         top.push({ w: ws.slice(arg * d, arg * d + d), fidelity, value: values[arg]! });

@@ -6,6 +6,7 @@ import {
   logExpectedImprovement,
   logH,
   logNormalCdf,
+  logNormalCdfFast,
   lowerConfidenceBound,
   maxValueEntropyGain,
   normalCdf,
@@ -91,6 +92,17 @@ describe('normal helpers', () => {
     assert.ok(Math.abs(logNormalCdf(-10) - -53.23128515051247) < 1e-9);
     assert.ok(Math.abs(logNormalCdf(-40) - -804.6084420137538) < 1e-9);
     assert.ok(Number.isFinite(logNormalCdf(-1e5)));
+  });
+
+  test('the tabulated log CDF of the MES quadrature agrees with the exact one everywhere', () => {
+    let worst = 0;
+    for (let z = -60; z <= 14; z += 0.0037) {
+      const exact = logNormalCdf(z);
+      worst = Math.max(worst, Math.abs(logNormalCdfFast(z) - exact) / Math.max(1, Math.abs(exact)));
+    }
+    assert.ok(worst < 1e-9, `worst relative error ${worst}`);
+    for (const z of [-1e4, -200, 40, 1e4]) assert.ok(Math.abs(logNormalCdfFast(z) - logNormalCdf(z)) <= 1e-9 * Math.max(1, Math.abs(logNormalCdf(z))), `z = ${z}`);
+    assert.ok(Number.isNaN(logNormalCdfFast(Number.NaN)));
   });
 
   test('log CDF is continuous where it switches to the continued fraction (z = -5)', () => {
