@@ -191,7 +191,7 @@ function getEnum<T extends string>(ctx: Ctx, parent: Obj, path: Path, key: strin
   if (v === undefined || v === null) return fallback;
   if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
   const guess = typeof v === 'string' ? closest(v, choices) : undefined;
-  report(ctx, 'error', [...path, key], `${fmtPath([...path, key])} must be one of ${choices.join(', ')}, not ${typeName(v)}`, guess ? `did you mean "${guess}"?` : undefined);
+  report(ctx, 'error', [...path, key], `${fmtPath([...path, key])} must be one of ${choices.join(', ')}, not ${typeName(v)}`, guess ? `did you mean "${guess}"?` : `write one of: ${choices.join(', ')}`);
   return fallback;
 }
 
@@ -277,7 +277,8 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   for (const err of [...doc.errors, ...doc.warnings]) {
-    const pos = err.linePos?.[0];
+    // linePos is only filled in with prettyErrors; the offset always is.
+    const pos = err.linePos?.[0] ?? (Number.isInteger(err.pos[0]) ? lineCounter.linePos(Math.min(err.pos[0], text.length)) : undefined);
     diagnostics.push({
       severity: doc.errors.includes(err as never) ? 'error' : 'warning',
       file,
@@ -337,7 +338,10 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   let metrics: string[] = [];
   if (objectiveObj['metrics'] === undefined) {
     if (root['objective'] !== undefined) report(ctx, 'error', ['objective'], 'missing required key "objective.metrics"', 'e.g. metrics: ["val_loss/{domain}"] or metrics: val_loss');
-  } else metrics = stringList(ctx, objectiveObj['metrics'], ['objective', 'metrics'], 'metric names as logged, e.g. val_loss') ?? [];
+  } else {
+    metrics = stringList(ctx, objectiveObj['metrics'], ['objective', 'metrics'], 'metric names as logged, e.g. val_loss') ?? [];
+    if (metrics.length === 0 && Array.isArray(objectiveObj['metrics']) && objectiveObj['metrics'].length === 0) report(ctx, 'error', ['objective', 'metrics'], 'objective.metrics is empty', 'name at least one logged metric, e.g. metrics: [val_loss]');
+  }
   let aggregate: Aggregate = { kind: 'mean' };
   const agg = objectiveObj['aggregate'];
   if (isObj(agg)) {
