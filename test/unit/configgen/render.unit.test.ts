@@ -172,11 +172,11 @@ describe('roundWeights', () => {
     for (let k = 0; k < 3000; k++) {
       const d = 1 + rng.int(40);
       const decimals = [2, 4, 6][k % 3]!;
-      const raw = Array.from({ length: d }, (): number => {
+      const raw: number[] = Array.from({ length: d }, (): number => {
         const u = rng.next();
         return u < 0.2 ? 0 : u < 0.3 ? 1e-9 * rng.next() : u < 0.35 ? 1e6 * rng.next() : rng.next();
       });
-      if (raw.every((x) => x === 0)) raw[0] = 1;
+      if (!raw.some((x) => x > 0)) raw[0] = 1;
       const total = raw.reduce((a, b) => a + b, 0);
       const rounded = roundWeights(raw, decimals);
       assert.equal(rounded.length, d);
