@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AcceptResult } from '../engine/api';
 import { runEngine, StudyInputError } from '../engine/engine';
+import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
@@ -27,6 +28,8 @@ Usage:
 Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 internal errors.`;
 
 export class UsageError extends Error {}
+
+const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark'] as const;
 
 interface Io {
   out(text: string): void;
@@ -139,6 +142,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return 0;
   }
   if (command === 'bench') return runBench(rest, io);
+  if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
   const { values, positionals } = parseArgs({
     args: [...rest],
     allowPositionals: true,
@@ -166,7 +170,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       const snapshot = await analyze(study, 0, false, false);
       if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics }, null, 2));
       else {
-        io.out(formatStatus(snapshot).join('\n'));
+        // A study that could not be parsed has no objective, target or budget to summarise.
+        const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
+        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : formatStatus(snapshot).join('\n'));
         printDiagnostics(io, snapshot, true);
       }
       return hasErrors(snapshot) ? 1 : 0;
@@ -223,6 +229,12 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       const status = values.status;
       if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
       if (!values.trial) throw new UsageError('--trial <id> is required');
+      const ledgerPath = ledgerPathFor(study);
+      const known = readTrials(ledgerPath).trials.map((t) => t.id);
+      if (!known.includes(values.trial)) {
+        io.err(`${ledgerPath}: trial ${values.trial} is not in the ledger${known.length > 0 ? ` (trials: ${known.slice(-5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (no trials accepted yet)'}`);
+        return 1;
+      }
       await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
       io.out(`trial ${values.trial} marked ${status}`);
       return 0;
