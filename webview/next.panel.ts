@@ -68,6 +68,19 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
       emptyNote(status.busy ? 'Choosing the next trial…' : 'No open suggestion. Ask for one: MixOpt fits the model to every run and proposes the mixture and model size that tell it most about the target per unit of compute.'),
       el('div', { class: 'actions' }, button('Suggest next mixture', () => send({ method: 'suggest', batch: 1 }), { id: 'suggest-button', icon: 'lightbulb' })),
     );
+    const pending = snapshot.trials.filter((t) => t.status === 'pending' || t.status === 'running').sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''));
+    if (pending.length > 0) {
+      parts.push(
+        el('h2', {}, `Waiting for results (${pending.length})`),
+        el(
+          'table',
+          { id: 'pending-trials', class: 'grid' },
+          el('thead', {}, el('tr', {}, el('th', {}, 'Trial'), el('th', {}, 'Status'), el('th', {}, 'Model'), el('th', {}, 'Config'), el('th', { class: 'num' }, 'Cost'))),
+          el('tbody', {}, ...pending.slice(0, 10).map((t) => el('tr', {}, el('td', { class: 'trial-id' }, t.id), el('td', {}, t.status), el('td', {}, t.model), el('td', { class: 'muted' }, t.configPath ?? '—'), el('td', { class: 'num' }, `${fmt(t.cost, 3)} ${snapshot.budget.unit}`)))),
+        ),
+        el('p', { class: 'muted small' }, 'Pending trials are treated as fantasies: the next suggestion goes elsewhere. They complete when their run logs appear in the workspace.'),
+      );
+    }
   } else {
     if (selected >= suggestions.length) selected = 0;
     const s = suggestions[selected]!;

@@ -422,7 +422,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
 
   // Read every study once (no fitting) for the tree, the status bar and the Problems panel.
   void studies.discover().then(async (files) => {
-    for (const f of files) await studies.refresh(f, { fit: false }).catch((e: unknown) => log.error(errorText(e)));
+    for (const f of files) await studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
     // Start with a study that reads cleanly rather than the first in alphabetical order.
     const healthy = files.find((f) => studies.snapshot(f)?.diagnostics.every((d) => d.severity !== 'error' || d.file !== f));
     if (healthy && studies.current !== healthy && studies.snapshot(studies.current ?? '')?.budget.total === 0) studies.current = healthy;

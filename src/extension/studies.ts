@@ -15,11 +15,14 @@ export interface RefreshOptions {
   readonly interactive?: boolean;
   /** fit the model (default true); false only reads the study, runs and ledger */
   readonly fit?: boolean;
+  /** an automatic re-read (file watcher, start-up): may share the result of a request already running */
+  readonly coalesce?: boolean;
 }
 
 export class Studies implements vscode.Disposable {
   private readonly snapshots = new Map<string, StudySnapshot>();
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, { readonly strength: number; readonly promise: Promise<StudySnapshot | undefined> }>();
+  private readonly controllers = new Set<AbortController>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly emitter = new vscode.EventEmitter<StudySnapshot>();
   readonly onDidChange = this.emitter.event;
@@ -40,7 +43,7 @@ export class Studies implements vscode.Disposable {
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
-    for (const c of this.inFlight.values()) c.abort();
+    for (const c of this.controllers) c.abort();
     this.disposables.forEach((d) => d.dispose());
   }
 
@@ -103,25 +106,47 @@ export class Studies implements vscode.Disposable {
       setTimeout(() => {
         this.timers.delete(studyFile);
         const previous = this.snapshots.get(studyFile);
-        void this.refresh(studyFile, { fit: previous?.posterior !== undefined }).catch(() => undefined);
+        void this.refresh(studyFile, { fit: previous?.posterior !== undefined, coalesce: true }).catch(() => undefined);
       }, delay),
     );
   }
 
-  /** Re-analyses a study in the worker; long fits show cancellable progress. */
-  async refresh(studyFile: string, options: RefreshOptions = {}): Promise<StudySnapshot | undefined> {
-    this.inFlight.get(studyFile)?.abort();
+  /**
+   * Re-analyses a study in the worker; long fits show cancellable progress. Requests for one study run one after
+   * another; a request that asks no more than the one already running (e.g. a file-watcher re-read during a
+   * user's Suggest) shares its result instead of cancelling it.
+   */
+  refresh(studyFile: string, options: RefreshOptions = {}): Promise<StudySnapshot | undefined> {
+    const strength = options.suggest || options.record ? 2 : options.fit === false ? 0 : 1;
+    const running = this.inFlight.get(studyFile);
+    if (options.coalesce && running && strength < 2 && running.strength >= strength) return running.promise;
+    const previous = this.queue.get(studyFile) ?? Promise.resolve(undefined);
+    const entry: { strength: number; promise: Promise<StudySnapshot | undefined> } = { strength, promise: Promise.resolve(undefined) };
+    entry.promise = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.inFlight.set(studyFile, entry);
+        return this.run(studyFile, options);
+      })
+      .finally(() => {
+        if (this.inFlight.get(studyFile) === entry) this.inFlight.delete(studyFile);
+      });
+    this.queue.set(studyFile, entry.promise);
+    return entry.promise;
+  }
+
+  private readonly queue = new Map<string, Promise<StudySnapshot | undefined>>();
+
+  private async run(studyFile: string, options: RefreshOptions): Promise<StudySnapshot | undefined> {
     const controller = new AbortController();
-    this.inFlight.set(studyFile, controller);
+    this.controllers.add(controller);
     const started = Date.now();
     const request = this.engine.request(
       { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
       { signal: controller.signal },
     );
-    let progressShown = false;
     const progressTimer = options.fit === false ? undefined : setTimeout(
       () => {
-        progressShown = true;
         void vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: 'MixOpt', cancellable: true },
           (progress, token) => {
@@ -152,8 +177,7 @@ export class Studies implements vscode.Disposable {
       throw e;
     } finally {
       clearTimeout(progressTimer);
-      void progressShown;
-      if (this.inFlight.get(studyFile) === controller) this.inFlight.delete(studyFile);
+      this.controllers.delete(controller);
     }
   }
 

@@ -78,12 +78,18 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
 
       // The trials tree shows it pending.
       await vs.runCommand('MixOpt: Refresh runs');
-      const tree = vs.page.locator('.monaco-list-row', { hasText: accepted[0]!.trial });
+      const tree = vs.page.locator('.monaco-list-row[role="treeitem"]', { hasText: accepted[0]!.trial });
       await tree.first().waitFor({ state: 'visible', timeout: 60_000 });
-      const rowText = (await tree.first().textContent()) ?? '';
+      // the row may still show the trial as suggested until the tree has re-read the ledger
+      let rowText = '';
+      for (const until = Date.now() + 60_000; Date.now() < until; await vs.page.waitForTimeout(500)) {
+        rowText = (await tree.first().textContent()) ?? '';
+        if (/pending/i.test(rowText)) break;
+      }
       assert.match(rowText, /pending/i, `tree row: ${rowText}`);
       console.log(`[e2e] screenshot ${await vs.screenshot('trials-tree')}`);
     } catch (e) {
+      t.diagnostic(`screenshot of the failure: ${await vs.screenshot('accept-failure')}`);
       t.diagnostic(vs.logs());
       throw e;
     }
@@ -112,4 +118,18 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
       }
     });
   }
+
+  test('after a window reload the panels come back with their data', async (t) => {
+    try {
+      await vs.runCommand('Developer: Reload Window');
+      await vs.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      const frame = await vs.waitForWebview('#budget-chart', 120_000);
+      const points = Number(await frame.getAttribute('#budget-chart', 'data-points'));
+      assert.ok(points > 0, `budget chart restored with data (data-points=${points})`);
+      console.log(`[e2e] screenshot ${await vs.screenshot('after-reload')}`);
+    } catch (e) {
+      t.diagnostic(vs.logs());
+      throw e;
+    }
+  });
 });
