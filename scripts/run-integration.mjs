@@ -2,17 +2,22 @@
 // @vscode/test-electron (--extensionTestsPath); where it cannot (this CI has no internet), through code-server,
 // which is what the E2E tier does (test/e2e/integration.e2e.test.ts).
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
 let viaElectron = false;
 if (process.env.MIXOPT_INTEGRATION_VIA !== 'code-server') {
   try {
     const { runTests } = await import('@vscode/test-electron');
+    // the suite accepts trials and writes configs: work on a copy of the example, never on the repository's
+    const workspace = join(mkdtempSync(join(tmpdir(), 'mixopt-int-')), 'pile-regmix');
+    cpSync(resolve(root, 'examples', 'pile-regmix'), workspace, { recursive: true });
     await runTests({
       extensionDevelopmentPath: root,
       extensionTestsPath: resolve(root, 'dist-test', 'integration-index.js'),
-      launchArgs: [resolve(root, 'examples', 'pile-regmix'), '--disable-extensions'],
+      launchArgs: [workspace, '--disable-extensions'],
     });
     viaElectron = true;
   } catch (e) {

@@ -27,7 +27,9 @@ type TrialNode = Extract<TreeNode, { kind: 'trial' }>;
 const isTrialNode = (x: unknown): x is TrialNode => typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'trial';
 
 export function activate(context: vscode.ExtensionContext): MixOptApi {
-  const started = performance.now();
+  // set by the bundle's first line (scripts/build.mjs): activation time includes evaluating the bundle
+  const loadStart = (globalThis as { __mixoptLoadStart?: number }).__mixoptLoadStart;
+  const started = typeof loadStart === 'number' ? loadStart : performance.now();
   const log = vscode.window.createOutputChannel('MixOpt', { log: true });
   const diagnostics = vscode.languages.createDiagnosticCollection('mixopt');
   const engine = new EngineClient(join(context.extensionPath, 'dist', 'worker.js'));
@@ -124,13 +126,13 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
         const node = tree.trialNode(studyFile, result.trialId);
         if (node) await treeView.reveal(node, { select: true, focus: false, expand: true }).then(undefined, (e: unknown) => log.debug(`reveal: ${errorText(e)}`));
         const trusted = vscode.workspace.isTrusted;
-        const choice = await vscode.window.showInformationMessage(
-          `MixOpt: trial ${result.trialId} accepted; config written to ${vscode.workspace.asRelativePath(result.configPath)}.`,
-          'Open config',
-          ...(trusted ? ['Launch'] : []),
-        );
-        if (choice === 'Open config') await vscode.window.showTextDocument(vscode.Uri.file(result.configPath));
-        if (choice === 'Launch') await launch(studyFile, result.trialId);
+        // not awaited: the command is done when the config is written, whatever the user does with the toast
+        void vscode.window
+          .showInformationMessage(`MixOpt: trial ${result.trialId} accepted; config written to ${vscode.workspace.asRelativePath(result.configPath)}.`, 'Open config', ...(trusted ? ['Launch'] : []))
+          .then(async (choice) => {
+            if (choice === 'Open config') await vscode.window.showTextDocument(vscode.Uri.file(result.configPath));
+            if (choice === 'Launch') await launch(studyFile, result.trialId);
+          });
         return;
       } catch (e) {
         const message = errorText(e);
@@ -229,12 +231,12 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     await studies.refresh(studyFile, { fit: false }).catch(() => undefined);
   }
 
-  async function mark(node: unknown, status: 'failed' | 'abandoned'): Promise<void> {
+  async function mark(node: unknown, status: 'failed' | 'abandoned', givenNote?: unknown): Promise<void> {
     const studyFile = isTrialNode(node) ? node.studyFile : await studies.pick();
     if (!studyFile) return;
     const trial = isTrialNode(node) ? node.trial : await pickTrial(studyFile, ['suggested', 'pending', 'running'], `Which trial to mark ${status}?`);
     if (!trial) return;
-    const note = await vscode.window.showInputBox({ prompt: `Why is ${trial.id} ${status}? (optional, kept in the ledger)` });
+    const note = typeof givenNote === 'string' ? givenNote : await vscode.window.showInputBox({ prompt: `Why is ${trial.id} ${status}? (optional, kept in the ledger)` });
     if (note === undefined) return;
     try {
       await engine.request({ method: 'mark', params: { studyFile, trialId: trial.id, status, actor, ...(note ? { note } : {}) } });
@@ -244,11 +246,11 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     }
   }
 
-  async function exportReport(studyFile: string): Promise<void> {
+  async function exportReport(studyFile: string, givenTarget?: vscode.Uri): Promise<void> {
     const snap = studies.snapshot(studyFile)?.posterior ? studies.snapshot(studyFile) : await analyze(studyFile, { interactive: true });
     if (!snap) return;
     const stamp = new Date().toISOString().slice(0, 10);
-    const target = await vscode.window.showSaveDialog({
+    const target = givenTarget ?? await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(join(dirname(studyFile), `${snap.name}-report-${stamp}.html`)),
       filters: { HTML: ['html'] },
       saveLabel: 'Export report',
@@ -257,8 +259,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     const csvUri = target.with({ path: target.path.replace(/\.html?$/i, '') + '-trials.csv' });
     await vscode.workspace.fs.writeFile(target, Buffer.from(reportHtml(snap), 'utf8'));
     await vscode.workspace.fs.writeFile(csvUri, Buffer.from(trialsCsv(snap), 'utf8'));
-    const choice = await vscode.window.showInformationMessage(`MixOpt: report written to ${vscode.workspace.asRelativePath(target)} and trials to ${basename(csvUri.fsPath)}.`, 'Open report');
-    if (choice) await vscode.env.openExternal(target);
+    void vscode.window.showInformationMessage(`MixOpt: report written to ${vscode.workspace.asRelativePath(target)} and trials to ${basename(csvUri.fsPath)}.`, 'Open report').then((choice) => choice && vscode.env.openExternal(target));
   }
 
   async function newStudy(): Promise<void> {
@@ -384,9 +385,11 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     const f = await studies.pick();
     if (f) await launch(f);
   });
-  register('mixopt.markFailed', (arg?: unknown) => mark(arg, 'failed'));
-  register('mixopt.markAbandoned', (arg?: unknown) => mark(arg, 'abandoned'));
-  register('mixopt.exportReport', withStudy(exportReport));
+  register('mixopt.markFailed', (arg?: unknown, note?: unknown) => mark(arg, 'failed', note));
+  register('mixopt.markAbandoned', (arg?: unknown, note?: unknown) => mark(arg, 'abandoned', note));
+  register('mixopt.exportReport', async (arg?: unknown, target?: unknown) => {
+    await withStudy((f) => exportReport(f, target instanceof vscode.Uri ? target : undefined))(arg);
+  });
   register('mixopt.openConfig', async (arg?: unknown) => {
     if (!isTrialNode(arg) || !arg.trial.configPath) return;
     await vscode.window.showTextDocument(vscode.Uri.file(resolve(dirname(arg.studyFile), arg.trial.configPath)), { preview: true });
@@ -418,7 +421,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   });
 
   const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  log.info(`activated in ${activationMs.toFixed(1)} ms (loading the bundle and activate())`);
 
   // Read every study once (no fitting) for the tree, the status bar and the Problems panel.
   void studies.discover().then(async (files) => {
