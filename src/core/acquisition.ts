@@ -160,7 +160,7 @@ export function sampleMinValues(means: ArrayLike<number>, stds: ArrayLike<number
     let logp = 0;
     for (let i = 0; i < n; i++) {
       const s = stds[i]!;
-      logp += s > 1e-12 ? logNormalCdf((means[i]! - y) / s) : means[i]! >= y ? 0 : -Infinity;
+      logp += s > 1e-12 ? logNormalCdfFast((means[i]! - y) / s) : means[i]! >= y ? 0 : -Infinity;
       if (logp === -Infinity) return 0;
     }
     return Math.exp(logp);

@@ -108,6 +108,72 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
   };
 }
 
+const targetGainCache = new WeakMap<MarginalPosterior, Float64Array>();
+
+/** MES of observing the target itself (rho = 1) at each pool point, from the pool's target posterior. */
+function targetGains(atTarget: MarginalPosterior, minValues: readonly number[]): Float64Array {
+  const cached = targetGainCache.get(atTarget);
+  if (cached) return cached;
+  const gains = new Float64Array(atTarget.mean.length);
+  const gammas = new Array<number>(minValues.length);
+  for (let i = 0; i < gains.length; i++) {
+    const sd = Math.sqrt(atTarget.variance[i]!);
+    if (!(sd > 1e-12)) continue;
+    for (let k = 0; k < minValues.length; k++) gammas[k] = (minValues[k]! - atTarget.mean[i]!) / sd;
+    gains[i] = maxValueEntropyGain(gammas, 1);
+  }
+  targetGainCache.set(atTarget, gains);
+  return gains;
+}
+
+const PRUNE_CHUNK = 64;
+
+/**
+ * The pool point with the highest MES per cost at `fidelity`, without scoring every point there. The gain of a
+ * correlated observation never exceeds that of observing the target itself (it is non-decreasing in rho; see
+ * the acquisition tests), so gain_target(x) / cost bounds the score at any fidelity: points are scored in order
+ * of that bound and the scan stops when the bound falls to the best score found. Exact, and at a cheap fidelity
+ * it usually scores a small fraction of the pool (each score there costs two posterior evaluations).
+ */
+function bestMesInPool(
+  scorer: Scorer,
+  ws: Float64Array,
+  count: number,
+  d: number,
+  fidelity: Fidelity,
+  target: Fidelity,
+  atTarget: MarginalPosterior,
+  minValues: readonly number[],
+): { index: number; value: number } {
+  const gains = targetGains(atTarget, minValues);
+  if (sameFidelity(fidelity, target)) {
+    let index = 0;
+    for (let i = 1; i < count; i++) if (gains[i]! > gains[index]!) index = i;
+    return { index, value: gains[index]! / fidelity.cost };
+  }
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => gains[b]! - gains[a]! || a - b);
+  let index = order[0] ?? 0;
+  let value = -Infinity;
+  for (let start = 0; start < count; start += PRUNE_CHUNK) {
+    if (gains[order[start]!]! / fidelity.cost <= value) break;
+    const chunk = order.slice(start, start + PRUNE_CHUNK);
+    const rows = new Float64Array(chunk.length * d);
+    chunk.forEach((p, k) => rows.set(ws.subarray(p * d, p * d + d), k * d));
+    const chunkAtTarget: MarginalPosterior = {
+      mean: Float64Array.from(chunk, (p) => atTarget.mean[p]!),
+      variance: Float64Array.from(chunk, (p) => atTarget.variance[p]!),
+    };
+    const values = scorer.score(rows, chunk.length, fidelity, chunkAtTarget);
+    values.forEach((v, k) => {
+      if (v > value) {
+        value = v;
+        index = chunk[k]!;
+      }
+    });
+  }
+  return { index, value };
+}
+
 function defaultSamples(n: number, d: number): number {
   // Posterior cost grows with n (one n-vector solve per point): keep the total near a second at n ~ 1,000.
   const byN = Math.round(240_000 / Math.max(n, 60));
@@ -248,6 +314,11 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
         }
         // Projection returns feasible rows unchanged, so without availability caps these are the pool itself.
         const unchanged = ws.every((x, i) => x === pool.ws[i]);
+        if (acquisition === 'mes' && unchanged && poolAtTarget) {
+          const { index, value } = bestMesInPool(scorer, ws, pool.count, d, fidelity, input.target, poolAtTarget, minValues);
+          top.push({ w: ws.slice(index * d, index * d + d), fidelity, value });
+          continue;
+        }
         const values = scorer.score(ws, pool.count, fidelity, unchanged ? poolAtTarget : undefined);
         let arg = 0;
         for (let i = 1; i < pool.count; i++) if (values[i]! > values[arg]!) arg = i;

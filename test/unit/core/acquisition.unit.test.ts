@@ -237,6 +237,18 @@ describe('max-value entropy search', () => {
     assert.equal(maxValueEntropyGain([], 0.5), 0);
   });
 
+  test('never exceeds the gain of observing the target itself: non-decreasing in rho (suggest prunes on this)', () => {
+    for (let gamma = -6; gamma <= 10; gamma += 0.1) {
+      let previous = -1;
+      for (let step = 0; step <= 200; step++) {
+        const rho = Math.min(1, step / 200 + (step === 199 ? 0.004 : 0));
+        const value = maxValueEntropyGain([gamma], rho);
+        assert.ok(value >= previous - 1e-12, `gamma ${gamma.toFixed(1)}: gain falls from ${previous} to ${value} at rho ${rho}`);
+        previous = value;
+      }
+    }
+  });
+
   test('stays finite for min values far below or above the mean', () => {
     for (const gamma of [-40, -8, 8, 40]) {
       for (const rho of [1, 0.9, 0.3]) {
