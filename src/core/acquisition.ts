@@ -187,6 +187,7 @@ export function sampleMinValues(means: ArrayLike<number>, stds: ArrayLike<number
 
 const QUAD_POINTS = 61;
 const QUAD_HALF_WIDTH = 7;
+const EDGE_POINTS = 161;
 
 /**
  * Multi-fidelity max-value entropy search (ADMIRE-BayesOpt eq. 7-9; Takeno et al. 2020), min-value form: the
@@ -201,7 +202,7 @@ export function maxValueEntropyGain(gammas: readonly number[], rho: number): num
   if (gammas.length === 0) return 0;
   const r = Math.max(-1, Math.min(1, rho));
   let total = 0;
-  if (Math.abs(r) > 0.9999) {
+  if (Math.abs(r) > 1 - 1e-10) {
     for (const gamma of gammas) {
       // truncation f >= f*: with g = -gamma this is eq. 9's  g psi(g) / (2 Psi(g)) - log Psi(g)
       const g = -gamma;
@@ -215,21 +216,42 @@ export function maxValueEntropyGain(gammas: readonly number[], rho: number): num
   const s = Math.sqrt(1 - r * r);
   const h = (2 * QUAD_HALF_WIDTH) / (QUAD_POINTS - 1);
   const normalEntropy = 0.5 * Math.log(2 * Math.PI * Math.E);
+  // For rho near +-1 the density has an edge of width w = s/|rho| at u0 = gamma/rho (the truncation seen through
+  // the correlation) that a uniform grid cannot resolve. There: u = u0 + w sinh(t), uniform in t, which puts nodes
+  // w apart at the edge and spreads them out away from it; the transformed integrand is smooth, so the trapezoid
+  // rule stays spectrally accurate (a uniform grid with extra nodes merged in would fall to second order).
+  const edgeWidth = s / Math.max(Math.abs(r), 1e-12);
+  const resolveEdge = Math.abs(r) > 1e-6 && edgeWidth < 2 * h;
   for (const gamma of gammas) {
     const logZ = logNormalCdf(-gamma);
     // Centre the grid on the conditional mean r E[v | v >= gamma] (inverse Mills ratio): for a large gamma the
     // mass sits near r gamma, outside a grid fixed around 0. The conditional variance is at most 1.
     const centre = r * Math.exp(-0.5 * gamma * gamma - LOG_SQRT_2PI - logZ);
-    let entropy = 0;
-    for (let k = 0; k < QUAD_POINTS; k++) {
-      const u = centre - QUAD_HALF_WIDTH + k * h;
-      const logq = logNormalCdfFast((r * u - gamma) / s);
-      const logp = -0.5 * u * u - LOG_SQRT_2PI + logq - logZ;
+    const minusPLogP = (u: number): number => {
+      const logp = -0.5 * u * u - LOG_SQRT_2PI + logNormalCdfFast((r * u - gamma) / s) - logZ;
       const p = Math.exp(logp);
-      const weight = k === 0 || k === QUAD_POINTS - 1 ? 0.5 : 1;
-      if (p > 0) entropy -= weight * p * logp;
+      return p > 0 ? -p * logp : 0;
+    };
+    let entropy = 0;
+    if (resolveEdge) {
+      const edge = gamma / r;
+      const reach = Math.abs(edge - centre) + QUAD_HALF_WIDTH + 1;
+      const tMax = Math.asinh(reach / edgeWidth);
+      const dt = (2 * tMax) / (EDGE_POINTS - 1);
+      for (let k = 0; k < EDGE_POINTS; k++) {
+        const t = -tMax + k * dt;
+        const weight = k === 0 || k === EDGE_POINTS - 1 ? 0.5 : 1;
+        entropy += weight * minusPLogP(edge + edgeWidth * Math.sinh(t)) * edgeWidth * Math.cosh(t);
+      }
+      entropy *= dt;
+    } else {
+      for (let k = 0; k < QUAD_POINTS; k++) {
+        const weight = k === 0 || k === QUAD_POINTS - 1 ? 0.5 : 1;
+        entropy += weight * minusPLogP(centre - QUAD_HALF_WIDTH + k * h);
+      }
+      entropy *= h;
     }
-    total += normalEntropy - entropy * h;
+    total += normalEntropy - entropy;
   }
   return Math.max(0, total / gammas.length);
 }

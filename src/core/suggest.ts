@@ -155,7 +155,8 @@ function bestMesInPool(
   let index = order[0] ?? 0;
   let value = -Infinity;
   for (let start = 0; start < count; start += PRUNE_CHUNK) {
-    if (gains[order[start]!]! / fidelity.cost <= value) break;
+    // 1e-4 nats of slack for the quadrature's error where rho is within ~1e-9 of 1
+    if ((gains[order[start]!]! + 1e-4) / fidelity.cost <= value) break;
     const chunk = order.slice(start, start + PRUNE_CHUNK);
     const rows = new Float64Array(chunk.length * d);
     chunk.forEach((p, k) => rows.set(ws.subarray(p * d, p * d + d), k * d));
