@@ -141,7 +141,7 @@ function perDomainTable(snapshot: StudySnapshot, p: PosteriorView): HTMLElement 
     el(
       'table',
       { id: 'per-domain', class: 'grid' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Metric'), el('th', { class: 'num' }, 'Recommended (predicted)'), el('th', { class: 'num' }, `Best observed ${snapshot.target.model}`), el('th', {}, ''))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Metric'), el('th', { class: 'num' }, 'Recommended (predicted, 95%)'), el('th', { class: 'num' }, `Best observed ${snapshot.target.model}`), el('th', {}, ''))),
       el(
         'tbody',
         {},
@@ -150,13 +150,14 @@ function perDomainTable(snapshot: StudySnapshot, p: PosteriorView): HTMLElement 
             'tr',
             { class: x.worse ? 'worse' : '' },
             el('td', {}, x.metric),
-            el('td', { class: 'num' }, fmt(x.recommended)),
+            el('td', { class: 'num' }, fmt(x.recommended), x.lower !== undefined && x.upper !== undefined ? el('span', { class: 'muted' }, ` (${fmt(x.lower, 3)}–${fmt(x.upper, 3)})`) : undefined),
             el('td', { class: 'num' }, fmt(x.bestObserved)),
             el('td', {}, x.worse ? el('span', { class: 'flag', title: 'predicted worse than the best observed run' }, el('span', { class: 'codicon codicon-warning' }), ' worse') : ''),
           ),
         ),
       ),
     ),
+    el('p', { class: 'muted small' }, `Each metric has its own model (log scale) fitted to the highest-fidelity runs; with ${snapshot.trials.filter((t) => t.model === snapshot.target.model && t.value !== undefined).length} ${snapshot.target.model} runs observed, read the intervals before the flags.`),
   );
 }
 

@@ -85,6 +85,9 @@ export interface PosteriorView {
   readonly perDomain: readonly {
     readonly metric: string;
     readonly recommended: number;
+    /** 95% credible interval of the recommendation's metric */
+    readonly lower?: number;
+    readonly upper?: number;
     readonly bestObserved?: number;
     /** true when the recommendation is predicted to be worse on this metric */
     readonly worse: boolean;

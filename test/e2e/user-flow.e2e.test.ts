@@ -112,6 +112,12 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
           assert.ok(Number(size[2]) > 0, `${id} plots data (data-points=${size[2]})`);
         }
         console.log(`[e2e] screenshot ${await vs.screenshot(name)}`);
+        if (name === 'posterior') {
+          // the lower half: rank agreement, domain importance and the per-domain table
+          assert.ok((await frame.$$('#per-domain tbody tr')).length > 0, 'per-domain metrics listed');
+          await frame.evaluate(`document.querySelector('#per-domain').scrollIntoView({ block: 'end' })`);
+          console.log(`[e2e] screenshot ${await vs.screenshot('posterior-lower')}`);
+        }
       } catch (e) {
         t.diagnostic(vs.logs());
         throw e;
