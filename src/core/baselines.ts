@@ -1,0 +1,472 @@
+// Baseline mixture-selection methods behind one interface, for replay benchmarks on a table of measured runs
+// (discrete mode: every method picks one unobserved row of the table and recommends one target-fidelity row).
+//
+// - random / Sobol: space-filling designs on the simplex.
+// - RegMix (Liu et al., 2024): linear regression of the objective on the mixture weights, ridge-regularised.
+// - Data Mixing Law (Ye et al., 2024, used as a baseline by ADMIRE-BayesOpt): L(w) = c + k exp(sum_j t_j w_j).
+// - GP BO: the MixOpt GP with `suggest` over the candidate rows, at every fidelity or at the target only.
+import { cholesky, choleskySolve } from './linalg';
+import { fitGp } from './gp';
+import type { GpConfig, GpHyperparameters } from './gp';
+import { minimize } from './lbfgs';
+import { Rng } from './random';
+import { recommend } from './recommend';
+import { boxFor, sampleMixtures } from './simplex';
+import { suggest } from './suggest';
+import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from './types';
+import { CoreInputError } from './types';
+
+/** One row of the world a method may run: a mixture at a fidelity. */
+export interface CandidateRow {
+  readonly w: Float64Array;
+  readonly fidelity: Fidelity;
+}
+
+/** A row already run, with its value (to minimise). */
+export interface ObservedRow extends CandidateRow {
+  readonly y: number;
+}
+
+export interface ChooseInput {
+  /** unobserved rows the method may pick from (never empty) */
+  readonly candidates: readonly CandidateRow[];
+  readonly observations: readonly ObservedRow[];
+  readonly target: Fidelity;
+  readonly fidelities: readonly Fidelity[];
+  /** total cost paid so far */
+  readonly spent: number;
+  /** budget of the run, same unit as costs */
+  readonly budget: number;
+}
+
+export interface RecommendInput {
+  /** every target-fidelity mixture of the world (observed or not) */
+  readonly targetRows: readonly Float64Array[];
+  readonly observations: readonly ObservedRow[];
+  readonly target: Fidelity;
+}
+
+/** One run of a method (one seed): it may keep state between calls. */
+export interface MethodRun {
+  /** index into input.candidates */
+  choose(input: ChooseInput): number;
+  /** index into input.targetRows */
+  recommend(input: RecommendInput): number;
+}
+
+export interface SelectionMethod {
+  readonly name: string;
+  start(seed: number, d: number): MethodRun;
+}
+
+const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
+const atTarget = (rows: readonly ObservedRow[], target: Fidelity): ObservedRow[] => rows.filter((r) => sameFidelity(r.fidelity, target));
+
+function targetIndices(candidates: readonly CandidateRow[], target: Fidelity): number[] {
+  const out: number[] = [];
+  candidates.forEach((c, i) => {
+    if (sameFidelity(c.fidelity, target)) out.push(i);
+  });
+  return out;
+}
+
+/** The best observed target row's index in targetRows (by value), or a random row when none is observed. */
+function bestObservedTargetRow(input: RecommendInput, rng: Rng): number {
+  const seen = atTarget(input.observations, input.target);
+  if (seen.length === 0) return rng.int(input.targetRows.length);
+  let best = seen[0]!;
+  for (const o of seen) if (o.y < best.y) best = o;
+  const index = input.targetRows.findIndex((w) => w === best.w || sameMixture(w, best.w));
+  return index >= 0 ? index : rng.int(input.targetRows.length);
+}
+
+function sameMixture(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function argmin(values: ArrayLike<number>, indices?: readonly number[]): number {
+  const idx = indices ?? Array.from({ length: values.length }, (_, i) => i);
+  let best = idx[0] ?? 0;
+  for (const i of idx) if (values[i]! < values[best]!) best = i;
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Space-filling designs
+
+/** n uniformly random mixtures (flat Dirichlet) in the space, row-major n x d. */
+export function randomMixtures(space: MixtureSpace, n: number, seed: number): Float64Array {
+  const box = boxFor(space);
+  const rng = new Rng(seed);
+  const d = space.d;
+  const out = new Float64Array(n * d);
+  const row = new Float64Array(d);
+  for (let k = 0; k < n; k++) {
+    let sum = 0;
+    for (let i = 0; i < d; i++) {
+      row[i] = box.fixed[i] ? 0 : -Math.log(Math.max(1e-300, 1 - rng.next()));
+      sum += row[i]!;
+    }
+    let lowerSum = 0;
+    for (let i = 0; i < d; i++) lowerSum += box.lower[i]!;
+    const free = Math.max(0, 1 - lowerSum);
+    for (let i = 0; i < d; i++) out[k * d + i] = box.lower[i]! + (sum > 0 ? (row[i]! / sum) * free : free / d);
+  }
+  return out;
+}
+
+/** n Sobol mixtures on the simplex (the core's quasi-random design, half of them on sparse faces). */
+export function sobolMixtures(space: MixtureSpace, n: number, seed: number): Float64Array {
+  return sampleMixtures(boxFor(space), n, seed);
+}
+
+/** Random target rows. */
+export const randomAtTarget: SelectionMethod = {
+  name: 'random',
+  start(seed) {
+    const rng = new Rng(seed);
+    return {
+      choose(input) {
+        const idx = targetIndices(input.candidates, input.target);
+        if (idx.length === 0) return rng.int(input.candidates.length);
+        return idx[rng.int(idx.length)]!;
+      },
+      recommend: (input) => bestObservedTargetRow(input, rng),
+    };
+  },
+};
+
+/** Sobol design at the target: each step takes the unobserved target row nearest to the next Sobol mixture. */
+export const sobolAtTarget: SelectionMethod = {
+  name: 'sobol',
+  start(seed, d) {
+    const rng = new Rng(seed);
+    const space: MixtureSpace = { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) };
+    let design = sobolMixtures(space, 64, seed);
+    let step = 0;
+    return {
+      choose(input) {
+        const idx = targetIndices(input.candidates, input.target);
+        const pool = idx.length > 0 ? idx : input.candidates.map((_, i) => i);
+        if (step >= design.length / d) design = sobolMixtures(space, 2 * step, seed);
+        const point = design.subarray(step * d, step * d + d);
+        step++;
+        let best = pool[0]!;
+        let bestDistance = Infinity;
+        for (const i of pool) {
+          const w = input.candidates[i]!.w;
+          let distance = 0;
+          for (let j = 0; j < d; j++) distance += (w[j]! - point[j]!) ** 2;
+          if (distance < bestDistance) {
+            bestDistance = distance;
+            best = i;
+          }
+        }
+        return best;
+      },
+      recommend: (input) => bestObservedTargetRow(input, rng),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// RegMix: y ~ b0 + sum_j beta_j w_j
+
+export interface LinearModel {
+  readonly intercept: number;
+  readonly coefficients: Float64Array;
+}
+
+/**
+ * Ridge regression of y on the rows of w (row-major n x d): minimises sum (y - b0 - beta.w)^2 + lambda |beta|^2
+ * with an unpenalised intercept (inputs centred). Weights summing to 1 make the plain least-squares problem
+ * singular in the intercept direction; the ridge term picks the minimum-norm solution's neighbour.
+ */
+export function fitLinear(ws: Float64Array, y: ArrayLike<number>, d: number, lambda = 1e-3): LinearModel {
+  const n = y.length;
+  if (n === 0) throw new CoreInputError('fitLinear: no observations');
+  if (ws.length !== n * d) throw new CoreInputError(`fitLinear: ${ws.length} weights for ${n} rows of ${d} domains`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new CoreInputError(`fitLinear: observation ${i} has y = ${y[i]}`);
+  const meanW = new Float64Array(d);
+  let meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanY += y[i]! / n;
+    for (let j = 0; j < d; j++) meanW[j] = meanW[j]! + ws[i * d + j]! / n;
+  }
+  const gram = new Float64Array(d * d);
+  const rhs = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const dy = y[i]! - meanY;
+    for (let a = 0; a < d; a++) {
+      const xa = ws[i * d + a]! - meanW[a]!;
+      rhs[a] = rhs[a]! + xa * dy;
+      for (let b = 0; b <= a; b++) gram[a * d + b] = gram[a * d + b]! + xa * (ws[i * d + b]! - meanW[b]!);
+    }
+  }
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < a; b++) gram[b * d + a] = gram[a * d + b]!;
+    gram[a * d + a] = gram[a * d + a]! + lambda;
+  }
+  const { factor } = cholesky(gram, d);
+  const coefficients = choleskySolve(factor, d, rhs);
+  let intercept = meanY;
+  for (let j = 0; j < d; j++) intercept -= coefficients[j]! * meanW[j]!;
+  return { intercept, coefficients };
+}
+
+export function predictLinear(model: LinearModel, ws: Float64Array, d: number): Float64Array {
+  const n = ws.length / d;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = model.intercept;
+    for (let j = 0; j < d; j++) v += model.coefficients[j]! * ws[i * d + j]!;
+    out[i] = v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data Mixing Law: L(w) = c + k exp(t.w)
+
+export interface MixingLaw {
+  readonly c: number;
+  readonly k: number;
+  readonly t: Float64Array;
+}
+
+/**
+ * Least-squares fit of L(w) = c + k exp(sum_j t_j w_j) (Ye et al., 2024, eq. 1), parameters (c, log k, t) by
+ * L-BFGS on sum of squared residuals + lambda |t|^2. k > 0 (losses fall towards c as a domain's useful weight
+ * grows through negative t_j). Since sum_j w_j = 1, shifting every t_j by a and k by e^-a gives the same law; the
+ * ridge term fixes that direction. Several starts: the law is not convex in its parameters.
+ */
+export function fitMixingLaw(ws: Float64Array, y: ArrayLike<number>, d: number, lambda = 1e-4): MixingLaw {
+  const n = y.length;
+  if (n === 0) throw new CoreInputError('fitMixingLaw: no observations');
+  if (ws.length !== n * d) throw new CoreInputError(`fitMixingLaw: ${ws.length} weights for ${n} rows of ${d} domains`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new CoreInputError(`fitMixingLaw: observation ${i} has y = ${y[i]}`);
+  let min = Infinity;
+  let max = -Infinity;
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    min = Math.min(min, y[i]!);
+    max = Math.max(max, y[i]!);
+    mean += y[i]! / n;
+  }
+  const spread = Math.max(max - min, 1e-6 * Math.max(1, Math.abs(mean)));
+  // Residuals on a standardised scale so the tolerances do not depend on the loss's units.
+  const scale = spread;
+  const objective = (x: Float64Array): { value: number; gradient: Float64Array } => {
+    const c = x[0]!;
+    const logK = x[1]!;
+    const gradient = new Float64Array(d + 2);
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      let tw = 0;
+      for (let j = 0; j < d; j++) tw += x[2 + j]! * ws[i * d + j]!;
+      const e = Math.exp(Math.min(50, logK + tw));
+      const r = (c + e - y[i]!) / scale;
+      value += r * r;
+      const g = (2 * r) / scale;
+      gradient[0] = gradient[0]! + g;
+      gradient[1] = gradient[1]! + g * e;
+      for (let j = 0; j < d; j++) gradient[2 + j] = gradient[2 + j]! + g * e * ws[i * d + j]!;
+    }
+    for (let j = 0; j < d; j++) {
+      value += lambda * x[2 + j]! ** 2;
+      gradient[2 + j] = gradient[2 + j]! + 2 * lambda * x[2 + j]!;
+    }
+    return { value, gradient };
+  };
+  let best: { x: Float64Array; value: number } | undefined;
+  for (const offset of [0.5, 2, 0.1]) {
+    const c0 = min - offset * spread;
+    const x0 = new Float64Array(d + 2);
+    x0[0] = c0;
+    x0[1] = Math.log(Math.max(1e-12, mean - c0));
+    const result = minimize(objective, x0, { maxIterations: 300, relativeTolerance: 1e-12, gradientTolerance: 1e-9 });
+    if (Number.isFinite(result.value) && (!best || result.value < best.value)) best = { x: result.x, value: result.value };
+  }
+  if (!best) throw new CoreInputError('fitMixingLaw: the fit did not produce a finite loss');
+  return { c: best.x[0]!, k: Math.exp(best.x[1]!), t: best.x.slice(2) };
+}
+
+export function predictMixingLaw(law: MixingLaw, ws: Float64Array, d: number): Float64Array {
+  const n = ws.length / d;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let tw = 0;
+    for (let j = 0; j < d; j++) tw += law.t[j]! * ws[i * d + j]!;
+    out[i] = law.c + law.k * Math.exp(tw);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Regression methods at the target: a few random rows first, then greedily the row the fitted law predicts best.
+
+function packWeights(rows: readonly { readonly w: Float64Array }[], d: number): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => out.set(r.w, i * d));
+  return out;
+}
+
+function regressionMethod(name: string, initial: number, predict: (train: Float64Array, y: Float64Array, d: number, at: Float64Array) => Float64Array): SelectionMethod {
+  return {
+    name,
+    start(seed, d) {
+      const rng = new Rng(seed);
+      const predictFor = (observations: readonly ObservedRow[], target: Fidelity, at: Float64Array): Float64Array | undefined => {
+        const seen = atTarget(observations, target);
+        if (seen.length < initial) return undefined;
+        return predict(packWeights(seen, d), Float64Array.from(seen, (o) => o.y), d, at);
+      };
+      return {
+        choose(input) {
+          const idx = targetIndices(input.candidates, input.target);
+          const pool = idx.length > 0 ? idx : input.candidates.map((_, i) => i);
+          const rows = pool.map((i) => input.candidates[i]!);
+          const predicted = predictFor(input.observations, input.target, packWeights(rows, d));
+          if (!predicted) return pool[rng.int(pool.length)]!;
+          return pool[argmin(predicted)]!;
+        },
+        recommend(input) {
+          const ws = packWeights(input.targetRows.map((w) => ({ w })), d);
+          const predicted = predictFor(input.observations, input.target, ws);
+          if (!predicted) return bestObservedTargetRow(input, rng);
+          return argmin(predicted);
+        },
+      };
+    },
+  };
+}
+
+/** RegMix at the target: ridge linear regression; `initial` random target rows before the first fit. */
+export function regmixMethod(options: { initial?: number; lambda?: number } = {}): SelectionMethod {
+  const lambda = options.lambda ?? 1e-3;
+  return regressionMethod('regmix', options.initial ?? 3, (train, y, d, at) => predictLinear(fitLinear(train, y, d, lambda), at, d));
+}
+
+/** Data Mixing Law at the target; `initial` random target rows before the first fit. */
+export function mixingLawMethod(options: { initial?: number; lambda?: number } = {}): SelectionMethod {
+  const lambda = options.lambda ?? 1e-4;
+  return regressionMethod('dml', options.initial ?? 3, (train, y, d, at) => predictMixingLaw(fitMixingLaw(train, y, d, lambda), at, d));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// GP Bayesian optimisation over the rows
+
+export interface GpMethodOptions {
+  readonly name?: string;
+  /** 'all': multi-fidelity (any row); 'target': single-fidelity BO at the target only */
+  readonly fidelities: 'all' | 'target';
+  readonly acquisition?: AcquisitionName | 'auto';
+  /** GP config; the mean defaults to linear when more than one fidelity is observed (as the engine) */
+  readonly config?: Partial<GpConfig>;
+  /** re-optimise hyperparameters every this many steps (warm-started); in between they are kept fixed */
+  readonly refitEvery?: number;
+  /** at most this many observations of each non-target fidelity enter the fit (most recent kept) */
+  readonly maxPerFidelity?: number;
+  /** L-BFGS iterations of a warm refit */
+  readonly refitIterations?: number;
+}
+
+function pointsOf(rows: readonly ObservedRow[], d: number): PointSet {
+  const dim = d + 2;
+  const data = new Float64Array(rows.length * dim);
+  rows.forEach((r, i) => {
+    data.set(r.w, i * dim);
+    data[i * dim + d] = r.fidelity.s;
+    data[i * dim + d + 1] = r.fidelity.z;
+  });
+  return { n: rows.length, d, data };
+}
+
+export function gpMethod(options: GpMethodOptions): SelectionMethod {
+  const refitEvery = Math.max(1, options.refitEvery ?? 3);
+  return {
+    name: options.name ?? (options.fidelities === 'all' ? 'mixopt-mf' : 'mixopt-sf'),
+    start(seed, d) {
+      let hyperparameters: GpHyperparameters | undefined;
+      let fits = 0;
+      const rng = new Rng(seed);
+      const space: MixtureSpace = { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) };
+      const train = (observations: readonly ObservedRow[], target: Fidelity): { rows: ObservedRow[]; config: GpConfig } => {
+        let rows = options.fidelities === 'target' ? atTarget(observations, target) : [...observations];
+        if (options.maxPerFidelity !== undefined) {
+          const limit = options.maxPerFidelity;
+          const counts = new Map<string, number>();
+          const kept: ObservedRow[] = [];
+          for (let i = rows.length - 1; i >= 0; i--) {
+            const r = rows[i]!;
+            const key = `${r.fidelity.s}:${r.fidelity.z}`;
+            const c = counts.get(key) ?? 0;
+            if (sameFidelity(r.fidelity, target) || c < limit) {
+              kept.push(r);
+              counts.set(key, c + 1);
+            }
+          }
+          rows = kept.reverse();
+        }
+        const fidelitiesSeen = new Set(rows.map((r) => `${r.fidelity.s}:${r.fidelity.z}`)).size;
+        const config: GpConfig = {
+          mixtureKernel: 'rbf',
+          ard: false,
+          fidelityKernel: 'rbf',
+          mean: fidelitiesSeen > 1 ? 'linear' : 'constant',
+          ...options.config,
+        };
+        return { rows, config };
+      };
+      const fit = (rows: readonly ObservedRow[], config: GpConfig) => {
+        const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
+        const refit = !warm || fits % refitEvery === 0;
+        fits++;
+        const model = fitGp(pointsOf(rows, d), Float64Array.from(rows, (r) => r.y), config, {
+          seed,
+          ...(warm ? { warmStart: warm, fixed: !refit, maxIterations: options.refitIterations ?? 30 } : { restarts: 1 }),
+        });
+        if (refit || !warm) hyperparameters = model.hyperparameters();
+        return model;
+      };
+      return {
+        choose(input) {
+          const { rows, config } = train(input.observations, input.target);
+          if (rows.length === 0) {
+            const idx = targetIndices(input.candidates, input.target);
+            return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
+          }
+          const model = fit(rows, config);
+          const fidelities = options.fidelities === 'target' ? [input.target] : input.fidelities;
+          const candidates = options.fidelities === 'target' ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
+          const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+          const picked = suggest(model, {
+            space,
+            fidelities,
+            target: input.target,
+            observations,
+            acquisition: options.acquisition ?? 'auto',
+            batch: 1,
+            budgetUsedFraction: input.budget > 0 ? Math.min(1, input.spent / input.budget) : 0,
+            seed: seed + input.observations.length,
+            candidates,
+          })[0];
+          if (!picked) return rng.int(input.candidates.length);
+          // discrete mode returns the candidate's own weight array
+          const byValue = input.candidates.findIndex((c) => c.w === picked.w && sameFidelity(c.fidelity, picked.fidelity));
+          return byValue >= 0 ? byValue : rng.int(input.candidates.length);
+        },
+        recommend(input) {
+          const { rows, config } = train(input.observations, input.target);
+          if (rows.length === 0) return bestObservedTargetRow(input, rng);
+          const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
+          const model = fitGp(pointsOf(rows, d), Float64Array.from(rows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
+          const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+          return recommend(model, { space, target: input.target, observations, candidates: input.targetRows }).index ?? 0;
+        },
+      };
+    },
+  };
+}
