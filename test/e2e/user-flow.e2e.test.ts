@@ -104,10 +104,15 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
         await vs.runCommand(command);
         const frame = await vs.waitForWebview(charts[0], 240_000);
         for (const id of charts) {
-          const size = (await frame.$eval(id, (c) => {
-            const r = c.getBoundingClientRect();
-            return [r.width, r.height, c.getAttribute('data-points')];
-          })) as [number, number, string | null];
+          // the webview may still be laid out (hidden, 0x0) for a moment after it reports ready
+          let size: [number, number, string | null] = [0, 0, null];
+          for (const until = Date.now() + 15_000; Date.now() < until; await vs.page.waitForTimeout(250)) {
+            size = (await frame.$eval(id, (c) => {
+              const r = c.getBoundingClientRect();
+              return [r.width, r.height, c.getAttribute('data-points')];
+            })) as [number, number, string | null];
+            if (size[0] > 50 && size[1] > 50) break;
+          }
           assert.ok(size[0] > 50 && size[1] > 50, `${id} has a size (${size[0]}x${size[1]})`);
           assert.ok(Number(size[2]) > 0, `${id} plots data (data-points=${size[2]})`);
         }
