@@ -1,0 +1,108 @@
+// The methods a replay compares, by name. MixOpt's two use the engine's GP configuration (src/engine/engine.ts:
+// RBF mixture kernel, no ARD, RBF fidelity kernel, linear mean over (s, z) when several fidelities are seen) and
+// `suggest` in discrete mode over the unobserved rows.
+import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from '../core/baselines';
+import type { ObservedRow, SelectionMethod } from '../core/baselines';
+import { fitGp } from '../core/gp';
+import type { GpConfig, GpHyperparameters } from '../core/gp';
+import { Rng } from '../core/random';
+import { suggest } from '../core/suggest';
+import type { Fidelity, PointSet } from '../core/types';
+
+export interface MethodTuning {
+  /** hyperparameters re-optimised every this many steps (warm-started), fixed in between */
+  readonly refitEvery: number;
+  /** cap on observations per non-target fidelity in the GP fit */
+  readonly maxPerFidelity?: number;
+}
+
+export const DEFAULT_TUNING: MethodTuning = { refitEvery: 3 };
+
+const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
+
+function pointsAt(rows: readonly { readonly w: Float64Array }[], d: number, s: number, z: number): PointSet {
+  const data = new Float64Array(rows.length * (d + 2));
+  rows.forEach((r, i) => {
+    data.set(r.w, i * (d + 2));
+    data[i * (d + 2) + d] = s;
+    data[i * (d + 2) + d + 1] = z;
+  });
+  return { n: rows.length, d, data };
+}
+
+/**
+ * Zero-shot transfer: BO (LogEI) at the cheapest fidelity only, and the recommended target row is the one whose
+ * mixture the cheap model predicts best. It never runs the target.
+ */
+export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
+  return {
+    name: 'zero-shot',
+    start(seed, d) {
+      const rng = new Rng(seed);
+      let hyperparameters: GpHyperparameters | undefined;
+      let fits = 0;
+      const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant' };
+      const cheapestOf = (rows: readonly { fidelity: Fidelity }[]): Fidelity => rows.reduce((a, r) => (r.fidelity.cost < a.fidelity.cost ? r : a)).fidelity;
+      const fit = (observations: readonly ObservedRow[], cheap: Fidelity, optimise: boolean) => {
+        const rows = observations.filter((o) => sameFidelity(o.fidelity, cheap));
+        const refit = optimise && (!hyperparameters || fits++ % tuning.refitEvery === 0);
+        const model = fitGp(pointsAt(rows, d, cheap.s, cheap.z), Float64Array.from(rows, (r) => r.y), config, hyperparameters ? { warmStart: hyperparameters, fixed: !refit, maxIterations: 30 } : { seed, restarts: 1 });
+        if (refit || !hyperparameters) hyperparameters = model.hyperparameters();
+        return { model, rows };
+      };
+      let cheap: Fidelity | undefined;
+      return {
+        choose(input) {
+          cheap ??= cheapestOf(input.observations.length > 0 ? input.observations : input.candidates);
+          const c = cheap;
+          const open = input.candidates.map((_, i) => i).filter((i) => sameFidelity(input.candidates[i]!.fidelity, c));
+          if (open.length === 0) return rng.int(input.candidates.length);
+          const { model, rows } = fit(input.observations, c, true);
+          const picked = suggest(model, {
+            space: { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) },
+            fidelities: [c],
+            target: c,
+            observations: rows.map((r) => ({ w: r.w, s: c.s, z: c.z, y: r.y })),
+            acquisition: 'logei',
+            batch: 1,
+            seed: seed + input.observations.length,
+            candidates: open.map((i) => input.candidates[i]!),
+          })[0];
+          const index = picked ? open.find((i) => input.candidates[i]!.w === picked.w) : undefined;
+          return index ?? open[rng.int(open.length)]!;
+        },
+        recommend(input) {
+          cheap ??= cheapestOf(input.observations);
+          const { model } = fit(input.observations, cheap, false);
+          const post = model.posterior(pointsAt(input.targetRows.map((w) => ({ w })), d, cheap.s, cheap.z));
+          let best = 0;
+          for (let i = 1; i < post.mean.length; i++) if (post.mean[i]! < post.mean[best]!) best = i;
+          return best;
+        },
+      };
+    },
+  };
+}
+
+export const METHOD_NAMES = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'regmix', 'dml', 'sobol'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'regmix', 'dml'];
+
+export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
+  switch (name) {
+    case 'mixopt-mf':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });
+    case 'mixopt-sf':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery });
+    case 'zero-shot':
+      return zeroShotMethod(tuning);
+    case 'random':
+      return randomAtTarget;
+    case 'regmix':
+      return regmixMethod();
+    case 'dml':
+      return mixingLawMethod();
+    case 'sobol':
+      return sobolAtTarget;
+  }
+}
