@@ -56,7 +56,7 @@ export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING): Selection
           cheap ??= cheapestOf(input.observations.length > 0 ? input.observations : input.candidates);
           const c = cheap;
           const open = input.candidates.map((_, i) => i).filter((i) => sameFidelity(input.candidates[i]!.fidelity, c));
-          if (open.length === 0) return rng.int(input.candidates.length);
+          if (open.length === 0) return -1;
           const { model, rows } = fit(input.observations, c, true);
           const picked = suggest(model, {
             space: { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) },

@@ -58,6 +58,7 @@ export interface SeedResult {
   /** cost spent when the recommendation was first among the top-k target rows, or null if never */
   readonly costToTopK: number | null;
   readonly spent: number;
+  /** 'budget': no unobserved row the method would run fits in the budget */
   readonly stopped: 'found-best' | 'budget' | 'max-steps' | 'no-rows';
 }
 
@@ -134,6 +135,10 @@ export function runSeed(world: World, method: SelectionMethod, seed: number, opt
     const t0 = now();
     const pick = run.choose({ candidates, observations, target: world.target, fidelities: world.fidelities, spent, budget: options.budget });
     const chooseMs = now() - t0;
+    if (pick === -1) {
+      stopped = 'budget';
+      break;
+    }
     const row = open[pick];
     if (row === undefined) throw new Error(`replay: ${method.name} picked candidate ${pick} of ${open.length}`);
     observe(row, chooseMs, step);

@@ -124,9 +124,8 @@ export function buildResults(input: {
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(digits)).toString()) : x > 0 ? 'never' : '—');
 
 function costCell(s: CostSummary, budget: number): string {
-  const never = s.median === Infinity ? `> ${budget}` : fmt(s.median);
-  const q75 = s.q75 === Infinity ? `> ${budget}` : fmt(s.q75);
-  return `${never} [${fmt(s.q25)}, ${q75}] (${s.reached}/${s.seeds})`;
+  const cell = (v: number): string => (v === Infinity ? `> ${budget}` : fmt(v));
+  return `${cell(s.median)} [${cell(s.q25)}, ${cell(s.q75)}] (${s.reached}/${s.seeds})`;
 }
 
 export function renderResultsMarkdown(r: BenchResults, options: { tableOnly?: boolean } = {}): string {

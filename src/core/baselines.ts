@@ -48,7 +48,7 @@ export interface RecommendInput {
 
 /** One run of a method (one seed): it may keep state between calls. */
 export interface MethodRun {
-  /** index into input.candidates */
+  /** index into input.candidates, or -1 when no candidate is one this method would run (the run then stops) */
   choose(input: ChooseInput): number;
   /** index into input.targetRows */
   recommend(input: RecommendInput): number;
@@ -78,6 +78,21 @@ function bestObservedTargetRow(input: RecommendInput, rng: Rng): number {
   for (const o of seen) if (o.y < best.y) best = o;
   const index = input.targetRows.findIndex((w) => w === best.w || sameMixture(w, best.w));
   return index >= 0 ? index : rng.int(input.targetRows.length);
+}
+
+/**
+ * The recommendation rule shared by the model-based methods: every target row is scored by its measured value
+ * when it has been run at the target and by the model's prediction otherwise; the lowest score wins. A model
+ * with fitted noise does not interpolate its data, so a pure argmin of the prediction can pass over a measured
+ * best row; the table's measured value is what the regret is computed from.
+ */
+export function recommendByValueOrPrediction(input: RecommendInput, predicted: ArrayLike<number>): number {
+  const scores = Float64Array.from(predicted);
+  for (const o of atTarget(input.observations, input.target)) {
+    const index = input.targetRows.findIndex((w) => w === o.w || sameMixture(w, o.w));
+    if (index >= 0) scores[index] = o.y;
+  }
+  return argmin(scores);
 }
 
 function sameMixture(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -130,8 +145,7 @@ export const randomAtTarget: SelectionMethod = {
     return {
       choose(input) {
         const idx = targetIndices(input.candidates, input.target);
-        if (idx.length === 0) return rng.int(input.candidates.length);
-        return idx[rng.int(idx.length)]!;
+        return idx.length === 0 ? -1 : idx[rng.int(idx.length)]!;
       },
       recommend: (input) => bestObservedTargetRow(input, rng),
     };
@@ -148,8 +162,8 @@ export const sobolAtTarget: SelectionMethod = {
     let step = 0;
     return {
       choose(input) {
-        const idx = targetIndices(input.candidates, input.target);
-        const pool = idx.length > 0 ? idx : input.candidates.map((_, i) => i);
+        const pool = targetIndices(input.candidates, input.target);
+        if (pool.length === 0) return -1;
         if (step >= design.length / d) design = sobolMixtures(space, 2 * step, seed);
         const point = design.subarray(step * d, step * d + d);
         step++;
@@ -313,7 +327,10 @@ function packWeights(rows: readonly { readonly w: Float64Array }[], d: number): 
   return out;
 }
 
-function regressionMethod(name: string, initial: number, predict: (train: Float64Array, y: Float64Array, d: number, at: Float64Array) => Float64Array): SelectionMethod {
+/** 'prediction': argmin of the model's prediction only; 'value-or-prediction' (default): measured values win */
+export type RecommendRule = 'prediction' | 'value-or-prediction';
+
+function regressionMethod(name: string, initial: number, options: { recommendRule?: RecommendRule }, predict: (train: Float64Array, y: Float64Array, d: number, at: Float64Array) => Float64Array): SelectionMethod {
   return {
     name,
     start(seed, d) {
@@ -325,8 +342,8 @@ function regressionMethod(name: string, initial: number, predict: (train: Float6
       };
       return {
         choose(input) {
-          const idx = targetIndices(input.candidates, input.target);
-          const pool = idx.length > 0 ? idx : input.candidates.map((_, i) => i);
+          const pool = targetIndices(input.candidates, input.target);
+          if (pool.length === 0) return -1;
           const rows = pool.map((i) => input.candidates[i]!);
           const predicted = predictFor(input.observations, input.target, packWeights(rows, d));
           if (!predicted) return pool[rng.int(pool.length)]!;
@@ -336,7 +353,7 @@ function regressionMethod(name: string, initial: number, predict: (train: Float6
           const ws = packWeights(input.targetRows.map((w) => ({ w })), d);
           const predicted = predictFor(input.observations, input.target, ws);
           if (!predicted) return bestObservedTargetRow(input, rng);
-          return argmin(predicted);
+          return options.recommendRule === 'prediction' ? argmin(predicted) : recommendByValueOrPrediction(input, predicted);
         },
       };
     },
@@ -344,15 +361,15 @@ function regressionMethod(name: string, initial: number, predict: (train: Float6
 }
 
 /** RegMix at the target: ridge linear regression; `initial` random target rows before the first fit. */
-export function regmixMethod(options: { initial?: number; lambda?: number } = {}): SelectionMethod {
+export function regmixMethod(options: { initial?: number; lambda?: number; recommendRule?: RecommendRule } = {}): SelectionMethod {
   const lambda = options.lambda ?? 1e-3;
-  return regressionMethod('regmix', options.initial ?? 3, (train, y, d, at) => predictLinear(fitLinear(train, y, d, lambda), at, d));
+  return regressionMethod('regmix', options.initial ?? 3, options, (train, y, d, at) => predictLinear(fitLinear(train, y, d, lambda), at, d));
 }
 
 /** Data Mixing Law at the target; `initial` random target rows before the first fit. */
-export function mixingLawMethod(options: { initial?: number; lambda?: number } = {}): SelectionMethod {
+export function mixingLawMethod(options: { initial?: number; lambda?: number; recommendRule?: RecommendRule } = {}): SelectionMethod {
   const lambda = options.lambda ?? 1e-4;
-  return regressionMethod('dml', options.initial ?? 3, (train, y, d, at) => predictMixingLaw(fitMixingLaw(train, y, d, lambda), at, d));
+  return regressionMethod('dml', options.initial ?? 3, options, (train, y, d, at) => predictMixingLaw(fitMixingLaw(train, y, d, lambda), at, d));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -371,6 +388,7 @@ export interface GpMethodOptions {
   readonly maxPerFidelity?: number;
   /** L-BFGS iterations of a warm refit */
   readonly refitIterations?: number;
+  readonly recommendRule?: RecommendRule;
 }
 
 function pointsOf(rows: readonly ObservedRow[], d: number): PointSet {
@@ -433,11 +451,11 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
       };
       return {
         choose(input) {
+          const targetOnly = options.fidelities === 'target';
+          const idx = targetIndices(input.candidates, input.target);
+          if (targetOnly && idx.length === 0) return -1;
           const { rows, config } = train(input.observations, input.target);
-          if (rows.length === 0) {
-            const idx = targetIndices(input.candidates, input.target);
-            return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
-          }
+          if (rows.length === 0) return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
           const model = fit(rows, config);
           const fidelities = options.fidelities === 'target' ? [input.target] : input.fidelities;
           const candidates = options.fidelities === 'target' ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
@@ -453,10 +471,10 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
             seed: seed + input.observations.length,
             candidates,
           })[0];
-          if (!picked) return rng.int(input.candidates.length);
+          if (!picked) return -1;
           // discrete mode returns the candidate's own weight array
           const byValue = input.candidates.findIndex((c) => c.w === picked.w && sameFidelity(c.fidelity, picked.fidelity));
-          return byValue >= 0 ? byValue : rng.int(input.candidates.length);
+          return byValue;
         },
         recommend(input) {
           const { rows, config } = train(input.observations, input.target);
@@ -464,7 +482,15 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
           const model = fitGp(pointsOf(rows, d), Float64Array.from(rows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
           const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
-          return recommend(model, { space, target: input.target, observations, candidates: input.targetRows }).index ?? 0;
+          if (options.recommendRule === 'prediction') return recommend(model, { space, target: input.target, observations, candidates: input.targetRows }).index ?? 0;
+          const d2 = d + 2;
+          const data = new Float64Array(input.targetRows.length * d2);
+          input.targetRows.forEach((w, i) => {
+            data.set(w, i * d2);
+            data[i * d2 + d] = input.target.s;
+            data[i * d2 + d + 1] = input.target.z;
+          });
+          return recommendByValueOrPrediction(input, model.posterior({ n: input.targetRows.length, d, data }).mean);
         },
       };
     },
