@@ -141,9 +141,18 @@ export class Studies implements vscode.Disposable {
     const controller = new AbortController();
     this.controllers.add(controller);
     const started = Date.now();
+    // the worker's phase messages, shown once a progress notification is up
+    let latest: { message: string; fraction: number } | undefined;
+    let report: ((message: string, fraction: number) => void) | undefined;
     const request = this.engine.request(
       { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
-      { signal: controller.signal },
+      {
+        signal: controller.signal,
+        progress: (message, fraction) => {
+          latest = { message, fraction };
+          report?.(message, fraction);
+        },
+      },
     );
     const progressTimer = options.fit === false ? undefined : setTimeout(
       () => {
@@ -151,7 +160,13 @@ export class Studies implements vscode.Disposable {
           { location: vscode.ProgressLocation.Notification, title: 'MixOpt', cancellable: true },
           (progress, token) => {
             token.onCancellationRequested(() => controller.abort());
-            progress.report({ message: options.suggest ? 'fitting the model and choosing the next trial…' : 'fitting the model…' });
+            let reported = 0;
+            report = (message, fraction) => {
+              const increment = Math.max(0, Math.round(fraction * 100) - reported);
+              reported += increment;
+              progress.report({ message: `${message}…`, increment });
+            };
+            report(latest?.message ?? (options.suggest ? 'Fitting the model and choosing the next trial' : 'Fitting the model'), latest?.fraction ?? 0);
             return request.catch(() => undefined);
           },
         );
