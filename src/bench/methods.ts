@@ -30,11 +30,14 @@ function pointsAt(rows: readonly { readonly w: Float64Array }[], d: number, s: n
   return { n: rows.length, d, data };
 }
 
+/** cheap runs of the zero-shot method (RegMix fitted its regression on 512 1M runs) */
+export const ZERO_SHOT_PICKS = 256;
+
 /**
  * Zero-shot transfer: BO (LogEI) at the cheapest fidelity only, and the recommended target row is the one whose
  * mixture the cheap model predicts best. It never runs the target.
  */
-export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
+export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING, maxPicks = ZERO_SHOT_PICKS): SelectionMethod {
   return {
     name: 'zero-shot',
     start(seed, d) {
@@ -55,6 +58,7 @@ export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING): Selection
         choose(input) {
           cheap ??= cheapestOf(input.observations.length > 0 ? input.observations : input.candidates);
           const c = cheap;
+          if (input.observations.length > maxPicks) return -1;
           const open = input.candidates.map((_, i) => i).filter((i) => sameFidelity(input.candidates[i]!.fidelity, c));
           if (open.length === 0) return -1;
           const { model, rows } = fit(input.observations, c, true);

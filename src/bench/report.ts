@@ -11,6 +11,9 @@ export interface MethodSummary {
   readonly seeds: number;
   readonly costToBest: CostSummary;
   readonly costToTop3: CostSummary;
+  /** the cost at which the recommendation first touched the best / a top-3 row (it may have moved away again) */
+  readonly firstCostToBest: CostSummary;
+  readonly firstCostToTop3: CostSummary;
   /** median over all steps of all seeds of the time to choose one row, ms */
   readonly medianChooseMs: number;
   readonly medianRecommendMs: number;
@@ -40,6 +43,7 @@ export interface BenchResults {
     readonly seed: number;
     readonly costToBest: number | null;
     readonly costToTop3: number | null;
+    readonly firstCostToBest: number | null;
     readonly spent: number;
     readonly stopped: string;
     readonly picks: readonly { readonly fidelity: string; readonly cost: number; readonly regret: number; readonly chooseMs: number }[];
@@ -77,6 +81,8 @@ export function buildResults(input: {
       seeds: runs.length,
       costToBest: summariseCosts(runs.map((r) => r.costToBest)),
       costToTop3: summariseCosts(runs.map((r) => r.costToTopK)),
+      firstCostToBest: summariseCosts(runs.map((r) => r.firstCostToBest)),
+      firstCostToTop3: summariseCosts(runs.map((r) => r.firstCostToTopK)),
       medianChooseMs: chooseTimes.length > 0 ? quantile(chooseTimes, 0.5) : 0,
       medianRecommendMs: recommendTimes.length > 0 ? quantile(recommendTimes, 0.5) : 0,
       medianPicks: quantile(runs.map((r) => r.steps.length), 0.5),
@@ -114,6 +120,7 @@ export function buildResults(input: {
       seed: r.seed,
       costToBest: r.costToBest,
       costToTop3: r.costToTopK,
+      firstCostToBest: r.firstCostToBest,
       spent: r.spent,
       stopped: r.stopped,
       picks: r.steps.map((s) => ({ fidelity: s.fidelity, cost: s.cost, regret: s.regret, chooseMs: s.chooseMs })),
@@ -131,11 +138,11 @@ function costCell(s: CostSummary, budget: number): string {
 export function renderResultsMarkdown(r: BenchResults, options: { tableOnly?: boolean } = {}): string {
   const rows = r.methods.map(
     (m) =>
-      `| ${m.method} | ${costCell(m.costToBest, r.budget)} | ${costCell(m.costToTop3, r.budget)} | ${fmt(m.medianChooseMs)} | ${Object.entries(m.picksByFidelity).map(([k, v]) => `${k}: ${v}`).join(', ')} |`,
+      `| ${m.method} | ${costCell(m.costToBest, r.budget)} | ${costCell(m.costToTop3, r.budget)} | ${costCell(m.firstCostToBest, r.budget)} | ${costCell(m.firstCostToTop3, r.budget)} | ${fmt(m.medianChooseMs)} | ${Object.entries(m.picksByFidelity).map(([k, v]) => `${k}: ${v}`).join(', ')} |`,
   );
   const table = [
-    '| method | cost to the best target row: median [IQR] (seeds reaching it) | cost to a top-3 target row: median [IQR] (seeds) | median choose latency per step (ms) | picks by fidelity (all seeds) |',
-    '| --- | --- | --- | --- | --- |',
+    '| method | cost to the best target row: median [IQR] (seeds) | cost to a top-3 target row | first touch of the best row | first touch of a top-3 row | median choose latency per step (ms) | picks by fidelity (all seeds) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
   if (options.tableOnly) return table;
@@ -164,7 +171,10 @@ after ${r.maxSteps} picks. Costs are in units of one ${r.target} run.
 
 ${table}
 
-"never" / "> budget": fewer than half (or a quarter) of the seeds got there within the budget.
+Costs are medians [25%, 75%] over seeds, with how many seeds got there. "Cost to the best row": the cost from
+which the recommendation was the best row and stayed so until the seed stopped; "first touch": the first pick
+after which the recommendation was that row, even if it moved away again. "> ${r.budget}": not reached in that
+quantile of seeds.
 
 ${ratios}
 
