@@ -21,6 +21,8 @@ Usage:
   mixopt recommend <study.mixopt.yaml> [--json]        the best predicted mixture for the target model
   mixopt accept <study.mixopt.yaml> [--batch k] [--index i] [--overwrite] [--json]
                                                        suggest, write the training config, record the trial
+  mixopt accept <study.mixopt.yaml> --trial <id> [--overwrite] [--json]
+                                                       accept a suggestion recorded earlier (suggest --record)
   mixopt mark <study.mixopt.yaml> --trial <id> --status failed|abandoned|launched [--note text]
   mixopt bench <replay|make-table> [options]           see \`mixopt bench --help\`
   mixopt --help | --version
@@ -211,6 +213,13 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       return 0;
     }
     case 'accept': {
+      if (values.trial !== undefined) {
+        // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
+        const result = (await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
+        if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
+        else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
+        return 0;
+      }
       const batch = positiveInt(values.batch, 'batch', 1);
       const index = positiveInt(values.index, 'index', 1) - 1;
       if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);

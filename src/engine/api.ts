@@ -15,7 +15,9 @@ export interface AnalyzeParams {
 
 export interface AcceptParams {
   readonly studyFile: string;
-  readonly suggestion: SuggestionView;
+  /** the suggestion to accept; or, with `trialId`, a suggestion recorded in the ledger earlier */
+  readonly suggestion?: SuggestionView;
+  readonly trialId?: string;
   /** overwrite an existing config file; without it an existing file is an error (never overwritten silently) */
   readonly overwrite?: boolean;
   /** who accepted: window id or "cli" */

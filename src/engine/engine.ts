@@ -580,8 +580,8 @@ async function accept(params: AcceptParams): Promise<AcceptResult> {
   if (!study.config) {
     throw new StudyInputError(`${studyFile}: the study has no config: section, so MixOpt cannot write a training config (add config.template, config.output and config.mixture_key)`, diagnostics);
   }
-  const s = params.suggestion;
   const ledgerPath = ledgerPathFor(studyFile);
+  const s = params.suggestion ?? recordedSuggestion(ledgerPath, params.trialId);
   const already = acceptedTrialForKey(readLedger(ledgerPath).events, s.id);
   if (already !== undefined) {
     const trial = foldTrials(readLedger(ledgerPath).events).find((t) => t.id === already);
@@ -612,10 +612,35 @@ async function accept(params: AcceptParams): Promise<AcceptResult> {
     time: new Date().toISOString(),
     actor: params.actor,
     config: relative(studyDir, out),
-    predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper },
+    ...(Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
   };
   const { trial } = acceptOnce(ledgerPath, event);
   return { trialId: trial, configPath: out };
+}
+
+/** A suggestion recorded in the ledger (`suggested` event), to accept it later by its id. */
+function recordedSuggestion(ledgerPath: string, trialId: string | undefined): SuggestionView {
+  if (trialId === undefined) throw new StudyInputError('accept needs a suggestion or a trial id', []);
+  const trials = foldTrials(readLedger(ledgerPath).events);
+  const trial = trials.find((t) => t.id === trialId);
+  if (!trial) {
+    const open = trials.filter((t) => t.status === 'suggested').map((t) => t.id);
+    throw new StudyInputError(`${ledgerPath}: no trial ${trialId}${open.length ? ` (suggested trials: ${open.slice(-5).join(', ')})` : ' (record suggestions with mixopt suggest --record)'}`, []);
+  }
+  if (trial.status !== 'suggested') throw new StudyInputError(`${ledgerPath}: trial ${trialId} is ${trial.status}, not an open suggestion`, []);
+  const predicted = trial.predicted ?? { mean: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  return {
+    id: trial.id,
+    mixture: trial.mixture,
+    model: trial.model,
+    steps: trial.steps,
+    predicted,
+    predictedAtTarget: predicted,
+    acquisition: 'recorded',
+    acquisitionValue: Number.NaN,
+    cost: Number.NaN,
+    reason: `suggested by ${trial.actor} at ${trial.created}`,
+  };
 }
 
 async function mark(params: MarkParams): Promise<{ ok: true }> {

@@ -117,11 +117,13 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     }
   }
 
-  async function accept(studyFile: string, suggestion: SuggestionView): Promise<void> {
+  /** Accepts a suggestion of this session, or (by id) one recorded in the ledger earlier. */
+  async function accept(studyFile: string, which: SuggestionView | string): Promise<void> {
     let overwrite = false;
     for (;;) {
       try {
-        const result = await engine.request({ method: 'accept', params: { studyFile, suggestion, actor, overwrite } });
+        const chosen = typeof which === 'string' ? { trialId: which } : { suggestion: which };
+        const result = await engine.request({ method: 'accept', params: { studyFile, ...chosen, actor, overwrite } });
         log.info(`accepted ${result.trialId}: ${result.configPath}`);
         await studies.refresh(studyFile, { fit: false }).catch(() => undefined);
         const node = tree.trialNode(studyFile, result.trialId);
@@ -347,9 +349,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   register('mixopt.accept', async (arg?: unknown) => {
     if (isTrialNode(arg)) {
       const found = studies.findSuggestion(arg.trial.id);
-      if (found) return accept(found.studyFile, found.suggestion);
-      void vscode.window.showWarningMessage(`MixOpt: ${arg.trial.id} was suggested in an earlier session; run "MixOpt: Suggest next mixture" for a current suggestion.`);
-      return;
+      // a suggestion from an earlier session is accepted as the ledger recorded it
+      return found ? accept(found.studyFile, found.suggestion) : accept(arg.studyFile, arg.trial.id);
     }
     const studyFile = await studies.pick();
     if (!studyFile) return;

@@ -231,4 +231,24 @@ describe('mixopt CLI', () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /t-does-not-exist is not in the ledger/);
   });
+
+  test('accept --trial takes a suggestion recorded earlier, exactly as recorded, once', async () => {
+    const suggested = cli('suggest', studyFile, '--record', '--json');
+    assert.equal(suggested.code, 0, suggested.stderr);
+    const recorded = (JSON.parse(suggested.stdout) as { suggestions: { id: string; mixture: Record<string, number>; model: string }[] }).suggestions[0]!;
+    const r = await cliInProcess('accept', studyFile, '--trial', recorded.id, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { trial: string; config: string };
+    assert.equal(out.trial, recorded.id);
+    const config = readFileSync(out.config, 'utf8');
+    for (const [domain, weight] of Object.entries(recorded.mixture)) {
+      assert.match(config, new RegExp(`${domain}: ${weight.toString().replace('.', '\\.')}`), `${domain} written as recorded`);
+    }
+    const again = await cliInProcess('accept', studyFile, '--trial', recorded.id);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /is pending, not an open suggestion/);
+    const unknown = await cliInProcess('accept', studyFile, '--trial', 't-nope');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no trial t-nope/);
+  });
 });
