@@ -68,6 +68,8 @@ export interface SeedResult {
   /** cost spent when the recommendation first had zero regret, even if it moved away again (null if never) */
   readonly firstCostToBest: number | null;
   readonly firstCostToTopK: number | null;
+  /** cost spent when the method recommended the best row having measured it at the target (null if never) */
+  readonly costToVerified: number | null;
   readonly spent: number;
   /** 'budget': no unobserved row the method would run fits in the budget */
   /** 'found-best': it recommends the best target row and has measured that row at the target */
@@ -170,6 +172,7 @@ export function runSeed(world: World, method: SelectionMethod, seed: number, opt
     costToTopK: sustained((s) => s.rank <= topK),
     firstCostToBest,
     firstCostToTopK,
+    costToVerified: verified ? spent : null,
     spent,
     stopped,
   };
