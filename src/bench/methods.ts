@@ -88,7 +88,21 @@ export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING, maxPicks =
   };
 }
 
-export const METHOD_NAMES = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'regmix', 'dml', 'sobol'] as const;
+export const METHOD_NAMES = [
+  'mixopt-mf',
+  'mixopt-sf',
+  'zero-shot',
+  'random',
+  'regmix',
+  'dml',
+  'sobol',
+  // variants of the multi-fidelity default, for ablations
+  'mixopt-mf-eipc',
+  'mixopt-mf-prediction',
+  'mixopt-mf-matern',
+  'mixopt-mf-ard',
+  'mixopt-sf-prediction',
+] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'regmix', 'dml'];
 
@@ -108,5 +122,15 @@ export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TU
       return mixingLawMethod();
     case 'sobol':
       return sobolAtTarget;
+    case 'mixopt-mf-eipc':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, acquisition: 'ei-per-cost' });
+    case 'mixopt-mf-prediction':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, recommendRule: 'prediction' });
+    case 'mixopt-mf-matern':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { mixtureKernel: 'matern52' } });
+    case 'mixopt-mf-ard':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { ard: true } });
+    case 'mixopt-sf-prediction':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, recommendRule: 'prediction' });
   }
 }

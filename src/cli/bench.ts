@@ -7,6 +7,7 @@ import type { MethodName } from '../bench/methods';
 import { runSeed } from '../bench/replay';
 import type { SeedResult, World } from '../bench/replay';
 import { buildResults, renderHtml, renderResultsMarkdown, renderPng } from '../bench/report';
+import type { BenchResults } from '../bench/report';
 import { DEFAULT_COLUMNS, fidelitiesOf, parseTable } from '../bench/table';
 import { formatDiagnostic } from '../study/diagnostics';
 
@@ -20,7 +21,9 @@ mixopt bench replay [--table bench/regmix-table.csv] [--target 1B] [--direction 
                     [--seeds 20] [--first-seed 0] [--methods ${METHOD_NAMES.join(',')}]
                     [--budget 40] [--max-steps 400] [--out bench/out] [--refit-every ${DEFAULT_TUNING.refitEvery}]
                     [--fidelity-column fidelity] [--cost-column cost] [--params-column params]
-                    [--objective-column objective] [--no-png] [--results-md bench/RESULTS.md|none] [--quiet]`;
+                    [--objective-column objective] [--no-png] [--results-md bench/RESULTS.md|none] [--quiet]
+mixopt bench render [--results bench/out/results.json] [--out bench/out] [--results-md bench/RESULTS.md|none] [--no-png]
+                    (re-draws the report, PNG and RESULTS.md of an earlier replay without re-running it)`;
 
 function parseFlags(args: readonly string[], booleans: ReadonlySet<string>): { flags: Map<string, string>; error?: string } {
   const flags = new Map<string, string>();
@@ -55,6 +58,7 @@ export async function runBench(args: readonly string[], io: Io): Promise<number>
   }
   if (sub === 'make-table') return makeTable(rest, io);
   if (sub === 'replay') return replay(rest, io);
+  if (sub === 'render') return render(rest, io);
   io.err(`mixopt bench: unknown subcommand "${sub}"\n${USAGE}`);
   return 2;
 }
@@ -79,6 +83,55 @@ function makeTable(args: readonly string[], io: Io): number {
   mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(out, made.csv);
   io.out(`${out}: ${Object.entries(made.counts).map(([k, v]) => `${v} ${k}`).join(', ')} rows, ${made.domains.length} domains`);
+  return 0;
+}
+
+async function writeReports(summary: BenchResults, outDir: string, flags: Map<string, string>, io: Io): Promise<void> {
+  // the per-method summary without per-pick data: small enough to commit next to the report
+  writeFileSync(join(outDir, 'summary.json'), JSON.stringify({ ...summary, seeds: undefined, seedCosts: summary.seeds.map(({ picks: _picks, ...rest }) => rest) }, null, 1));
+  const htmlPath = join(outDir, 'report.html');
+  writeFileSync(htmlPath, renderHtml(summary));
+  io.out(`wrote ${join(outDir, 'summary.json')} and ${htmlPath}`);
+  if (!flags.has('no-png')) {
+    const pngPath = join(outDir, 'regret.png');
+    try {
+      await renderPng(htmlPath, pngPath);
+      io.out(`wrote ${pngPath}`);
+    } catch (e) {
+      io.err(`could not render the PNG (${e instanceof Error ? e.message : String(e)}); the HTML report is complete`);
+    }
+  }
+  const md = flags.get('results-md') ?? 'bench/RESULTS.md';
+  if (md !== 'none') {
+    writeFileSync(md, renderResultsMarkdown(summary));
+    io.out(`wrote ${md}`);
+  }
+  io.out(renderResultsMarkdown(summary, { tableOnly: true }));
+}
+
+async function render(args: readonly string[], io: Io): Promise<number> {
+  const { flags, error } = parseFlags(args, new Set(['no-png']));
+  const known = new Set(['results', 'out', 'results-md', 'no-png']);
+  const unknown = [...flags.keys()].find((k) => !known.has(k));
+  if (error || unknown) {
+    io.err(`mixopt bench render: ${error ?? `unknown flag --${unknown}`}\n${USAGE}`);
+    return 2;
+  }
+  const path = flags.get('results') ?? 'bench/out/results.json';
+  let summary: BenchResults;
+  try {
+    summary = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+  } catch (e) {
+    io.err(`mixopt bench render: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  if (!Array.isArray(summary.methods) || !Array.isArray(summary.seeds) || !Array.isArray(summary.costGrid)) {
+    io.err(`mixopt bench render: ${path} is not a results.json written by mixopt bench replay`);
+    return 1;
+  }
+  const outDir = flags.get('out') ?? dirname(path);
+  mkdirSync(outDir, { recursive: true });
+  await writeReports(summary, outDir, flags, io);
   return 0;
 }
 
@@ -175,23 +228,7 @@ async function replay(args: readonly string[], io: Io): Promise<number> {
   });
   const jsonPath = join(outDir, 'results.json');
   writeFileSync(jsonPath, JSON.stringify(summary, null, 1));
-  const htmlPath = join(outDir, 'report.html');
-  writeFileSync(htmlPath, renderHtml(summary));
-  io.out(`wrote ${jsonPath} and ${htmlPath}`);
-  if (!flags.has('no-png')) {
-    const pngPath = join(outDir, 'regret.png');
-    try {
-      await renderPng(htmlPath, pngPath);
-      io.out(`wrote ${pngPath}`);
-    } catch (e) {
-      io.err(`could not render the PNG (${e instanceof Error ? e.message : String(e)}); the HTML report is complete`);
-    }
-  }
-  const md = flags.get('results-md') ?? 'bench/RESULTS.md';
-  if (md !== 'none') {
-    writeFileSync(md, renderResultsMarkdown(summary));
-    io.out(`wrote ${md}`);
-  }
-  io.out(renderResultsMarkdown(summary, { tableOnly: true }));
+  io.out(`wrote ${jsonPath}`);
+  await writeReports(summary, outDir, flags, io);
   return 0;
 }
