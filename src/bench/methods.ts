@@ -104,7 +104,7 @@ export const METHOD_NAMES = [
   'mixopt-sf-prediction',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
-export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'regmix', 'dml'];
+export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
 
 export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
   switch (name) {

@@ -136,7 +136,8 @@ export function buildResults(input: {
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(digits)).toString()) : x > 0 ? 'never' : '—');
 
 function costCell(s: CostSummary, budget: number): string {
-  const cell = (v: number): string => (v === Infinity ? `> ${budget}` : fmt(v));
+  // "never reached" is Infinity in memory and null after a JSON round trip (bench render)
+  const cell = (v: number | null): string => (v === null || v === Infinity ? `> ${budget}` : fmt(v));
   return `${cell(s.median)} [${cell(s.q25)}, ${cell(s.q75)}] (${s.reached}/${s.seeds})`;
 }
 
