@@ -11,7 +11,7 @@ import type { GpConfig, GpHyperparameters } from './gp';
 import { minimize } from './lbfgs';
 import { Rng } from './random';
 import { recommend } from './recommend';
-import { boxFor, sampleMixtures } from './simplex';
+import { boxFor, projectToBox, sampleMixtures } from './simplex';
 import { suggest } from './suggest';
 import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from './types';
 import { CoreInputError } from './types';
@@ -111,23 +111,25 @@ function argmin(values: ArrayLike<number>, indices?: readonly number[]): number 
 // ---------------------------------------------------------------------------------------------------------------
 // Space-filling designs
 
-/** n uniformly random mixtures (flat Dirichlet) in the space, row-major n x d. */
+/** n random mixtures in the space, row-major n x d: flat Dirichlet above the lower bounds, projected onto the upper. */
 export function randomMixtures(space: MixtureSpace, n: number, seed: number): Float64Array {
   const box = boxFor(space);
   const rng = new Rng(seed);
   const d = space.d;
   const out = new Float64Array(n * d);
   const row = new Float64Array(d);
+  let lowerSum = 0;
+  for (let i = 0; i < d; i++) lowerSum += box.lower[i]!;
+  const free = Math.max(0, 1 - lowerSum);
   for (let k = 0; k < n; k++) {
     let sum = 0;
     for (let i = 0; i < d; i++) {
       row[i] = box.fixed[i] ? 0 : -Math.log(Math.max(1e-300, 1 - rng.next()));
       sum += row[i]!;
     }
-    let lowerSum = 0;
-    for (let i = 0; i < d; i++) lowerSum += box.lower[i]!;
-    const free = Math.max(0, 1 - lowerSum);
-    for (let i = 0; i < d; i++) out[k * d + i] = box.lower[i]! + (sum > 0 ? (row[i]! / sum) * free : free / d);
+    for (let i = 0; i < d; i++) row[i] = box.lower[i]! + (sum > 0 ? (row[i]! / sum) * free : free / d);
+    // exact projection onto the upper bounds (feasible rows come back unchanged)
+    out.set(projectToBox(row, box), k * d);
   }
   return out;
 }

@@ -55,11 +55,14 @@ describe('space-filling designs', () => {
     }
   });
 
-  test('random mixtures respect lower bounds', () => {
-    const space = { d: 3, lower: Float64Array.from([0.2, 0, 0]), upper: new Float64Array(3).fill(1) };
+  test('random mixtures respect lower and upper bounds', () => {
+    const space = { d: 3, lower: Float64Array.from([0.2, 0, 0]), upper: Float64Array.from([1, 0.3, 1]) };
     const ws = randomMixtures(space, 30, 1);
     expectMixtures(ws, 3);
-    for (let i = 0; i < 30; i++) assert.ok(ws[i * 3]! >= 0.2 - 1e-12);
+    for (let i = 0; i < 30; i++) {
+      assert.ok(ws[i * 3]! >= 0.2 - 1e-12);
+      assert.ok(ws[i * 3 + 1]! <= 0.3 + 1e-12);
+    }
   });
 });
 
