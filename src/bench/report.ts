@@ -156,7 +156,7 @@ export function renderResultsMarkdown(r: BenchResults, options: { tableOnly?: bo
   const ratios = mf
     ? r.methods
         .filter((m) => m !== mf)
-        .map((m) => `- ${m.method} / mixopt-mf (median cost to the best row): ${ratioText(m.costToBest.median, mf.costToBest.median)}`)
+        .map((m) => `- ${m.method} / mixopt-mf (median cost to the best row): ${ratioText(m.costToBest.median, mf.costToBest.median, r.budget)}`)
         .join('\n')
     : '';
   return `# Replay benchmark results
@@ -185,13 +185,14 @@ quantile of seeds.
 
 ${ratios}
 
-Charts: ${'`'}report.html${'`'} (regret vs cost, median and IQR over seeds) and ${'`'}regret.png${'`'} next to results.json.
+Charts: ${'`'}report.html${'`'} (regret vs cost, median and IQR over seeds; cost to the best row per seed) and ${'`'}regret.png${'`'}
+in the output folder (committed copies of the run above: bench/report/, with summary.json).
 `;
 }
 
-function ratioText(a: number, b: number): string {
-  if (!Number.isFinite(b)) return 'mixopt-mf did not reach it in most seeds';
-  if (!Number.isFinite(a)) return `> ${fmt(40 / b)}x (the other method did not reach it in most seeds)`;
+function ratioText(a: number | null, b: number | null, budget: number): string {
+  if (b === null || !Number.isFinite(b)) return 'mixopt-mf did not reach it in most seeds';
+  if (a === null || !Number.isFinite(a)) return `> ${fmt(budget / b)}x (the other method did not reach it in most seeds within the budget)`;
   return `${fmt(a / b)}x`;
 }
 
