@@ -1,0 +1,33 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRegmixTable, REGMIX_METRICS } from '../../../src/bench/regmix';
+import { parseTable } from '../../../src/bench/table';
+
+const dataDir = join('..', 'shared', 'data', 'regmix');
+const present = existsSync(join(dataDir, 'test_mixture_1B.csv'));
+
+describe('RegMix replay table', { skip: present ? false : `no RegMix data at ${dataDir}` }, () => {
+  const made = present ? makeRegmixTable(dataDir) : undefined;
+
+  test('768 1M, 256 60M and 64 1B rows, 17 domains; the committed table is the converter output', () => {
+    assert.deepEqual(made!.counts, { '1M': 768, '60M': 256, '1B': 64 });
+    assert.equal(made!.domains.length, 17);
+    assert.equal(readFileSync(join('bench', 'regmix-table.csv'), 'utf8'), made!.csv);
+  });
+
+  test('objective = mean of the 13 validation losses of the same index; weights sum to 1; costs per model', () => {
+    const lossLines = readFileSync(join(dataDir, 'test_pile_loss_1B.csv'), 'utf8').trim().split(/\r?\n/);
+    const header = lossLines[0]!.split(',');
+    const first = lossLines[1]!.split(',');
+    assert.equal(first[header.indexOf('index')], '0');
+    const expected = REGMIX_METRICS.reduce((a, m) => a + Number(first[header.indexOf(`metric/the_pile_${m}_val_loss`)]), 0) / 13;
+    const { table, diagnostics } = parseTable(made!.csv, 'regmix-table.csv');
+    assert.deepEqual(diagnostics, []);
+    const firstBig = table!.rows.find((r) => r.fidelity === '1B')!;
+    assert.ok(Math.abs(firstBig.objective - expected) < 1e-8, `${firstBig.objective} vs ${expected}`);
+    for (const r of table!.rows) assert.ok(Math.abs(r.w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    assert.deepEqual(table!.levels.map((l) => [l.label, l.cost, l.params]), [['1M', 0.001, 1e6], ['60M', 0.06, 6e7], ['1B', 1, 1e9]]);
+  });
+});
