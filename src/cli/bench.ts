@@ -103,7 +103,7 @@ async function writeReports(summary: BenchResults, outDir: string, flags: Map<st
   }
   const md = flags.get('results-md') ?? 'bench/RESULTS.md';
   if (md !== 'none') {
-    writeFileSync(md, renderResultsMarkdown(summary));
+    writeFileSync(md, keepHandNotes(renderResultsMarkdown(summary), md));
     io.out(`wrote ${md}`);
   }
   io.out(renderResultsMarkdown(summary, { tableOnly: true }));
@@ -231,4 +231,20 @@ async function replay(args: readonly string[], io: Io): Promise<number> {
   io.out(`wrote ${jsonPath}`);
   await writeReports(summary, outDir, flags, io);
   return 0;
+}
+
+const NOTES_HEADING = '## Notes (written by hand';
+
+/** The generated part is rewritten; a hand-written notes section already in the file (from its heading on) stays. */
+export function keepHandNotes(generated: string, path: string): string {
+  let previous = '';
+  try {
+    previous = readFileSync(path, 'utf8');
+  } catch {
+    return generated;
+  }
+  const at = previous.indexOf(NOTES_HEADING);
+  if (at < 0) return generated;
+  const own = generated.indexOf(NOTES_HEADING);
+  return `${(own >= 0 ? generated.slice(0, own) : generated).trimEnd()}\n\n${previous.slice(at)}`;
 }
