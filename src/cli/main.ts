@@ -24,7 +24,7 @@ Usage:
   mixopt accept <study.mixopt.yaml> --trial <id> [--overwrite] [--json]
                                                        accept a suggestion recorded earlier (suggest --record)
   mixopt mark <study.mixopt.yaml> --trial <id> --status failed|abandoned|launched [--note text]
-  mixopt bench <replay|make-table> [options]           see \`mixopt bench --help\`
+  mixopt bench <make-table|replay|render> [options]    replay benchmark; see \`mixopt bench --help\`
   mixopt --help | --version
 
 Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 internal errors.`;
