@@ -73,7 +73,14 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
     score(ws, count, fidelity, targetPosterior) {
       const out = new Float64Array(count);
       const at = packRows(d, ws, count, fidelity.s, fidelity.z);
-      const post = model.posterior(at);
+      // MES at a cheap fidelity also needs the target copies and their covariance with `at`: one joint call
+      // whitens each set once (posterior + crossCovarianceDiag would whiten `at` twice).
+      const isTarget = sameFidelity(fidelity, input.target);
+      const joint =
+        acquisition === 'mes' && !isTarget && model.jointPosterior !== undefined
+          ? model.jointPosterior(at, packRows(d, ws, count, input.target.s, input.target.z))
+          : undefined;
+      const post = joint ? joint.first : model.posterior(at);
       if (acquisition === 'logei' || acquisition === 'ucb') {
         const best = bestByFidelity(fidelity);
         for (let i = 0; i < count; i++) {
@@ -88,9 +95,8 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
         return out;
       }
       // MES per unit cost: information about the target minimum f*.
-      const isTarget = sameFidelity(fidelity, input.target);
-      const targetPost = isTarget ? post : (targetPosterior ?? model.posterior(packRows(d, ws, count, input.target.s, input.target.z)));
-      const cross = isTarget ? post.variance : model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z));
+      const targetPost = isTarget ? post : (targetPosterior ?? joint?.second ?? model.posterior(packRows(d, ws, count, input.target.s, input.target.z)));
+      const cross = isTarget ? post.variance : (joint?.crossCovariance ?? model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z)));
       const gammas = new Array<number>(minValues.length);
       for (let i = 0; i < count; i++) {
         const sdT = Math.sqrt(targetPost.variance[i]!);

@@ -41,6 +41,11 @@ export interface PosteriorModel {
   /** Pairwise posterior covariance cov(f(a_i), f(b_i)) for a.n === b.n; returns length a.n. */
   crossCovarianceDiag(a: PointSet, b: PointSet): Float64Array;
   /**
+   * Optional: posterior(a), posterior(b) and crossCovarianceDiag(a, b) in one call (a.n === b.n), sharing the
+   * whitened cross-kernels so each set is solved against the training factor once.
+   */
+  jointPosterior?(a: PointSet, b: PointSet): { first: MarginalPosterior; second: MarginalPosterior; crossCovariance: Float64Array };
+  /**
    * A model with the same hyperparameters conditioned additionally on `points` observed at `values`
    * (no refit). Used for fantasies of pending trials: with values = current posterior mean the mean is
    * unchanged and the variance shrinks around the pending points (kriging believer).
