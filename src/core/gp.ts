@@ -643,13 +643,14 @@ export class GaussianProcess implements PosteriorModel {
     validatePointSet(a, 'jointPosterior a', this.d);
     validatePointSet(b, 'jointPosterior b', this.d);
     if (a.n !== b.n) throw new CoreInputError(`jointPosterior: a has ${a.n} points, b has ${b.n}`);
-    const first = this.marginal(a);
-    const second = this.marginal(b);
+    const [crossA, crossB] = this.n > 0 ? this.state.kernel.matrixPair(a, b, this.state.points) : [undefined, undefined];
+    const first = this.marginal(a, crossA);
+    const second = this.marginal(b, crossB);
     return { first: first.posterior, second: second.posterior, crossCovariance: this.pairwiseFromWhitened(a, b, first.whitened, second.whitened) };
   }
 
   /** Posterior at validated points, with the whitened cross-covariances it used (undefined when n = 0). */
-  private marginal(points: PointSet): { posterior: MarginalPosterior; whitened: Float64Array | undefined } {
+  private marginal(points: PointSet, crossMatrix?: Float64Array): { posterior: MarginalPosterior; whitened: Float64Array | undefined } {
     const m = points.n;
     const n = this.n;
     const { yMean, yStd, alpha } = this.state;
@@ -657,7 +658,7 @@ export class GaussianProcess implements PosteriorModel {
     const variance = this.state.kernel.diag(points);
     let v: Float64Array | undefined;
     if (n > 0) {
-      const cross = this.state.kernel.matrix(points, this.state.points); // m x n
+      const cross = crossMatrix ?? this.state.kernel.matrix(points, this.state.points); // m x n
       for (let i = 0; i < m; i++) {
         let sum = 0;
         for (let j = 0; j < n; j++) sum += cross[i * n + j]! * alpha[j]!;

@@ -50,6 +50,15 @@ function featureColumns(feature: Feature, d: number): { start: number; count: nu
   return { start: feature === 's' ? d : d + 1, count: 1 };
 }
 
+/** Whether two sets of n points have the same mixture weights row by row (fidelity columns may differ). */
+function sameMixtureColumns(a: PointSet, b: PointSet): boolean {
+  const dim = a.d + 2;
+  for (let i = 0; i < a.n; i++) {
+    for (let m = 0; m < a.d; m++) if (a.data[i * dim + m] !== b.data[i * dim + m]) return false;
+  }
+  return true;
+}
+
 function checkCompatible(a: PointSet, b: PointSet): void {
   if (a.d !== b.d) throw new Error(`kernel: point sets have different numbers of domains (${a.d} vs ${b.d})`);
 }
@@ -555,6 +564,30 @@ export class ProductKernel implements Kernel {
       for (let i = 0; i < out.length; i++) out[i] = out[i]! * next[i]!;
     }
     return out;
+  }
+
+  /**
+   * [K(first, b), K(second, b)] for two sets of equal size whose rows may share their mixture weights (a pool and
+   * its copies at another fidelity): factors that read only those columns (the mixture kernel, the constant) are
+   * evaluated once when the weights are equal. Same products in the same order as matrix(), so the same numbers.
+   */
+  matrixPair(first: PointSet, second: PointSet, b: PointSet): [Float64Array, Float64Array] {
+    const sameMixtures = first.n === second.n && first.d === second.d && sameMixtureColumns(first, second);
+    let outFirst: Float64Array | undefined;
+    let outSecond: Float64Array | undefined;
+    for (const factor of this.factors) {
+      const mixtureOnly = factor instanceof ConstantKernel || (factor instanceof StationaryKernel && factor.feature === 'mixture');
+      const nextFirst = factor.matrix(first, b);
+      const nextSecond = sameMixtures && mixtureOnly ? nextFirst : factor.matrix(second, b);
+      if (outFirst === undefined || outSecond === undefined) {
+        outFirst = nextFirst === nextSecond ? Float64Array.from(nextFirst) : nextFirst;
+        outSecond = nextSecond;
+        continue;
+      }
+      for (let i = 0; i < outFirst.length; i++) outFirst[i] = outFirst[i]! * nextFirst[i]!;
+      for (let i = 0; i < outSecond.length; i++) outSecond[i] = outSecond[i]! * nextSecond[i]!;
+    }
+    return [outFirst!, outSecond!];
   }
 
   diag(a: PointSet): Float64Array {
