@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitGp } from '../../../src/core/gp';
+import { buildDefaultKernel } from '../../../src/core/kernels';
 import type { GaussianProcess, GpConfig } from '../../../src/core/gp';
 import { Rng } from '../../../src/core/random';
 import { CoreInputError } from '../../../src/core/types';
@@ -98,4 +99,21 @@ describe('GaussianProcess.jointPosterior', () => {
     const bad = { ...a, data: Float64Array.from(a.data, (v, i) => (i === 3 ? NaN : v)) };
     assert.throws(() => gp.jointPosterior(bad, atScale(a, 1)), CoreInputError);
   });
+});
+
+describe('ProductKernel.matrixPair', () => {
+  for (const [name, config] of configs) {
+    test(`${name}: equals two matrix() calls exactly, with shared and with different mixtures`, () => {
+      const kernel = buildDefaultKernel({ d: 5, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+      kernel.theta = kernel.theta.map((value, i) => value + 0.1 * Math.sin(i + 1));
+      const train = randomMixtures(new Rng(7), 30, 5, undefined);
+      const pool = randomMixtures(new Rng(8), 12, 5, 0);
+      for (const second of [atScale(pool, 1), randomMixtures(new Rng(9), 12, 5, 1)]) {
+        const [first, other] = kernel.matrixPair(pool, second, train);
+        assert.deepEqual(first, kernel.matrix(pool, train));
+        assert.deepEqual(other, kernel.matrix(second, train));
+        assert.notDeepEqual(first, other);
+      }
+    });
+  }
 });
