@@ -10,6 +10,9 @@ NODE_DIR="$CACHE/node24"
 CS_DIR="$CACHE/code-server-$CS_VERSION"
 STAMP="$CS_DIR/.installed"
 here="$(cd "$(dirname "$0")" && pwd)"
+# Run from `npm test`, this script inherits npm's own variables (npm_config_user_agent names Node 20, and
+# code-server's postinstall reads the Node version from it); the npm below must see only what we set.
+for var in $(compgen -e | grep -i '^npm_'); do unset "$var"; done
 
 # Chromium drives the UI; a machine with a cached code-server may still lack it.
 if [ ! -x /usr/bin/chromium ]; then "$here/install-system-deps.sh" >&2; fi

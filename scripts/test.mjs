@@ -8,7 +8,11 @@ const steps = [
   ['build', 'npm', ['run', '--silent', 'build']],
   ['unit tests', 'npm', ['run', '--silent', 'test:unit']],
 ];
-if (process.env.MIXOPT_SKIP_E2E !== '1') steps.push(['end-to-end tests', 'npm', ['run', '--silent', 'test:e2e']]);
+if (process.env.MIXOPT_SKIP_E2E !== '1') {
+  // installed once up front (cached in ~/.cache/mixopt), so a failed install fails here with its own message
+  steps.push(['real VS Code for the end-to-end tests (code-server + Chromium)', 'bash', ['scripts/install-code-server.sh']]);
+  steps.push(['end-to-end tests', 'npm', ['run', '--silent', 'test:e2e']]);
+}
 for (const [name, cmd, args] of steps) {
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
