@@ -177,11 +177,16 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
       el('div', { class: 'two' }, slicesChart(snapshot, p), looChart(snapshot, p)),
       el('div', { class: 'two' }, rankChart(p), importanceChart(p)),
       perDomainTable(snapshot, p),
-      el('p', { class: 'muted small' }, `Fitted to ${p.observations} observations in ${fmt(p.fitSeconds, 3)} s. ${hyper}`),
-      el('div', { class: 'actions' }, button('Refit', () => send({ method: 'refresh' }), { secondary: true, icon: 'refresh' }), button('Next trial', () => send({ method: 'openPanel', panel: 'next' }), { secondary: true, icon: 'lightbulb' })),
+      el('p', { class: 'muted small' }, `Fitted to ${p.observations} observations in ${fmt(p.fitSeconds, 3)} s; ${optimisedNote(p)} ${hyper}`),
+      el('div', { class: 'actions' }, button('Refit', () => send({ method: 'refresh', reoptimise: true }), { secondary: true, icon: 'refresh' }), button('Next trial', () => send({ method: 'openPanel', panel: 'next' }), { secondary: true, icon: 'lightbulb' })),
     );
   }
   app.replaceChildren(...parts.filter((x): x is Node => x !== undefined));
+}
+
+function optimisedNote(p: PosteriorView): string {
+  if (p.reoptimised) return 'hyperparameters re-optimised in this fit.';
+  return `hyperparameters as optimised on ${p.optimisedOn} observations (re-optimised once the data change by more than 5%, or with Refit).`;
 }
 
 startPanel({ render });

@@ -16,16 +16,20 @@ export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi
 
 Usage:
   mixopt status <study.mixopt.yaml> [--json]           runs found, problems, budget
-  mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record]
+  mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record] [--refit]
                                                        the next trial(s) to run; --record appends them to the ledger
-  mixopt recommend <study.mixopt.yaml> [--json]        the best predicted mixture for the target model
-  mixopt accept <study.mixopt.yaml> [--batch k] [--index i] [--overwrite] [--json]
+  mixopt recommend <study.mixopt.yaml> [--json] [--refit]
+                                                       the best predicted mixture for the target model
+  mixopt accept <study.mixopt.yaml> [--batch k] [--index i] [--overwrite] [--json] [--refit]
                                                        suggest, write the training config, record the trial
   mixopt accept <study.mixopt.yaml> --trial <id> [--overwrite] [--json]
                                                        accept a suggestion recorded earlier (suggest --record)
   mixopt mark <study.mixopt.yaml> --trial <id> --status failed|abandoned|launched [--note text]
   mixopt bench <make-table|replay|render> [options]    replay benchmark; see \`mixopt bench --help\`
   mixopt --help | --version
+
+The fitted hyperparameters are kept in .mixopt/cache/ beside the study and re-optimised once the observations
+change by more than 5% (always below 400 observations); --refit re-optimises them now.
 
 Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 internal errors.`;
 
@@ -119,10 +123,10 @@ function formatStatus(snapshot: StudySnapshot): string[] {
   ];
 }
 
-async function analyze(study: string, suggestCount: number, record: boolean, fit = true): Promise<StudySnapshot> {
+async function analyze(study: string, suggestCount: number, record: boolean, fit = true, reoptimise = false): Promise<StudySnapshot> {
   return (await runEngine({
     method: 'analyze',
-    params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
+    params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(reoptimise ? { reoptimise } : {}), ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
   })) as StudySnapshot;
 }
 
@@ -157,8 +161,10 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       trial: { type: 'string' },
       status: { type: 'string' },
       note: { type: 'string' },
+      refit: { type: 'boolean', default: false },
     },
   });
+  const refit = values.refit === true;
   const studyArg = positionals[0];
   if (!studyArg) throw new UsageError(`mixopt ${command}: missing the study file (e.g. mixopt ${command} pile.mixopt.yaml)`);
   if (positionals.length > 1) throw new UsageError(`mixopt ${command}: unexpected argument "${positionals[1]}"`);
@@ -181,7 +187,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     }
     case 'suggest': {
       const batch = positiveInt(values.batch, 'batch', 1);
-      const snapshot = await analyze(study, batch, values.record === true);
+      const snapshot = await analyze(study, batch, values.record === true, true, refit);
       if (hasErrors(snapshot) || !snapshot.suggestions) {
         printDiagnostics(io, snapshot, false);
         return 1;
@@ -191,7 +197,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       return 0;
     }
     case 'recommend': {
-      const snapshot = await analyze(study, 0, false);
+      const snapshot = await analyze(study, 0, false, true, refit);
       const r = snapshot.recommendation;
       if (hasErrors(snapshot) || !r) {
         printDiagnostics(io, snapshot, false);
@@ -223,7 +229,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       const batch = positiveInt(values.batch, 'batch', 1);
       const index = positiveInt(values.index, 'index', 1) - 1;
       if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
-      const snapshot = await analyze(study, batch, false);
+      const snapshot = await analyze(study, batch, false, true, refit);
       const s = snapshot.suggestions?.[index];
       if (hasErrors(snapshot) || !s) {
         printDiagnostics(io, snapshot, false);

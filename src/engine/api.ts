@@ -9,6 +9,8 @@ export interface AnalyzeParams {
   readonly fit?: boolean;
   /** skip the posterior diagnostics (LOO, slices), for speed */
   readonly diagnostics?: boolean;
+  /** re-optimise the hyperparameters even when the data changed too little to need it (the user's "Refit") */
+  readonly reoptimise?: boolean;
   /** append the suggestions to the ledger as `suggested` events, written by this actor */
   readonly record?: { readonly actor: string };
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
-import type { GaussianProcess, GpConfig, GpHyperparameters } from '../core/gp';
+import type { GaussianProcess, GpConfig } from '../core/gp';
 import { recommend } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
@@ -34,6 +34,8 @@ import type { Study } from '../study/types';
 import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
+import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
 
 export class EngineCancelled extends Error {
@@ -61,11 +63,17 @@ export class StudyInputError extends Error {
 
 interface StudyState {
   readonly discoverCache: DiscoverCache;
-  hyperparameters?: GpHyperparameters;
+  /** the last optimised hyperparameters (also kept on disk, see fitCache.ts) */
+  fit?: OptimisedFit;
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
 const states = new Map<string, StudyState>();
+
+/** Drops what the engine keeps in memory between requests, so the next request starts as a new process would. */
+export function forgetEngineState(): void {
+  states.clear();
+}
 
 function stateFor(studyFile: string): StudyState {
   let s = states.get(studyFile);
@@ -137,10 +145,6 @@ function gpConfig(study: Study, dataset: Dataset): GpConfig {
   };
 }
 
-function sameConfig(a: GpConfig, b: GpConfig): boolean {
-  return a.mixtureKernel === b.mixtureKernel && a.ard === b.ard && a.fidelityKernel === b.fidelityKernel && a.mean === b.mean;
-}
-
 function runsCost(study: Study, runs: readonly RunRecord[]): { total: number; byModel: Record<string, number>; perRun: Map<string, number> } {
   const byModel: Record<string, number> = {};
   const perRun = new Map<string, number>();
@@ -165,7 +169,6 @@ function fingerprint(parts: readonly string[]): string {
 }
 
 async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<StudySnapshot> {
-  const started = Date.now();
   const studyFile = resolve(params.studyFile);
   const studyDir = dirname(studyFile);
   const state = stateFor(studyFile);
@@ -232,11 +235,26 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
   const config = gpConfig(study, dataset);
-  const warm = state.hyperparameters && sameConfig(state.hyperparameters.config, config) && state.hyperparameters.d === study.domains.length ? state.hyperparameters : undefined;
+  const cachePath = fitCachePath(studyFile);
+  const fitted = state.fit && sameConfig(state.fit.hyperparameters.config, config) && state.fit.hyperparameters.d === study.domains.length ? state.fit : loadFit(cachePath, study.domains, config);
+  const keys = dataset.observations.map(observationKey);
+  const fitNotes: DiagnosticView[] = [];
+  const optimise = params.reoptimise === true || needsOptimisation(fitted, keys);
   const points = pointSet(study.domains.length, dataset.observations);
   const y = Float64Array.from(dataset.observations, (o) => o.y);
-  const model = fitGp(points, y, config, { seed: study.optimizer.seed, ...(warm ? { warmStart: warm } : { restarts: 2 }) });
-  state.hyperparameters = model.hyperparameters();
+  const model = fitGp(points, y, config, {
+    seed: study.optimizer.seed,
+    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
+    ...(optimise ? {} : { fixed: true }),
+  });
+  if (optimise || !fitted) {
+    state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
+    const failed = saveFit(cachePath, study.domains, state.fit);
+    if (failed) fitNotes.push({ severity: 'info', file: studyFile, line: 0, message: `could not keep the fitted hyperparameters in ${cachePath} (${failed}); the next session fits from scratch` });
+  } else {
+    state.fit = fitted;
+  }
+  const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
 
   let suggestions: SuggestionView[] | undefined;
   if (params.suggest > 0) {
@@ -276,7 +294,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
     await checkpoint(ctx, 'Computing diagnostics', 0.8);
-    posterior = posteriorView(study, dataset, model, recommendation, sign, (Date.now() - started) / 1000);
+    posterior = posteriorView(study, dataset, model, recommendation, sign, fitInfo);
   }
 
   const snapshot: StudySnapshot = {
@@ -284,6 +302,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     ...(recommendation ? { recommendation } : {}),
     ...(posterior ? { posterior } : {}),
     ...(suggestions ? { suggestions } : {}),
+    ...(fitNotes.length > 0 ? { diagnostics: [...base.diagnostics, ...fitNotes] } : {}),
     computedAt: new Date().toISOString(),
   };
   if (!params.record) {
@@ -379,7 +398,14 @@ function recommendationView(study: Study, dataset: Dataset, model: GaussianProce
 const LOO_POINTS_SHOWN = 400;
 const PER_METRIC_MAX_POINTS = 200;
 
-function posteriorView(study: Study, dataset: Dataset, model: GaussianProcess, rec: RecommendationView | undefined, sign: number, elapsed: number): PosteriorView {
+function posteriorView(
+  study: Study,
+  dataset: Dataset,
+  model: GaussianProcess,
+  rec: RecommendationView | undefined,
+  sign: number,
+  fitInfo: { readonly optimisedOn: number; readonly reoptimised: boolean },
+): PosteriorView {
   const d = study.domains.length;
   const center = rec ? mixtureVector(study, rec.mixture) : new Float64Array(d).fill(1 / d);
   const slices = posteriorSlices(model, dataset.space, center, study.domains, sign);
@@ -413,8 +439,8 @@ function posteriorView(study: Study, dataset: Dataset, model: GaussianProcess, r
     hyperparameters: { ...hp.values, noiseVariance: hp.noiseVariance, logMarginalLikelihood: model.logMarginalLikelihood },
     fitSeconds: model.fitSeconds,
     observations: n,
+    ...fitInfo,
   };
-  void elapsed;
 }
 
 /**

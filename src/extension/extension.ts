@@ -179,7 +179,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
         await suggest(studyFile, command.batch);
         return;
       case 'refresh':
-        await analyze(studyFile, { interactive: true });
+        await analyze(studyFile, { interactive: true, ...(command.reoptimise ? { reoptimise: true } : {}) });
         return;
       case 'openPanel':
         await showPanel(command.panel, studyFile, command.panel !== 'budget');

@@ -15,6 +15,8 @@ export interface RefreshOptions {
   readonly interactive?: boolean;
   /** fit the model (default true); false only reads the study, runs and ledger */
   readonly fit?: boolean;
+  /** re-optimise the hyperparameters even if the data changed little */
+  readonly reoptimise?: boolean;
   /** an automatic re-read (file watcher, start-up): may share the result of a request already running */
   readonly coalesce?: boolean;
 }
@@ -145,7 +147,7 @@ export class Studies implements vscode.Disposable {
     let latest: { message: string; fraction: number } | undefined;
     let report: ((message: string, fraction: number) => void) | undefined;
     const request = this.engine.request(
-      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
+      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
       {
         signal: controller.signal,
         progress: (message, fraction) => {

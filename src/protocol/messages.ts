@@ -17,7 +17,8 @@ export type WebviewCommand =
   | { readonly method: 'accept'; readonly suggestionId: string }
   | { readonly method: 'skip'; readonly suggestionId: string }
   | { readonly method: 'suggest'; readonly batch: number }
-  | { readonly method: 'refresh' }
+  /** re-read and fit; `reoptimise` also re-optimises the hyperparameters (the Posterior panel's Refit) */
+  | { readonly method: 'refresh'; readonly reoptimise?: boolean }
   | { readonly method: 'openPanel'; readonly panel: PanelKind };
 
 /** State a panel keeps across reloads (vscode.setState) and the host gets back in the serializer. */
@@ -33,8 +34,9 @@ export function isWebviewCommand(x: unknown): x is WebviewCommand {
   if (!isObject(x) || typeof x['method'] !== 'string') return false;
   switch (x['method']) {
     case 'ready':
-    case 'refresh':
       return Object.keys(x).length === 1;
+    case 'refresh':
+      return Object.keys(x).every((k) => k === 'method' || k === 'reoptimise') && (x['reoptimise'] === undefined || typeof x['reoptimise'] === 'boolean');
     case 'accept':
     case 'skip':
       return typeof x['suggestionId'] === 'string' && ID.test(x['suggestionId']);

@@ -95,6 +95,10 @@ export interface PosteriorView {
   readonly hyperparameters: Record<string, number>;
   readonly fitSeconds: number;
   readonly observations: number;
+  /** how many observations the hyperparameters were last optimised on (kept fixed while the data grows < 5%) */
+  readonly optimisedOn: number;
+  /** whether this fit re-optimised them */
+  readonly reoptimised: boolean;
 }
 
 export interface DiagnosticView {

@@ -8,6 +8,7 @@ describe('webview messages are validated', () => {
     for (const m of [
       { method: 'ready' },
       { method: 'refresh' },
+      { method: 'refresh', reoptimise: true },
       { method: 'accept', suggestionId: 't-20260101-000000-abc123' },
       { method: 'skip', suggestionId: 'abc' },
       { method: 'suggest', batch: 4 },
@@ -29,6 +30,8 @@ describe('webview messages are validated', () => {
       { method: 'suggest', batch: '3' },
       { method: 'openPanel', panel: 'settings' },
       { method: 'ready', extra: true },
+      { method: 'refresh', reoptimise: 'yes' },
+      { method: 'refresh', reoptimise: true, studyFile: '/etc/passwd' },
       { method: 'runShell', command: 'rm -rf /' },
     ]) assert.equal(isWebviewCommand(m), false, JSON.stringify(m));
   });
