@@ -86,7 +86,8 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
   const workspace = join(root, 'workspace');
   const extensionsDir = join(root, 'extensions');
   const userDataDir = join(root, 'user-data');
-  cpSync(workspaceSource, workspace, { recursive: true });
+  // as committed: a developer's local .mixopt/ (fit cache, ledger from CLI runs) would change what the tests see
+  cpSync(workspaceSource, workspace, { recursive: true, filter: (source) => !/[\\/]\.mixopt([\\/]|$)/.test(source) });
   installExtension(extensionsDir);
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(
