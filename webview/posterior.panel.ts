@@ -97,7 +97,7 @@ function looChart(snapshot: StudySnapshot, p: PosteriorView): HTMLElement {
   return el('section', { class: 'card' }, el('h2', {}, 'Leave-one-out: predicted vs observed'), canvas, el('p', { class: 'muted small' }, `${p.loo.length} runs, RMSE ${fmt(rmse, 3)}. Points near the dashed line mean the model predicts runs it has not seen.`));
 }
 
-function rankChart(p: PosteriorView): HTMLElement {
+function rankChart(snapshot: StudySnapshot, p: PosteriorView): HTMLElement {
   if (p.rankCorrelation.length === 0) return emptyNote('Rank agreement needs runs at more than one model size.');
   const t = theme();
   const canvas = chart(
@@ -105,13 +105,21 @@ function rankChart(p: PosteriorView): HTMLElement {
     {
       type: 'bar',
       data: { labels: p.rankCorrelation.map((r) => `${r.model} (${r.pairs} ${r.basis})`), datasets: [{ label: 'Spearman ρ with the target', data: p.rankCorrelation.map((r) => r.spearman), backgroundColor: p.rankCorrelation.map((r) => withAlpha(r.spearman >= 0.5 ? t.green : r.spearman >= 0 ? t.series[4]! : t.red, 0.75)) }] },
-      options: { scales: { y: { min: -1, max: 1 } }, plugins: { legend: { display: false } } },
+      options: { scales: { y: { min: -1, max: 1, title: { display: true, text: 'Spearman ρ with the target' } } }, plugins: { legend: { display: false } } },
     },
     p.rankCorrelation.length,
     'rank correlation of each model size with the target model',
     200,
   );
-  return el('section', { class: 'card' }, el('h2', {}, 'Do small models rank mixtures like the target?'), canvas);
+  const target = snapshot.target.model;
+  const lines = p.rankCorrelation.map((r) => `${r.model}: ρ = ${fmt(r.spearman, 2)} over ${r.pairs} mixtures${r.basis === 'predicted' ? ` (${target} values predicted, not run)` : ' (both measured)'}`);
+  return el(
+    'section',
+    { class: 'card' },
+    el('h2', {}, 'Do small models rank mixtures like the target?'),
+    canvas,
+    el('p', { class: 'muted small' }, `Spearman rank correlation between each size's measured values and ${target}'s, mixture by mixture. ${lines.join('; ')}. Near 1: picking mixtures on the small model is safe; near 0 or below: it is not.`),
+  );
 }
 
 function importanceChart(p: PosteriorView): HTMLElement {
@@ -128,7 +136,11 @@ function importanceChart(p: PosteriorView): HTMLElement {
     'importance of each domain for the objective',
     Math.max(200, 18 * sorted.length + 40),
   );
-  return el('section', { class: 'card' }, el('h2', {}, 'Domain importance'), canvas);
+  const basis =
+    p.importanceBasis === 'ard'
+      ? 'From the per-domain lengthscales of the mixture kernel (1/lengthscale, normalised): a short lengthscale means the objective changes fast with that weight.'
+      : 'How far the predicted target value moves along each domain’s slice through the recommendation (normalised). Set optimizer.ard: true for per-domain lengthscales instead.';
+  return el('section', { class: 'card' }, el('h2', {}, 'Domain importance'), canvas, el('p', { class: 'muted small' }, basis));
 }
 
 function perDomainTable(snapshot: StudySnapshot, p: PosteriorView): HTMLElement {
@@ -175,7 +187,7 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
     parts.push(
       recommendationCard(snapshot),
       el('div', { class: 'two' }, slicesChart(snapshot, p), looChart(snapshot, p)),
-      el('div', { class: 'two' }, rankChart(p), importanceChart(p)),
+      el('div', { class: 'two' }, rankChart(snapshot, p), importanceChart(p)),
       perDomainTable(snapshot, p),
       el('p', { class: 'muted small' }, `Fitted to ${p.observations} observations in ${fmt(p.fitSeconds, 3)} s; ${optimisedNote(p)} ${hyper}`),
       el('div', { class: 'actions' }, button('Refit', () => send({ method: 'refresh', reoptimise: true }), { secondary: true, icon: 'refresh' }), button('Next trial', () => send({ method: 'openPanel', panel: 'next' }), { secondary: true, icon: 'lightbulb' })),

@@ -1,6 +1,7 @@
 // The methods a replay compares, by name. MixOpt's two use the engine's GP configuration (src/engine/engine.ts:
-// RBF mixture kernel, no ARD, RBF fidelity kernel, linear mean over (s, z) when several fidelities are seen) and
-// `suggest` in discrete mode over the unobserved rows.
+// RBF mixture kernel, no ARD, RBF fidelity kernel, a mean over (s, z) when several fidelities are seen:
+// linear, with curvature once the target level is among three or more observed levels) and
+// `suggest` in discrete mode over the unobserved rows, with the objective in log space when it is positive.
 import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from '../core/baselines';
 import type { ObservedRow, SelectionMethod } from '../core/baselines';
 import { fitGp } from '../core/gp';
@@ -101,6 +102,8 @@ export const METHOD_NAMES = [
   'mixopt-mf-prediction',
   'mixopt-mf-matern',
   'mixopt-mf-ard',
+  'mixopt-mf-linear',
+  'mixopt-mf-raw',
   'mixopt-sf-prediction',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -130,6 +133,10 @@ export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TU
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { mixtureKernel: 'matern52' } });
     case 'mixopt-mf-ard':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { ard: true } });
+    case 'mixopt-mf-linear':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { mean: 'linear' }, logObjective: false });
+    case 'mixopt-mf-raw':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, logObjective: false });
     case 'mixopt-sf-prediction':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, recommendRule: 'prediction' });
   }

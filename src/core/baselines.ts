@@ -86,11 +86,11 @@ function bestObservedTargetRow(input: RecommendInput, rng: Rng): number {
  * with fitted noise does not interpolate its data, so a pure argmin of the prediction can pass over a measured
  * best row; the table's measured value is what the regret is computed from.
  */
-export function recommendByValueOrPrediction(input: RecommendInput, predicted: ArrayLike<number>): number {
+export function recommendByValueOrPrediction(input: RecommendInput, predicted: ArrayLike<number>, toModel: (y: number) => number = (y) => y): number {
   const scores = Float64Array.from(predicted);
   for (const o of atTarget(input.observations, input.target)) {
     const index = input.targetRows.findIndex((w) => w === o.w || sameMixture(w, o.w));
-    if (index >= 0) scores[index] = o.y;
+    if (index >= 0) scores[index] = toModel(o.y);
   }
   return argmin(scores);
 }
@@ -382,7 +382,7 @@ export interface GpMethodOptions {
   /** 'all': multi-fidelity (any row); 'target': single-fidelity BO at the target only */
   readonly fidelities: 'all' | 'target';
   readonly acquisition?: AcquisitionName | 'auto';
-  /** GP config; the mean defaults to linear when more than one fidelity is observed (as the engine) */
+  /** GP config; the mean defaults to quadratic (see gp.ts) when more than one fidelity is observed (as the engine) */
   readonly config?: Partial<GpConfig>;
   /** re-optimise hyperparameters every this many steps (warm-started); in between they are kept fixed */
   readonly refitEvery?: number;
@@ -391,6 +391,11 @@ export interface GpMethodOptions {
   /** L-BFGS iterations of a warm refit */
   readonly refitIterations?: number;
   readonly recommendRule?: RecommendRule;
+  /**
+   * Model log(y) when every observed y is positive (losses), as the engine does (src/engine/scale.ts). Default true.
+   * Rankings and the row chosen by value are unchanged by it; the fit and the acquisition are not.
+   */
+  readonly logObjective?: boolean;
 }
 
 function pointsOf(rows: readonly ObservedRow[], d: number): PointSet {
@@ -410,10 +415,11 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
     name: options.name ?? (options.fidelities === 'all' ? 'mixopt-mf' : 'mixopt-sf'),
     start(seed, d) {
       let hyperparameters: GpHyperparameters | undefined;
+      let fittedInLog = false;
       let fits = 0;
       const rng = new Rng(seed);
       const space: MixtureSpace = { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) };
-      const train = (observations: readonly ObservedRow[], target: Fidelity): { rows: ObservedRow[]; config: GpConfig } => {
+      const train = (observations: readonly ObservedRow[], target: Fidelity): { rows: ObservedRow[]; config: GpConfig; toModel: (y: number) => number } => {
         let rows = options.fidelities === 'target' ? atTarget(observations, target) : [...observations];
         if (options.maxPerFidelity !== undefined) {
           const limit = options.maxPerFidelity;
@@ -435,10 +441,15 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           mixtureKernel: 'rbf',
           ard: false,
           fidelityKernel: 'rbf',
-          mean: fidelitiesSeen > 1 ? 'linear' : 'constant',
+          mean: fidelitiesSeen > 1 ? 'quadratic' : 'constant',
           ...options.config,
         };
-        return { rows, config };
+        const log = (options.logObjective ?? true) && rows.length > 0 && rows.every((r) => r.y > 0);
+        const toModel = log ? Math.log : (y: number): number => y;
+        // the warm start belongs to one output scale
+        if (log !== fittedInLog) hyperparameters = undefined;
+        fittedInLog = log;
+        return { rows: log ? rows.map((r) => ({ ...r, y: Math.log(r.y) })) : rows, config, toModel };
       };
       const fit = (rows: readonly ObservedRow[], config: GpConfig) => {
         const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
@@ -479,7 +490,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           return byValue;
         },
         recommend(input) {
-          const { rows, config } = train(input.observations, input.target);
+          const { rows, config, toModel } = train(input.observations, input.target);
           if (rows.length === 0) return bestObservedTargetRow(input, rng);
           const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
           const model = fitGp(pointsOf(rows, d), Float64Array.from(rows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
@@ -492,7 +503,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
             data[i * d2 + d] = input.target.s;
             data[i * d2 + d + 1] = input.target.z;
           });
-          return recommendByValueOrPrediction(input, model.posterior({ n: input.targetRows.length, d, data }).mean);
+          return recommendByValueOrPrediction(input, model.posterior({ n: input.targetRows.length, d, data }).mean, toModel);
         },
       };
     },

@@ -4,6 +4,8 @@ import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
 import type { Checkpoint, RunRecord } from '../runs/types';
+import { objectiveScale } from './scale';
+import type { ObjectiveScale } from './scale';
 
 /** The study's metric names with `{domain}` expanded. */
 export function objectiveMetrics(study: Study): string[] {
@@ -74,6 +76,8 @@ export interface Dataset {
   readonly target: FidelityInfo;
   readonly space: MixtureSpace;
   readonly diagnostics: Diagnostic[];
+  /** observations[i].y = scale.toModel(sources[i].value) */
+  readonly scale: ObjectiveScale;
 }
 
 export interface CostFunction {
@@ -176,8 +180,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const steps = studySteps(study);
   const useCurve = study.fidelities.steps.length > 0;
   const minSteps = Math.min(...steps);
-  const sign = study.objective.direction === 'minimize' ? 1 : -1;
-  const observations: Observation[] = [];
+  const raw: { w: Float64Array; s: number; z: number; value: number }[] = [];
   const sources: Dataset['sources'] = [];
   for (const run of runs) {
     if (!run.mixture) continue;
@@ -205,7 +208,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       }
       const stepsAt = useCurve ? c.step : study.fidelities.target.steps;
       const z = useCurve ? logScale(Math.min(c.step, study.fidelities.target.steps), minSteps, study.fidelities.target.steps) : 1;
-      observations.push({ w, s, z, y: sign * value });
+      raw.push({ w, s, z, value });
       sources.push({ runId: run.id, model: model.name, steps: stepsAt, value, metrics: c.metrics });
     }
     if (missing > 0 && missing === points.length) {
@@ -218,5 +221,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       });
     }
   }
-  return { observations, sources, fidelities, target, space, diagnostics };
+  const scale = objectiveScale(study.objective.direction, raw.map((r) => r.value));
+  const observations: Observation[] = raw.map((r) => ({ w: r.w, s: r.s, z: r.z, y: scale.toModel(r.value) }));
+  return { observations, sources, fidelities, target, space, diagnostics, scale };
 }

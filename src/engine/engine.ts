@@ -17,7 +17,6 @@ import { reconcile } from '../ledger/reconcile';
 import type {
   BudgetView,
   DiagnosticView,
-  Interval,
   PosteriorView,
   RecommendationView,
   StudySnapshot,
@@ -128,20 +127,16 @@ function readStudy(studyFile: string): { study?: Study; diagnostics: Diagnostic[
   return { ...parsed, diagnostics: [...parsed.diagnostics], text };
 }
 
-function interval(mean: number, std: number, sign: number): Interval {
-  const m = sign * mean;
-  const half = 1.96 * std;
-  return { mean: m, lower: m - half, upper: m + half };
-}
-
-function gpConfig(study: Study, dataset: Dataset): GpConfig {
+/** The GP configuration the engine fits for a study and its data (exported for the calibration test). */
+export function gpConfig(study: Study, dataset: Dataset): GpConfig {
   const fidelitiesSeen = new Set(dataset.observations.map((o) => `${o.s}:${o.z}`)).size;
   return {
     mixtureKernel: study.optimizer.kernel,
     ard: study.optimizer.ard,
     fidelityKernel: study.optimizer.fidelityKernel,
-    // MFMS-GP: a mean linear in (s, z) carries the scaling trend so the kernel models the mixture effect.
-    mean: fidelitiesSeen > 1 ? 'linear' : 'constant',
+    // MFMS-GP's mean linear in (s, z), with curvature where the target level is inside the data (see core/gp.ts),
+    // carries the scaling trend so the kernel models the mixture effect.
+    mean: fidelitiesSeen > 1 ? 'quadratic' : 'constant',
   };
 }
 
@@ -270,7 +265,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
       budgetUsedFraction,
       seed: study.optimizer.seed + dataset.observations.length,
     });
-    suggestions = candidates.map((c) => suggestionView(study, dataset, c, sign));
+    suggestions = candidates.map((c) => suggestionView(study, dataset, c));
     if (params.record) {
       for (const s of suggestions) {
         appendEvent(ledgerPath, {
@@ -289,12 +284,12 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
 
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const recommendation = recommendationView(study, dataset, model, sign);
+  const recommendation = recommendationView(study, dataset, model);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
     await checkpoint(ctx, 'Computing diagnostics', 0.8);
-    posterior = posteriorView(study, dataset, model, recommendation, sign, fitInfo);
+    posterior = posteriorView(study, dataset, model, recommendation, fitInfo);
   }
 
   const snapshot: StudySnapshot = {
@@ -319,17 +314,18 @@ function objectiveLabel(study: Study): string {
   return metrics.length === 1 ? metrics[0]! : `${agg} of ${metrics.length} metrics`;
 }
 
-function suggestionView(study: Study, dataset: Dataset, c: Candidate, sign: number): SuggestionView {
+function suggestionView(study: Study, dataset: Dataset, c: Candidate): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
-  const predictedAtTarget = interval(c.targetMean, c.targetStd, sign);
+  const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd);
+  const range = `${fmt(predictedAtTarget.lower)} – ${fmt(predictedAtTarget.upper)}`;
   const best = bestObservedAtTarget(dataset);
   const cheaper = fidelity.cost < dataset.target.cost;
   const acquisitionName = { logei: 'log expected improvement', 'ei-per-cost': 'expected improvement per unit cost', mes: 'max-value entropy search per unit cost', ucb: 'confidence bound' }[c.acquisition];
   const parts = [
     `Highest ${acquisitionName} among ${dataset.fidelities.length} fidelities.`,
     cheaper
-      ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)} ± ${fmt(1.96 * c.targetStd)}).`
-      : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} ± ${fmt(1.96 * c.targetStd)}.`,
+      ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)}, 95% ${range}).`
+      : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} (95% ${range}).`,
     best ? `Best observed at ${dataset.target.model}: ${fmt(best.value)}.` : `No ${dataset.target.model} run observed yet.`,
   ];
   return {
@@ -337,7 +333,7 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate, sign: numb
     mixture: mixtureRecord(study, roundMixture(c.w)),
     model: fidelity.model,
     steps: fidelity.steps,
-    predicted: interval(c.mean, c.std, sign),
+    predicted: dataset.scale.interval(c.mean, c.std),
     predictedAtTarget,
     acquisition: c.acquisition,
     acquisitionValue: c.acquisitionValue,
@@ -378,11 +374,11 @@ function bestObservedAtTarget(dataset: Dataset): { index: number; value: number 
   return best;
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: GaussianProcess, sign: number): RecommendationView | undefined {
+function recommendationView(study: Study, dataset: Dataset, model: GaussianProcess): RecommendationView | undefined {
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
-  const predicted = sign === 1 ? { mean: rec.mean, lower: rec.lower, upper: rec.upper } : { mean: -rec.mean, lower: -rec.upper, upper: -rec.lower };
+  const predicted = dataset.scale.interval(rec.mean, rec.std);
   return {
     mixture: mixtureRecord(study, roundMixture(rec.w)),
     model: dataset.target.model,
@@ -403,13 +399,14 @@ function posteriorView(
   dataset: Dataset,
   model: GaussianProcess,
   rec: RecommendationView | undefined,
-  sign: number,
   fitInfo: { readonly optimisedOn: number; readonly reoptimised: boolean },
 ): PosteriorView {
   const d = study.domains.length;
   const center = rec ? mixtureVector(study, rec.mixture) : new Float64Array(d).fill(1 / d);
-  const slices = posteriorSlices(model, dataset.space, center, study.domains, sign);
-  const importance = domainImportance(study.domains, slices, study.optimizer.ard ? model.mixtureLengthscales() : undefined);
+  const slices = posteriorSlices(model, dataset.space, center, study.domains, dataset.scale);
+  const ardLengthscales = study.optimizer.ard ? model.mixtureLengthscales() : undefined;
+  const importance = domainImportance(study.domains, slices, ardLengthscales);
+  const importanceBasis = ardLengthscales?.length === study.domains.length ? 'ard' : 'slices';
 
   // Leave-one-out (R&W eq. 5.12), every target-fidelity point plus an even sample of the rest.
   const loo = model.leaveOneOut();
@@ -419,15 +416,19 @@ function posteriorView(
   dataset.observations.forEach((o, i) => (o.s === 1 && o.z === 1 ? targetIdx : otherIdx).push(i));
   const step = Math.max(1, Math.ceil(otherIdx.length / Math.max(1, LOO_POINTS_SHOWN - targetIdx.length)));
   const shown = [...targetIdx, ...otherIdx.filter((_, k) => k % step === 0)].slice(0, Math.max(LOO_POINTS_SHOWN, targetIdx.length));
-  const looView = shown.map((i) => ({
-    id: dataset.sources[i]!.runId,
-    model: dataset.sources[i]!.model,
-    observed: dataset.sources[i]!.value,
-    predicted: sign * loo.mean[i]!,
-    std: Math.sqrt(Math.max(0, loo.variance[i]!)),
-  }));
+  const looView = shown.map((i) => {
+    const predicted = dataset.scale.interval(loo.mean[i]!, Math.sqrt(Math.max(0, loo.variance[i]!)), 1);
+    return {
+      id: dataset.sources[i]!.runId,
+      model: dataset.sources[i]!.model,
+      observed: dataset.sources[i]!.value,
+      predicted: predicted.mean,
+      // half the width of the +-1 sd interval: the sd itself on a linear scale, its delta-method value in log space
+      std: (predicted.upper - predicted.lower) / 2,
+    };
+  });
 
-  const rankCorrelation = rankAgreement(study, dataset, model, sign);
+  const rankCorrelation = rankAgreement(study, dataset, model);
   const perDomain = perDomainComparison(study, dataset, model, rec);
   const hp = model.hyperparameters();
   return {
@@ -435,6 +436,7 @@ function posteriorView(
     loo: looView,
     rankCorrelation,
     domainImportance: importance,
+    importanceBasis,
     perDomain,
     hyperparameters: { ...hp.values, noiseVariance: hp.noiseVariance, logMarginalLikelihood: model.logMarginalLikelihood },
     fitSeconds: model.fitSeconds,
@@ -447,7 +449,7 @@ function posteriorView(
  * Do small models rank mixtures like the target? Observed basis when at least 5 mixtures were run at both sizes;
  * otherwise the small model's observed values against the posterior mean at the target for the same mixtures.
  */
-function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess, sign: number): PosteriorView['rankCorrelation'] {
+function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess): PosteriorView['rankCorrelation'] {
   const out: { model: string; spearman: number; pairs: number; basis: 'observed' | 'predicted' }[] = [];
   const key = (w: ArrayLike<number>): string => Array.from(w, (x) => x.toFixed(3)).join(',');
   const targetByMixture = new Map<string, number>();
@@ -477,7 +479,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess, s
     const post = model.posterior(pointSet(study.domains.length, rows));
     out.push({
       model: m.name,
-      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, (x) => sign * x)),
+      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, dataset.scale.fromModel)),
       pairs: idx.length,
       basis: 'predicted',
     });

@@ -1,5 +1,6 @@
 // What users need to trust a fit (SPEC.md "Diagnostics users need"): slices through the recommendation,
 // rank agreement between model sizes, domain importance. Pure functions over the posterior.
+import type { ObjectiveScale } from './scale';
 import type { MixtureSpace, PointSet, PosteriorModel } from '../core/types';
 import type { PosteriorView } from '../protocol/snapshot';
 
@@ -73,14 +74,14 @@ export function sliceMixture(base: ArrayLike<number>, i: number, t: number, spac
 
 /**
  * Per-domain slices through `center` at the target fidelity: domain i swept over its bounds, others rescaled.
- * Values are returned in the study's direction (sign = +1 minimise, -1 maximise undoes the core's negation).
+ * Values are returned in the objective's units (the scale undoes the model's log or negation), with +-2 sd bands.
  */
 export function posteriorSlices(
   model: PosteriorModel,
   space: MixtureSpace,
   center: ArrayLike<number>,
   domains: readonly string[],
-  sign: number,
+  scale: Pick<ObjectiveScale, 'interval'>,
   pointsPerSlice = 21,
 ): PosteriorView['slices'] {
   const rows: { w: Float64Array; s: number; z: number }[] = [];
@@ -106,12 +107,11 @@ export function posteriorSlices(
       entry = { weights: [], mean: [], lower: [], upper: [] };
       byDomain.set(m.domain, entry);
     }
-    const mean = sign * post.mean[k]!;
-    const sd = Math.sqrt(post.variance[k]!);
+    const band = scale.interval(post.mean[k]!, Math.sqrt(Math.max(0, post.variance[k]!)), 2);
     entry.weights.push(m.t);
-    entry.mean.push(mean);
-    entry.lower.push(mean - 2 * sd);
-    entry.upper.push(mean + 2 * sd);
+    entry.mean.push(band.mean);
+    entry.lower.push(band.lower);
+    entry.upper.push(band.upper);
   });
   return [...byDomain].map(([i, e]) => ({ domain: domains[i] ?? `domain ${i}`, ...e, current: center[i] ?? 0 }));
 }

@@ -81,6 +81,8 @@ export interface PosteriorView {
   readonly rankCorrelation: readonly { readonly model: string; readonly spearman: number; readonly pairs: number; readonly basis: 'observed' | 'predicted' }[];
   /** domain importance from ARD lengthscales (1/lengthscale, normalised), or from slice ranges when shared */
   readonly domainImportance: readonly { readonly domain: string; readonly importance: number }[];
+  /** where domainImportance comes from: per-domain lengthscales (ARD) or the ranges of the slices */
+  readonly importanceBasis: 'ard' | 'slices';
   /** per-domain metric of the recommendation (predicted) vs the best observed run */
   readonly perDomain: readonly {
     readonly metric: string;

@@ -45,6 +45,7 @@ const configs: GpConfig[] = [
   { mixtureKernel: 'matern52', ard: true, fidelityKernel: 'rbf', mean: 'linear', priors: false },
   { mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling', mean: 'constant', priors: true },
   { mixtureKernel: 'rbf', ard: true, fidelityKernel: 'downsampling', mean: 'linear', priors: true },
+  { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', priors: true },
 ];
 
 function label(config: GpConfig): string {
@@ -270,7 +271,7 @@ describe('posterior', () => {
   });
 });
 
-describe('linear mean in (s, z) (MFMS-GP)', () => {
+describe('linear (MFMS-GP) and quadratic means in (s, z)', () => {
   test('recovers an exactly linear objective by generalised least squares', () => {
     const rng = new Rng(8);
     const points = mixtures(rng, 20, 3, [0, 0.3, 0.7, 1]);
@@ -286,6 +287,57 @@ describe('linear mean in (s, z) (MFMS-GP)', () => {
       const expected = 2 + 0.5 * far.data[i * dim + 3]! - 0.3 * far.data[i * dim + 4]!;
       assert.ok(Math.abs(posterior.mean[i]! - expected) < 1e-5);
     }
+  });
+
+  test('quadratic: recovers a curved scaling trend when the target level is among three observed levels', () => {
+    const rng = new Rng(18);
+    const points = mixtures(rng, 24, 3, [0, 0.5, 1]);
+    const dim = 5;
+    const trend = (s: number, z: number): number => 4 - 2.5 * s + 1.2 * s * s - 0.3 * z;
+    const y = Float64Array.from({ length: 24 }, (_, i) => trend(points.data[i * dim + 3]!, points.data[i * dim + 4]!));
+    const gp = fitGp(points, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', priors: true });
+    const h = gp.hyperparameters();
+    assert.ok(Math.abs(h.meanCoefficients[3]! * h.yStd - 1.2) < 1e-6, `s^2 coefficient ${h.meanCoefficients[3]! * h.yStd}`);
+    assert.equal(h.meanCoefficients[4], 0, 'z never reaches the target level: no curvature in z');
+    const far = mixtures(rng, 4, 3, [1]);
+    const posterior = gp.posterior(far);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(posterior.mean[i]! - trend(1, far.data[i * dim + 4]!)) < 1e-5);
+  });
+
+  test('quadratic: no curvature from two levels, nor past the data (the target level not observed)', () => {
+    for (const levels of [[0, 1], [0, 0.3, 0.6]]) {
+      const rng = new Rng(19);
+      const points = mixtures(rng, 20, 3, levels);
+      const y = objective(points, rng);
+      const quadratic = fitGp(points, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic' }).hyperparameters();
+      const linear = fitGp(points, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear' }).hyperparameters();
+      assert.equal(quadratic.meanCoefficients[3], 0, `levels ${levels.join(', ')}`);
+      assert.deepEqual(quadratic.meanCoefficients, linear.meanCoefficients, 'the same design as the linear mean');
+    }
+  });
+
+  test('with few target runs, a linear mean misplaces the target level of a curved trend; the quadratic one does not', () => {
+    // 40 runs at each of two small sizes, 3 at the target, loss convex in log size (as in RegMix); 30 new target mixtures
+    const rng = new Rng(20);
+    const dim = 5;
+    const small = mixtures(rng, 80, 3, [0, 0.55]);
+    const big = mixtures(rng, 3, 3, [1]);
+    const points: PointSet = { n: 83, d: 3, data: Float64Array.from([...small.data, ...big.data]) };
+    const f = (row: Float64Array, i: number): number => 5 - 4 * row[i * dim + 3]! + 1.5 * row[i * dim + 3]! ** 2 + 0.1 * Math.sin(5 * row[i * dim]!);
+    for (let i = 0; i < points.n; i++) points.data[i * dim + 4] = 1;
+    const y = Float64Array.from({ length: 83 }, (_, i) => f(points.data, i) + 0.01 * rng.normal());
+    const fresh = mixtures(rng, 30, 3, [1]);
+    for (let i = 0; i < fresh.n; i++) fresh.data[i * dim + 4] = 1;
+    const bias = (mean: GpConfig['mean']): number => {
+      const p = fitGp(points, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean }).posterior(fresh);
+      let total = 0;
+      for (let i = 0; i < fresh.n; i++) total += p.mean[i]! - f(fresh.data, i);
+      return total / fresh.n;
+    };
+    const linear = bias('linear');
+    const quadratic = bias('quadratic');
+    assert.ok(Math.abs(quadratic) < 0.03, `quadratic bias ${quadratic.toFixed(4)}`);
+    assert.ok(Math.abs(linear) > 3 * Math.abs(quadratic), `linear bias ${linear.toFixed(4)} vs quadratic ${quadratic.toFixed(4)}`);
   });
 
   test('a fidelity that never varies is left out of the design without failing', () => {

@@ -90,14 +90,21 @@ describe('fidelities', () => {
 });
 
 describe('dataset', () => {
-  test('runs become observations at their model scale; maximised metrics are negated', () => {
+  test('runs become observations at their model scale; positive minimised values in log space, maximised negated', () => {
     const ds = buildDataset(study(), [run('a', '1M', [3, 4, 5]), run('b', '1B', [2, 2, 2])], tableCost);
     assert.equal(ds.observations.length, 2);
-    assert.equal(ds.observations[0]?.y, 4);
+    assert.equal(ds.scale.kind, 'log');
+    assert.equal(ds.observations[0]?.y, Math.log(4));
+    assert.equal(ds.scale.fromModel(ds.observations[0]!.y), 4);
     assert.equal(ds.observations[0]?.s, 0);
     assert.equal(ds.observations[1]?.s, 1);
+    const negative = buildDataset(study(), [run('a', '1M', [3, 4, 5]), run('b', '1B', [-2, -2, -2])], tableCost);
+    assert.equal(negative.scale.kind, 'identity', 'a value <= 0 anywhere: modelled as is');
+    assert.deepEqual(negative.observations.map((o) => o.y), [4, -2]);
     const max = buildDataset(study({ objective: { metrics: ['val_loss/{domain}'], aggregate: { kind: 'mean' }, direction: 'maximize' } }), [run('a', '1M', [3, 4, 5])], tableCost);
+    assert.equal(max.scale.kind, 'identity');
     assert.equal(max.observations[0]?.y, -4);
+    assert.deepEqual(max.scale.interval(-4, 1), { mean: 4, lower: 4 - 1.96, upper: 4 + 1.96 });
   });
   test('a run at an unknown model is skipped with a diagnostic naming the run', () => {
     const ds = buildDataset(study(), [run('x', '7B', [1, 1, 1])], tableCost);

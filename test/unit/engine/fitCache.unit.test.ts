@@ -162,7 +162,7 @@ optimizer: {kernel: rbf, ard: false}
     assert.equal(first.observations, 420);
     assert.equal(first.posterior?.reoptimised, true);
     assert.equal(first.posterior?.optimisedOn, 420);
-    const cached = loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear' });
+    const cached = loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic' });
     assert.ok(cached, 'the cache file holds the fit');
     assert.equal(cached.optimisedOn.size, 420);
 
@@ -197,6 +197,6 @@ optimizer: {kernel: rbf, ard: false}
     const snap = await analyze();
     assert.equal(snap.posterior?.reoptimised, true);
     assert.equal(snap.diagnostics.filter((d) => d.severity === 'error').length, 0);
-    assert.ok(loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear' }), 'rewritten');
+    assert.ok(loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic' }), 'rewritten');
   });
 });

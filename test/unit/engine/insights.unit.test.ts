@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { objectiveScale } from '../../../src/engine/scale';
 import { domainImportance, posteriorSlices, ranks, sliceMixture, spearman } from '../../../src/engine/insights';
 import type { MixtureSpace, PointSet, PosteriorModel } from '../../../src/core/types';
 
@@ -41,21 +42,32 @@ describe('slices', () => {
     assert.ok(Math.abs(w[1]! / w[2]! - 1.5) < 1e-12);
   });
   test('slices sweep each domain over its bounds with a 2-sigma band', () => {
-    const slices = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], 1, 11);
+    const slices = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], objectiveScale('minimize', [0]), 11);
     assert.equal(slices.length, 3);
     const b = slices[1]!;
     assert.equal(b.weights[b.weights.length - 1], 0.5, 'upper bound of domain b is respected');
     const a = slices[0]!;
     assert.ok(a.mean[a.mean.length - 1]! > a.mean[0]!, 'f grows with w0');
     assert.ok(Math.abs(a.upper[0]! - a.mean[0]! - 0.2) < 1e-12);
-    const flipped = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], -1, 11);
+    const flipped = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], objectiveScale('maximize', [1]), 11);
     assert.equal(flipped[0]!.mean[0], -a.mean[0]!);
+    assert.ok(flipped[0]!.lower[0]! < flipped[0]!.mean[0]! && flipped[0]!.upper[0]! > flipped[0]!.mean[0]!, 'a band stays ordered when maximising');
+  });
+  test('in log space, slices come back as exp of the mean with the exact quantile band', () => {
+    const slices = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], objectiveScale('minimize', [2, 3]), 11);
+    const a = slices[0]!;
+    // at w0 = 0 the others are rescaled to (0.6, 0.4): the model's (log) value there is 2 * 0 - 0.4
+    assert.ok(Math.abs(a.mean[0]! - Math.exp(-0.4)) < 1e-12);
+    for (let k = 0; k < a.mean.length; k++) {
+      const m = Math.log(a.mean[k]!);
+      assert.ok(Math.abs(a.upper[k]! - Math.exp(m + 0.2)) < 1e-12 && Math.abs(a.lower[k]! - Math.exp(m - 0.2)) < 1e-12);
+    }
   });
   test('importance from ARD lengthscales is 1/l normalised; otherwise from slice ranges', () => {
     const ard = domainImportance(['a', 'b'], [], [0.5, 2]);
     assert.deepEqual(ard.map((x) => x.domain), ['a', 'b']);
     assert.ok(Math.abs(ard[0]!.importance - 0.8) < 1e-12);
-    const slices = posteriorSlices(linearModel, space3, [0.4, 0.3, 0.3], ['a', 'b', 'c'], 1, 11);
+    const slices = posteriorSlices(linearModel, space3, [0.4, 0.3, 0.3], ['a', 'b', 'c'], objectiveScale('minimize', [0]), 11);
     const byRange = domainImportance(['a', 'b', 'c'], slices);
     assert.equal(byRange[0]!.domain, 'a');
     assert.ok(Math.abs(byRange.reduce((s, x) => s + x.importance, 0) - 1) < 1e-12);
