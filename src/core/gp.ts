@@ -14,7 +14,7 @@
 // - Noise variance sigma_n^2 (standardised units) is a hyperparameter in log space, bounded below by the floor.
 // - Hyperparameters maximise log p(y | theta) + log prior(theta) with projected L-BFGS over several seeded starts.
 
-import { buildDefaultKernel, StationaryKernel } from './kernels';
+import { buildDefaultKernel, findMixtureStationary } from './kernels';
 import type { Kernel, PreparedKernel, ProductKernel } from './kernels';
 import {
   cholesky,
@@ -41,6 +41,13 @@ export interface GpConfig {
   readonly noiseFloor?: number;
   /** Add log-priors on the hyperparameters (see PRIORS below). Default true. */
   readonly priors?: boolean;
+  /** A linear trend in the mixture weights inside the mixture kernel (kernels.ts LinearKernel). Default false. */
+  readonly linear?: boolean;
+  /**
+   * A component per model size (kernels.ts LevelKernel) when the data hold two or more sizes, so that the
+   * correlation between sizes is learned apart from the smoothness in s. Default false.
+   */
+  readonly sizeLevels?: boolean;
 }
 
 export interface FitOptions {
@@ -125,7 +132,32 @@ function priorFor(name: string): LogPrior | undefined {
   if (name.includes('.lengthscale')) return logNormalPrior(Math.log(0.5), 1);
   if (name.endsWith('.downsampling.c')) return logNormalPrior(Math.log(0.1), 1.5);
   if (name.endsWith('.downsampling.delta')) return logNormalPrior(0, 1.5);
+  if (name === 'mixture.linear.variance') return logNormalPrior(Math.log(0.5), 1.5);
+  if (name.endsWith('.level.variance')) return logNormalPrior(Math.log(0.1), 1.5);
   return undefined;
+}
+
+/**
+ * The kernel of a configuration. `sizesInData`: how many model sizes the data hold; the per-size component is
+ * left out below two (with one size it only duplicates the amplitude).
+ */
+function kernelFor(d: number, config: GpConfig, sizesInData: number): ProductKernel {
+  return buildDefaultKernel({
+    d,
+    mixtureKernel: config.mixtureKernel,
+    ard: config.ard,
+    fidelityKernel: config.fidelityKernel,
+    linear: config.linear ?? false,
+    sizeLevels: (config.sizeLevels ?? false) && sizesInData >= 2,
+  });
+}
+
+/** Number of distinct values in column `column` of the points, counted up to `cap`. */
+function distinctLevels(points: PointSet, column: number, cap: number): number {
+  const dim = points.d + 2;
+  const levels = new Set<number>();
+  for (let i = 0; i < points.n && levels.size < cap; i++) levels.add(Math.round(points.data[i * dim + column]! * 1e9));
+  return levels.size;
 }
 
 /** Throws CoreInputError naming the first bad row and column. */
@@ -361,7 +393,7 @@ export function fitGp(input: PointSet, y: Float64Array, config: GpConfig, option
   // The model keeps its own copy: callers may reuse their buffers.
   const points: PointSet = { n: input.n, d: input.d, data: Float64Array.from(input.data) };
   const d = points.d;
-  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const kernel = kernelFor(d, config, distinctLevels(points, d, 2));
   const names = [...kernel.names, 'noise'];
   const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
   const lower = Float64Array.from([...kernel.bounds.map((b) => b[0]), Math.log(floor)]);
@@ -601,9 +633,7 @@ export class GaussianProcess implements PosteriorModel {
 
   /** Lengthscale of each mixture domain (length d; all equal without ARD). Small = the domain matters. */
   mixtureLengthscales(): Float64Array {
-    const mixture = this.state.kernel.factors.find(
-      (factor): factor is StationaryKernel => factor instanceof StationaryKernel && factor.feature === 'mixture',
-    );
+    const mixture = findMixtureStationary(this.state.kernel);
     const out = new Float64Array(this.d);
     if (!mixture) return out.fill(NaN);
     const lengthscales = mixture.lengthscales();
@@ -839,7 +869,7 @@ export function evaluateObjective(
 ): { value: number; gradient: Float64Array; logMarginalLikelihood: number } {
   validatePointSet(points, 'evaluateObjective points');
   validateValues(y, points.n, 'evaluateObjective y');
-  const kernel = buildDefaultKernel({ d: points.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const kernel = kernelFor(points.d, config, distinctLevels(points, points.d, 2));
   const names = [...kernel.names, 'noise'];
   if (theta.length !== names.length) throw new CoreInputError(`evaluateObjective: theta has ${theta.length} entries, expected ${names.length}`);
   const problem = new LikelihoodProblem(kernel, points, standardise(y).values, meanColumnsFor(config, points), names, config.priors ?? true);
@@ -853,13 +883,13 @@ export function evaluateObjective(
 
 /** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
 export function hyperparameterNames(d: number, config: GpConfig): string[] {
-  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const kernel = kernelFor(d, config, 2);
   return [...kernel.names, 'noise'];
 }
 
 /** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
 export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
-  const kernel = buildDefaultKernel({ d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+  const kernel = kernelFor(d, config, 2);
   const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
   return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), [Math.log(floor), Math.log(Math.max(NOISE_UPPER, floor * 10))]];
 }

@@ -576,7 +576,7 @@ export class ProductKernel implements Kernel {
     let outFirst: Float64Array | undefined;
     let outSecond: Float64Array | undefined;
     for (const factor of this.factors) {
-      const mixtureOnly = factor instanceof ConstantKernel || (factor instanceof StationaryKernel && factor.feature === 'mixture');
+      const mixtureOnly = readsOnlyMixture(factor);
       const nextFirst = factor.matrix(first, b);
       const nextSecond = sameMixtures && mixtureOnly ? nextFirst : factor.matrix(second, b);
       if (outFirst === undefined || outSecond === undefined) {
@@ -702,18 +702,343 @@ export interface DefaultKernelSpec {
   readonly mixtureKernel: 'rbf' | 'matern52';
   readonly ard: boolean;
   readonly fidelityKernel: 'rbf' | 'downsampling';
+  /** Add a linear trend in the mixture weights to the mixture kernel (LinearKernel). Default false. */
+  readonly linear?: boolean;
+  /** Add a per-model-size component to the size kernel (LevelKernel). Default false. */
+  readonly sizeLevels?: boolean;
 }
 
-/** scale x K_mix(w, w') x K_model(s, s') x K_steps(z, z') (SPEC "Model and decisions"). */
+/**
+ * scale x K_mix(w, w') x K_model(s, s') x K_steps(z, z') (SPEC "Model and decisions"), where K_mix may be
+ * stationary + linear and K_model stationary + per-size component.
+ */
 export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
   const fidelity = (feature: 's' | 'z'): Kernel =>
     spec.fidelityKernel === 'rbf'
       ? new StationaryKernel('rbf', { feature, d: spec.d, lengthscale: 0.5, lengthscaleBounds: [0.01, 20] })
       : new DownsamplingKernel({ feature, d: spec.d });
-  return new ProductKernel([
-    new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }),
-    new StationaryKernel(spec.mixtureKernel, { feature: 'mixture', d: spec.d, ard: spec.ard }),
-    fidelity('s'),
-    fidelity('z'),
-  ]);
+  const stationary = new StationaryKernel(spec.mixtureKernel, { feature: 'mixture', d: spec.d, ard: spec.ard });
+  const mixture = spec.linear ? new SumKernel([stationary, new LinearKernel({ d: spec.d })]) : stationary;
+  const size = spec.sizeLevels ? new SumKernel([fidelity('s'), new LevelKernel({ feature: 's', d: spec.d })]) : fidelity('s');
+  return new ProductKernel([new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }), mixture, size, fidelity('z')]);
+}
+
+export interface LinearKernelOptions {
+  readonly d: number;
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
+ * k(w, w') = v <w - c, w' - c> / E|w - c|^2, c = (1/d, ..., 1/d). The scale E|w - c|^2 = (d - 1) / (d (d + 1)) is
+ * that of a uniform (Dirichlet(1)) mixture, so v = 1 means the linear trend explains about unit variance whatever
+ * d. In a product with the fidelity kernels, and the objective in log space, this is the log-linear mixing law of
+ * Olmix/RegMix as a special case of the GP: with few runs in 24-64 dimensions a linear trend is what the data can
+ * support, and the stationary part models what it leaves.
+ */
+export class LinearKernel implements Kernel {
+  readonly names: readonly string[] = ['mixture.linear.variance'];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly feature: Feature = 'mixture';
+  private logVariance: number;
+  private readonly d: number;
+  private readonly centre: number;
+  private readonly inverseScale: number;
+
+  constructor(options: LinearKernelOptions) {
+    this.d = options.d;
+    this.centre = 1 / options.d;
+    this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
+    this.logVariance = Math.log(options.variance ?? 0.5);
+    const [low, high] = options.bounds ?? [1e-4, 1e3];
+    this.bounds = [[Math.log(low), Math.log(high)]];
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logVariance]);
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== 1) throw new Error('LinearKernel: wrong theta length');
+    this.logVariance = value[0]!;
+  }
+
+  /** <w_i - c, w'_j - c> / E|w - c|^2 without the variance. */
+  private dot(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    let sum = 0;
+    for (let m = 0; m < this.d; m++) sum += (aData[aRow + m]! - this.centre) * (bData[bRow + m]! - this.centre);
+    return sum * this.inverseScale;
+  }
+
+  private gram(a: PointSet, b: PointSet): Float64Array {
+    const dimA = a.d + 2;
+    const dimB = b.d + 2;
+    const out = new Float64Array(a.n * b.n);
+    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.dot(a.data, i * dimA, b.data, j * dimB);
+    return out;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    if (b !== undefined) checkCompatible(a, b);
+    const out = this.gram(a, b ?? a);
+    const v = Math.exp(this.logVariance);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * v;
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    const dim = a.d + 2;
+    const v = Math.exp(this.logVariance);
+    return Float64Array.from({ length: a.n }, (_, i) => v * this.dot(a.data, i * dim, a.data, i * dim));
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    const dim = a.d + 2;
+    const v = Math.exp(this.logVariance);
+    return Float64Array.from({ length: a.n }, (_, i) => v * this.dot(a.data, i * dim, b.data, i * dim));
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const k = this.matrix(a);
+    return { k, dk: [Float64Array.from(k)] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const gram = this.gram(a, a);
+    const k = new Float64Array(n * n);
+    const kernel = this;
+    return {
+      matrix(): Float64Array {
+        const v = Math.exp(kernel.logVariance);
+        for (let i = 0; i < k.length; i++) k[i] = gram[i]! * v;
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        return Float64Array.from([Math.exp(kernel.logVariance) * symmetricContraction(weights, gram, n)]);
+      },
+    };
+  }
+}
+
+/** sum_ij W_ij G_ij for symmetric W (lower triangle read) and symmetric G. */
+function symmetricContraction(weights: Float64Array, g: Float64Array, n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let offDiagonal = 0;
+    for (let j = 0; j < i; j++) offDiagonal += weights[row + j]! * g[row + j]!;
+    total += 2 * offDiagonal + weights[row + i]! * g[row + i]!;
+  }
+  return total;
+}
+
+export interface LevelKernelOptions {
+  readonly feature: 's' | 'z';
+  readonly d: number;
+  /** Initial variance (natural units). Default 0.1. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * k(s, s') = v [s = s']: added to the fidelity kernel, it gives each model size a component of its own that other
+ * sizes do not share (the bias term delta of autoregressive co-kriging, Kennedy & O'Hagan 2000, with one
+ * variance for all sizes). The correlation of two different sizes at one mixture is then at most 1 / (1 + v):
+ * a cheap size that ranks mixtures differently from the target is recognised by a large v, and what a run there
+ * tells about the target (the acquisition's information gain) falls with it.
+ */
+export class LevelKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly feature: Feature;
+  private logVariance: number;
+  private readonly column: number;
+
+  constructor(options: LevelKernelOptions) {
+    this.feature = options.feature;
+    this.column = featureColumns(options.feature, options.d).start;
+    this.logVariance = Math.log(options.variance ?? 0.1);
+    const [low, high] = options.bounds ?? [1e-4, 100];
+    this.bounds = [[Math.log(low), Math.log(high)]];
+    this.names = [`${options.feature}.level.variance`];
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logVariance]);
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== 1) throw new Error('LevelKernel: wrong theta length');
+    this.logVariance = value[0]!;
+  }
+
+  private same(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    return Math.abs(aData[aRow + this.column]! - bData[bRow + this.column]!) < 1e-9 ? 1 : 0;
+  }
+
+  private indicator(a: PointSet, b: PointSet): Float64Array {
+    const dimA = a.d + 2;
+    const dimB = b.d + 2;
+    const out = new Float64Array(a.n * b.n);
+    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.same(a.data, i * dimA, b.data, j * dimB);
+    return out;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    if (b !== undefined) checkCompatible(a, b);
+    const out = this.indicator(a, b ?? a);
+    const v = Math.exp(this.logVariance);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * v;
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    return new Float64Array(a.n).fill(Math.exp(this.logVariance));
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    const dim = a.d + 2;
+    const v = Math.exp(this.logVariance);
+    return Float64Array.from({ length: a.n }, (_, i) => v * this.same(a.data, i * dim, b.data, i * dim));
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const k = this.matrix(a);
+    return { k, dk: [Float64Array.from(k)] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const indicator = this.indicator(a, a);
+    const k = new Float64Array(n * n);
+    const kernel = this;
+    return {
+      matrix(): Float64Array {
+        const v = Math.exp(kernel.logVariance);
+        for (let i = 0; i < k.length; i++) k[i] = indicator[i]! * v;
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        return Float64Array.from([Math.exp(kernel.logVariance) * symmetricContraction(weights, indicator, n)]);
+      },
+    };
+  }
+}
+
+/** Sum of kernels over the same feature (scikit-learn's Sum); theta is the concatenation of the parts' thetas. */
+export class SumKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  readonly parts: readonly Kernel[];
+  private readonly sizes: readonly number[];
+
+  constructor(parts: readonly Kernel[]) {
+    if (parts.length === 0) throw new Error('SumKernel needs at least one part');
+    this.parts = parts;
+    this.sizes = parts.map((part) => part.names.length);
+    this.names = parts.flatMap((part) => part.names);
+    this.bounds = parts.flatMap((part) => part.bounds);
+  }
+
+  get theta(): Float64Array {
+    const out = new Float64Array(this.names.length);
+    let offset = 0;
+    for (const part of this.parts) {
+      out.set(part.theta, offset);
+      offset += part.names.length;
+    }
+    return out;
+  }
+
+  set theta(value: Float64Array) {
+    if (value.length !== this.names.length) throw new Error('SumKernel: wrong theta length');
+    let offset = 0;
+    this.parts.forEach((part, index) => {
+      const size = this.sizes[index]!;
+      part.theta = value.slice(offset, offset + size);
+      offset += size;
+    });
+  }
+
+  private add(compute: (part: Kernel) => Float64Array): Float64Array {
+    const out = compute(this.parts[0]!);
+    for (let p = 1; p < this.parts.length; p++) {
+      const next = compute(this.parts[p]!);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! + next[i]!;
+    }
+    return out;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    return this.add((part) => part.matrix(a, b));
+  }
+
+  diag(a: PointSet): Float64Array {
+    return this.add((part) => part.diag(a));
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    return this.add((part) => part.pairwise(a, b));
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const parts = this.parts.map((part) => part.gradient(a));
+    const k = Float64Array.from(parts[0]!.k);
+    for (let p = 1; p < parts.length; p++) {
+      const next = parts[p]!.k;
+      for (let i = 0; i < k.length; i++) k[i] = k[i]! + next[i]!;
+    }
+    return { k, dk: parts.flatMap((part) => part.dk) };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const prepared = this.parts.map((part) => part.prepare(a));
+    const k = new Float64Array(a.n * a.n);
+    const total = this.names.length;
+    const sizes = this.sizes;
+    return {
+      matrix(): Float64Array {
+        k.set(prepared[0]!.matrix());
+        for (let p = 1; p < prepared.length; p++) {
+          const next = prepared[p]!.matrix();
+          for (let i = 0; i < k.length; i++) k[i] = k[i]! + next[i]!;
+        }
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        const out = new Float64Array(total);
+        let offset = 0;
+        prepared.forEach((part, p) => {
+          out.set(part.contract(weights), offset);
+          offset += sizes[p]!;
+        });
+        return out;
+      },
+    };
+  }
+}
+
+/** Whether a kernel reads only the mixture weights (so a pool and its copies at another fidelity share its values). */
+export function readsOnlyMixture(kernel: Kernel): boolean {
+  if (kernel instanceof ConstantKernel) return true;
+  if (kernel instanceof StationaryKernel || kernel instanceof LinearKernel) return kernel.feature === 'mixture';
+  if (kernel instanceof SumKernel) return kernel.parts.every(readsOnlyMixture);
+  if (kernel instanceof ProductKernel) return kernel.factors.every(readsOnlyMixture);
+  return false;
+}
+
+/** The stationary kernel over the mixture weights inside a kernel tree (its lengthscales give domain importance). */
+export function findMixtureStationary(kernel: Kernel): StationaryKernel | undefined {
+  if (kernel instanceof StationaryKernel) return kernel.feature === 'mixture' ? kernel : undefined;
+  const children = kernel instanceof SumKernel ? kernel.parts : kernel instanceof ProductKernel ? kernel.factors : [];
+  for (const child of children) {
+    const found = findMixtureStationary(child);
+    if (found) return found;
+  }
+  return undefined;
 }

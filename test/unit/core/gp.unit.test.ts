@@ -46,10 +46,12 @@ const configs: GpConfig[] = [
   { mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling', mean: 'constant', priors: true },
   { mixtureKernel: 'rbf', ard: true, fidelityKernel: 'downsampling', mean: 'linear', priors: true },
   { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', priors: true },
+  { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', priors: true, linear: true, sizeLevels: true },
+  { mixtureKernel: 'matern52', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false, linear: true },
 ];
 
 function label(config: GpConfig): string {
-  return `${config.mixtureKernel}${config.ard ? ' ARD' : ''} / ${config.fidelityKernel} / ${config.mean} mean / priors ${config.priors ? 'on' : 'off'}`;
+  return `${config.mixtureKernel}${config.ard ? ' ARD' : ''}${config.linear ? ' + linear' : ''} / ${config.fidelityKernel}${config.sizeLevels ? ' + per-size' : ''} / ${config.mean} mean / priors ${config.priors ? 'on' : 'off'}`;
 }
 
 describe('log marginal likelihood gradient (R&W eq. 5.9) vs central finite differences', () => {

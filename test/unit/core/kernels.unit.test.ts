@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import {
   ConstantKernel,
   DownsamplingKernel,
+  LevelKernel,
+  LinearKernel,
   ProductKernel,
   StationaryKernel,
+  SumKernel,
   buildDefaultKernel,
 } from '../../../src/core/kernels';
 import type { Kernel } from '../../../src/core/kernels';
@@ -48,6 +51,18 @@ const cases: Case[] = [
   { name: 'constant', make: () => new ConstantKernel({ value: 1.3 }), fullRank: false },
   { name: 'default rbf/rbf', make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' }), fullRank: true },
   { name: 'default matern ARD/downsampling', make: () => buildDefaultKernel({ d, mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling' }), fullRank: true },
+  { name: 'linear mixture', make: () => new LinearKernel({ d, variance: 0.7 }), fullRank: false },
+  { name: 'level s', make: () => new LevelKernel({ feature: 's', d, variance: 0.3 }), fullRank: false },
+  {
+    name: 'sum rbf + linear mixture',
+    make: () => new SumKernel([new StationaryKernel('rbf', { feature: 'mixture', d }), new LinearKernel({ d })]),
+    fullRank: true,
+  },
+  {
+    name: 'default with linear trend and per-size component',
+    make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeLevels: true }),
+    fullRank: true,
+  },
   {
     name: 'product rbf mixture x downsampling s',
     make: () => new ProductKernel([new StationaryKernel('rbf', { feature: 'mixture', d }), new DownsamplingKernel({ feature: 's', d })]),
