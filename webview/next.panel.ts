@@ -64,6 +64,7 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
   if (!snapshot) {
     parts.push(emptyNote(status.busy ? '' : 'No study analysed yet. Run “MixOpt: Suggest next mixture”.'));
   } else if (suggestions.length === 0) {
+    if (snapshot.suggestionNote && !status.busy) parts.push(emptyNote(snapshot.suggestionNote));
     parts.push(
       emptyNote(status.busy ? 'Choosing the next trial…' : 'No open suggestion. Ask for one: MixOpt fits the model to every run and proposes the mixture and model size that tell it most about the target per unit of compute.'),
       el('div', { class: 'actions' }, button('Suggest next mixture', () => send({ method: 'suggest', batch: 1 }), { id: 'suggest-button', icon: 'lightbulb' })),
@@ -84,6 +85,7 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
   } else {
     if (selected >= suggestions.length) selected = 0;
     const s = suggestions[selected]!;
+    if (snapshot.suggestionNote) parts.push(el('p', { class: 'muted', id: 'suggestion-note' }, snapshot.suggestionNote));
     if (suggestions.length > 1) {
       parts.push(
         el(

@@ -104,7 +104,18 @@ export const METHOD_NAMES = [
   'mixopt-mf-ard',
   'mixopt-mf-linear',
   'mixopt-mf-raw',
+  'mixopt-mf-nolinear',
+  'mixopt-mf-nolevels',
   'mixopt-sf-prediction',
+  'mixopt-sf-mes',
+  'mixopt-sf-ucb',
+  'mixopt-sf-greedy',
+  'mixopt-sf-greedy-nolinear',
+  'mixopt-sf-ucb05',
+  'mixopt-sf-ucb1',
+  'mixopt-sf-plugin',
+  'mixopt-mf-noiselessmes',
+  'mixopt-mf-previous',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -135,8 +146,30 @@ export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TU
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { ard: true } });
     case 'mixopt-mf-linear':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { mean: 'linear' }, logObjective: false });
+    case 'mixopt-mf-nolinear':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { linear: false } });
+    case 'mixopt-mf-nolevels':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { sizeLevels: false } });
     case 'mixopt-mf-raw':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, logObjective: false });
+    case 'mixopt-sf-mes':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'mes' });
+    case 'mixopt-sf-ucb':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb' });
+    case 'mixopt-sf-greedy':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0 });
+    case 'mixopt-sf-greedy-nolinear':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0, config: { linear: false } });
+    case 'mixopt-sf-ucb05':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.5 });
+    case 'mixopt-sf-ucb1':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 1 });
+    case 'mixopt-sf-plugin':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, incumbent: 'posterior-mean' });
+    case 'mixopt-mf-noiselessmes':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true });
+    case 'mixopt-mf-previous':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, config: { linear: false, sizeLevels: false } });
     case 'mixopt-sf-prediction':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, recommendRule: 'prediction' });
   }

@@ -192,8 +192,12 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         printDiagnostics(io, snapshot, false);
         return 1;
       }
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson) }, null, 2));
-      else snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
+      const note = snapshot.suggestionNote;
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson), ...(note ? { note } : {}) }, null, 2));
+      else {
+        if (note) io.out(note + '\n');
+        snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
+      }
       return 0;
     }
     case 'recommend': {

@@ -6,7 +6,7 @@
 // - Data Mixing Law (Ye et al., 2024, used as a baseline by ADMIRE-BayesOpt): L(w) = c + k exp(sum_j t_j w_j).
 // - GP BO: the MixOpt GP with `suggest` over the candidate rows, at every fidelity or at the target only.
 import { cholesky, choleskySolve } from './linalg';
-import { fitGp } from './gp';
+import { fitGp, MODEL_DEFAULTS } from './gp';
 import type { GpConfig, GpHyperparameters } from './gp';
 import { minimize } from './lbfgs';
 import { Rng } from './random';
@@ -382,6 +382,10 @@ export interface GpMethodOptions {
   /** 'all': multi-fidelity (any row); 'target': single-fidelity BO at the target only */
   readonly fidelities: 'all' | 'target';
   readonly acquisition?: AcquisitionName | 'auto';
+  /** UCB's beta */
+  readonly beta?: number;
+  readonly incumbent?: 'observed' | 'posterior-mean';
+  readonly noiselessMes?: boolean;
   /** GP config; the mean defaults to quadratic (see gp.ts) when more than one fidelity is observed (as the engine) */
   readonly config?: Partial<GpConfig>;
   /** re-optimise hyperparameters every this many steps (warm-started); in between they are kept fixed */
@@ -442,6 +446,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           ard: false,
           fidelityKernel: 'rbf',
           mean: fidelitiesSeen > 1 ? 'quadratic' : 'constant',
+          ...MODEL_DEFAULTS,
           ...options.config,
         };
         const log = (options.logObjective ?? true) && rows.length > 0 && rows.every((r) => r.y > 0);
@@ -479,6 +484,9 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
             target: input.target,
             observations,
             acquisition: options.acquisition ?? 'auto',
+            ...(options.beta !== undefined ? { beta: options.beta } : {}),
+            ...(options.incumbent !== undefined ? { incumbent: options.incumbent } : {}),
+            ...(options.noiselessMes ? { noiselessMes: true } : {}),
             batch: 1,
             budgetUsedFraction: input.budget > 0 ? Math.min(1, input.spent / input.budget) : 0,
             seed: seed + input.observations.length,

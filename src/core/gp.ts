@@ -50,6 +50,13 @@ export interface GpConfig {
   readonly sizeLevels?: boolean;
 }
 
+/**
+ * What the engine and the benchmark's MixOpt methods fit by default: a linear trend in the weights inside the
+ * mixture kernel (the GP contains the RegMix / log-linear mixing laws) and a component per model size (the
+ * correlation between sizes is learned). See bench/RESULTS.md for the ablations.
+ */
+export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels'> = { linear: true, sizeLevels: true };
+
 export interface FitOptions {
   /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */
   readonly restarts?: number;

@@ -30,6 +30,15 @@ export interface SuggestInput {
   readonly samples?: number;
   /** domain names, for error messages */
   readonly names?: readonly string[];
+  /**
+   * Only fidelities (and discrete candidates) costing at most this are proposed: the budget left after spent and
+   * pending runs, in the fidelities' cost unit. None fits: no suggestion. Default: no limit.
+   */
+  readonly maxCost?: number;
+  /** MES as if observations were noise-free (ablation of the noise-aware gain) */
+  readonly noiselessMes?: boolean;
+  /** EI's incumbent: the best observed value (default) or the best posterior mean at the observed mixtures */
+  readonly incumbent?: 'observed' | 'posterior-mean';
   /** UCB's beta (default 2) */
   readonly beta?: number;
 }
@@ -80,7 +89,7 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
         acquisition === 'mes' && !isTarget && model.jointPosterior !== undefined
           ? model.jointPosterior(at, packRows(d, ws, count, input.target.s, input.target.z))
           : undefined;
-      const post = joint ? joint.first : model.posterior(at);
+      const post = joint ? joint.first : isTarget && targetPosterior && acquisition === 'mes' ? targetPosterior : model.posterior(at);
       if (acquisition === 'logei' || acquisition === 'ucb') {
         const best = bestByFidelity(fidelity);
         for (let i = 0; i < count; i++) {
@@ -94,9 +103,12 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
         for (let i = 0; i < count; i++) out[i] = logEiPerCost(post.mean[i]!, Math.sqrt(post.variance[i]!), best, fidelity.cost, alpha);
         return out;
       }
-      // MES per unit cost: information about the target minimum f*.
+      // MES per unit cost: information about the target minimum f* from a NOISY observation y = f_m(x) + eps
+      // (Takeno et al. 2020, MF-MES eq. 6): rho = cov(y, f_target) / (sd_T sd_y) with sd_y^2 = var_m + noise.
+      // Leaving the noise out overstates what one run tells where the objective is noisy against its spread.
       const targetPost = isTarget ? post : (targetPosterior ?? joint?.second ?? model.posterior(packRows(d, ws, count, input.target.s, input.target.z)));
       const cross = isTarget ? post.variance : (joint?.crossCovariance ?? model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z)));
+      const noise = input.noiselessMes ? 0 : Math.max(0, model.noiseVariance);
       const gammas = new Array<number>(minValues.length);
       for (let i = 0; i < count; i++) {
         const sdT = Math.sqrt(targetPost.variance[i]!);
@@ -105,7 +117,7 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
           out[i] = 0;
           continue;
         }
-        const rho = isTarget ? 1 : cross[i]! / (sdT * sdM);
+        const rho = Math.min(1, Math.max(-1, cross[i]! / (sdT * Math.sqrt(post.variance[i]! + noise))));
         for (let k = 0; k < minValues.length; k++) gammas[k] = (minValues[k]! - targetPost.mean[i]!) / sdT;
         out[i] = maxValueEntropyGain(gammas, rho) / fidelity.cost;
       }
@@ -151,12 +163,14 @@ function bestMesInPool(
   atTarget: MarginalPosterior,
   minValues: readonly number[],
 ): { index: number; value: number } {
-  const gains = targetGains(atTarget, minValues);
   if (sameFidelity(fidelity, target)) {
+    const values = scorer.score(ws, count, fidelity, atTarget);
     let index = 0;
-    for (let i = 1; i < count; i++) if (gains[i]! > gains[index]!) index = i;
-    return { index, value: gains[index]! / fidelity.cost };
+    for (let i = 1; i < count; i++) if (values[i]! > values[index]!) index = i;
+    return { index, value: values[index]! };
   }
+  // Observing f_target without noise (rho = 1) bounds the gain of any observation.
+  const gains = targetGains(atTarget, minValues);
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => gains[b]! - gains[a]! || a - b);
   let index = order[0] ?? 0;
   let value = -Infinity;
@@ -196,8 +210,12 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
   const acquisition = resolveAcquisition(input.acquisition, input.fidelities, input.target);
   // Which fidelities an acquisition may pick: cost-aware ones all, the others only the target.
   const costAware = acquisition === 'mes' || acquisition === 'ei-per-cost';
-  const fidelities = costAware ? input.fidelities : input.fidelities.filter((f) => sameFidelity(f, input.target));
-  if (fidelities.length === 0) throw new CoreInputError('suggest: the target fidelity is not among the fidelities');
+  const allowed = costAware ? input.fidelities : input.fidelities.filter((f) => sameFidelity(f, input.target));
+  if (allowed.length === 0) throw new CoreInputError('suggest: the target fidelity is not among the fidelities');
+  // What the batch may still spend; each pick takes its cost off (the budget left after spent and pending runs).
+  let remaining = input.maxCost ?? Infinity;
+  const fits = (cost: number): boolean => cost <= remaining * (1 + 1e-9);
+  if (!allowed.some((f) => fits(f.cost))) return [];
   validateRows(input.observations, d, 'observation', 'suggest');
   validateRows(input.pending ?? [], d, 'pending trial', 'suggest');
   validateRows(input.candidates ?? [], d, 'candidate', 'suggest');
@@ -250,9 +268,23 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
   const usedDiscrete = new Set<number>();
   for (let step = 0; step < input.batch; step++) {
     const model = current;
+    const fidelities = allowed.filter((f) => fits(f.cost));
+    if (fidelities.length === 0) break;
     const bestByFidelity = (f: Fidelity): number => {
       let best = Infinity;
-      for (const o of input.observations) if (o.s === f.s && o.z === f.z) best = Math.min(best, o.y);
+      if (input.incumbent === 'posterior-mean') {
+        // Plug-in incumbent (Picheny et al. 2013): the best posterior mean at the mixtures measured at f. The
+        // smallest NOISY value is an optimistic minimum, and EI against it keeps exploring where the noise is
+        // large against the objective's spread.
+        const here = input.observations.filter((o) => o.s === f.s && o.z === f.z);
+        if (here.length > 0) {
+          const ws = new Float64Array(here.length * d);
+          here.forEach((o, i) => ws.set(o.w, i * d));
+          best = Math.min(...model.posterior(packRows(d, ws, here.length, f.s, f.z)).mean);
+        }
+      } else {
+        for (const o of input.observations) if (o.s === f.s && o.z === f.z) best = Math.min(best, o.y);
+      }
       if (best === Infinity) {
         // Nothing observed there yet: improve on the best posterior mean at the observed mixtures.
         const obs = input.observations;
@@ -298,7 +330,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       const groups = new Map<string, number[]>();
       discrete.forEach((c, i) => {
         if (usedDiscrete.has(i)) return;
-        if (!fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
+        if (!fits(c.fidelity.cost) || !fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
         const key = c.fidelity.label;
         groups.set(key, [...(groups.get(key) ?? []), i]);
       });
@@ -359,6 +391,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       acquisitionValue: b.value,
       acquisition,
     });
+    remaining -= b.fidelity.cost;
     if (step + 1 < input.batch) fantasize([{ w: b.w, fidelity: b.fidelity }]);
   }
   return chosen;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
+import { MODEL_DEFAULTS } from '../core/gp';
 import type { GaussianProcess, GpConfig } from '../core/gp';
 import { recommend } from '../core/recommend';
 import { suggest } from '../core/suggest';
@@ -137,6 +138,7 @@ export function gpConfig(study: Study, dataset: Dataset): GpConfig {
     // MFMS-GP's mean linear in (s, z), with curvature where the target level is inside the data (see core/gp.ts),
     // carries the scaling trend so the kernel models the mixture effect.
     mean: fidelitiesSeen > 1 ? 'quadratic' : 'constant',
+    ...MODEL_DEFAULTS,
   };
 }
 
@@ -252,8 +254,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
 
   let suggestions: SuggestionView[] | undefined;
+  let suggestionNote: string | undefined;
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
+    const room = budgetRoom(study, dataset, spent.total, pending);
     const candidates = suggest(model, {
       space: dataset.space,
       fidelities: dataset.fidelities,
@@ -264,8 +268,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
       batch: params.suggest,
       budgetUsedFraction,
       seed: study.optimizer.seed + dataset.observations.length,
+      ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
     });
     suggestions = candidates.map((c) => suggestionView(study, dataset, c));
+    suggestionNote = room.note(candidates.length);
     if (params.record) {
       for (const s of suggestions) {
         appendEvent(ledgerPath, {
@@ -294,6 +300,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   const snapshot: StudySnapshot = {
     ...base,
+    ...(suggestionNote !== undefined ? { suggestionNote } : {}),
     ...(recommendation ? { recommendation } : {}),
     ...(posterior ? { posterior } : {}),
     ...(suggestions ? { suggestions } : {}),
@@ -363,6 +370,35 @@ function roundMixture(w: ArrayLike<number>): Float64Array {
     left--;
   }
   return Float64Array.from(floors, (x) => x / scale);
+}
+
+/**
+ * What a suggestion may still cost: the budget less what was spent and what the pending trials will spend, and
+ * a note for the user when that rules sizes out (or everything).
+ */
+function budgetRoom(
+  study: Study,
+  dataset: Dataset,
+  spentTotal: number,
+  pending: readonly { readonly fidelity: FidelityInfo }[],
+): { maxCost: number | undefined; note: (suggested: number) => string | undefined } {
+  if (!(study.budget.total > 0)) return { maxCost: undefined, note: () => undefined };
+  const committed = pending.reduce((total, p) => total + p.fidelity.cost, 0);
+  const left = Math.max(0, study.budget.total - spentTotal - committed);
+  const unit = budgetUnitLabel(study);
+  const tooDear = dataset.fidelities.filter((f) => f.cost > left * (1 + 1e-9));
+  const pendingNote = committed > 0 ? ` after ${fmt(committed)} ${unit} for ${pending.length} pending trial${pending.length === 1 ? '' : 's'}` : '';
+  return {
+    maxCost: left,
+    note: (suggested) => {
+      if (suggested === 0) {
+        const cheapest = dataset.fidelities.reduce((a, f) => (f.cost < a.cost ? f : a));
+        return `The budget is spent: ${fmt(left)} of ${fmt(study.budget.total)} ${unit} left${pendingNote}, and the cheapest run (${cheapest.label}) costs ${fmt(cheapest.cost)}. Raise budget.total in the study to go on.`;
+      }
+      if (tooDear.length === 0) return undefined;
+      return `${fmt(left)} ${unit} left${pendingNote}: ${tooDear.map((f) => `${f.label} (${fmt(f.cost)})`).join(', ')} no longer fit${tooDear.length === 1 ? 's' : ''}, so only cheaper runs are suggested.`;
+    },
+  };
 }
 
 function bestObservedAtTarget(dataset: Dataset): { index: number; value: number } | undefined {

@@ -56,7 +56,14 @@ interface StoredFit {
 const isNumberArray = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
 
 export function sameConfig(a: GpConfig, b: GpConfig): boolean {
-  return a.mixtureKernel === b.mixtureKernel && a.ard === b.ard && a.fidelityKernel === b.fidelityKernel && a.mean === b.mean;
+  return (
+    a.mixtureKernel === b.mixtureKernel &&
+    a.ard === b.ard &&
+    a.fidelityKernel === b.fidelityKernel &&
+    a.mean === b.mean &&
+    (a.linear ?? false) === (b.linear ?? false) &&
+    (a.sizeLevels ?? false) === (b.sizeLevels ?? false)
+  );
 }
 
 /** The stored fit when it is well formed and belongs to this study's domains and model configuration. */

@@ -129,6 +129,8 @@ export interface StudySnapshot {
   readonly recommendation?: RecommendationView;
   readonly posterior?: PosteriorView;
   readonly suggestions?: readonly SuggestionView[];
+  /** why some or all sizes were not suggested (the budget left), when that happened */
+  readonly suggestionNote?: string;
   /** the study's launch command (with ${config}, ${trial}, ${model}, ${steps} placeholders) */
   readonly launch?: string;
   readonly computedAt: string;

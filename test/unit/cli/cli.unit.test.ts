@@ -97,10 +97,32 @@ before(() => {
   writeFileSync(join(dir, 'runs', 'runs.jsonl'), runsJsonl());
   writeFileSync(join(dir, 'bad.mixopt.yaml'), STUDY.replace('direction: minimize', 'direction: minimise'));
   writeFileSync(join(dir, 'broken.mixopt.yaml'), STUDY.replace('metrics: [val_loss]', 'metrics: [val_loss'));
+  // 3.8 of the budget is spent by the runs: 0.5 left (a 100M run no longer fits), then 0.05 (nothing fits)
+  writeFileSync(join(dir, 'tight.mixopt.yaml'), STUDY.replace('budget: {total: 10,', 'budget: {total: 4.3,'));
+  writeFileSync(join(dir, 'spent.mixopt.yaml'), STUDY.replace('budget: {total: 10,', 'budget: {total: 3.85,'));
 });
 
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mixopt suggest respects the budget left', () => {
+  test('a size that does not fit is not proposed, and the note says so', async () => {
+    const r = await cliInProcess('suggest', join(dir, 'tight.mixopt.yaml'), '--json', '--batch', '3');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { suggestions: { model: string; cost: number }[]; note?: string };
+    assert.ok(out.suggestions.length > 0);
+    for (const s of out.suggestions) assert.equal(s.model, '10M');
+    assert.ok(out.suggestions.reduce((t, s) => t + s.cost, 0) <= 0.5 + 1e-9);
+    assert.match(out.note ?? '', /0\.5000 100M runs left: 100M \(1\.000\) no longer fits/);
+  });
+
+  test('nothing fits: no suggestion, and the note says the budget is spent', async () => {
+    const r = await cliInProcess('suggest', join(dir, 'spent.mixopt.yaml'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /The budget is spent: 0\.0500 of 3\.850 100M runs left/);
+    assert.doesNotMatch(r.stdout, /predicted/);
+  });
 });
 
 describe('mixopt CLI', () => {

@@ -305,3 +305,30 @@ describe('degenerate input never crashes', () => {
     assert.throws(() => suggest(model, { space: badSpace, fidelities: [TARGET], target: TARGET, observations: good, acquisition: 'logei', batch: 1 }), CoreInputError);
   });
 });
+
+describe('suggest within the budget left', () => {
+  const d = 3;
+  const wStar = optimumOf(d);
+  const observations = observe(d, 24, 11, [CHEAP, TARGET], wStar);
+  const model = fit(observations, d);
+  const base = { space: openSpace(d), fidelities: [CHEAP, TARGET], target: TARGET, observations, acquisition: 'mes' as const, seed: 3, samples: 128 };
+
+  test('a run that does not fit is never proposed; the cheap size is, while it fits', () => {
+    const unlimited = suggest(model, { ...base, batch: 4 });
+    assert.ok(unlimited.some((c) => c.fidelity.label === 'target'), 'without a limit the target is worth a run here');
+    const tight = suggest(model, { ...base, batch: 4, maxCost: 0.5 });
+    assert.ok(tight.length > 0);
+    for (const c of tight) assert.equal(c.fidelity.label, 'small');
+  });
+
+  test('a batch stops when what is left would be overspent', () => {
+    const batch = suggest(model, { ...base, batch: 5, maxCost: 2.5 * CHEAP.cost });
+    assert.equal(batch.length, 2);
+    assert.ok(batch.reduce((total, c) => total + c.fidelity.cost, 0) <= 2.5 * CHEAP.cost);
+  });
+
+  test('nothing fits: no suggestion rather than an overspend', () => {
+    assert.deepEqual(suggest(model, { ...base, batch: 1, maxCost: CHEAP.cost / 2 }), []);
+    assert.deepEqual(suggest(model, { ...base, acquisition: 'logei', batch: 1, maxCost: 0.9 }), []);
+  });
+});
