@@ -25,6 +25,17 @@ function recommendationCard(snapshot: StudySnapshot): HTMLElement {
       r.source === 'observed' ? 'a mixture already run' : 'found by searching the simplex',
       best ? `; best observed ${snapshot.target.model} run ${best.trialId}: ${fmt(best.value)}${better ? ' (the recommendation is predicted better)' : ''}.` : `; no ${snapshot.target.model} run observed yet.`,
     ),
+    ...(r.alternative
+      ? [
+          el(
+            'p',
+            { id: 'recommendation-alternative', class: 'muted' },
+            r.alternative.measured
+              ? `Better than the best measured ${r.model} mixture (predicted ${fmt(r.alternative.predicted.mean)}) with probability ${Math.round(100 * r.alternative.probabilityBetter)}%; a searched mixture is recommended over a measured one only from ${Math.round(100 * r.alternative.threshold)}%.`
+              : `A searched mixture is predicted at ${fmt(r.alternative.predicted.mean)}, but it beats this measured one with probability ${Math.round(100 * (1 - r.alternative.probabilityBetter))}% only (needs ${Math.round(100 * r.alternative.threshold)}%), so the measured mixture is kept.`,
+          ),
+        ]
+      : []),
     el('div', { class: 'chips', id: 'recommended-mixture' }, ...top.map(([d, w]) => el('span', { class: `chip${w < 0.005 ? ' faint' : ''}`, 'data-domain': d, 'data-weight': String(w) }, `${d} ${pct(w)}`))),
   );
 }

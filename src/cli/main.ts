@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { AcceptResult } from '../engine/api';
 import { runEngine, StudyInputError } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
-import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
+import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
 
@@ -52,6 +52,14 @@ export function fmtNumber(x: number): string {
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
   return x.toFixed(a >= 100 ? 1 : 4);
+}
+
+/** Why the recommendation won over the other contender (a searched or a measured mixture), with the probability. */
+export function alternativeSentence(a: NonNullable<RecommendationView['alternative']>, model: string): string {
+  const pct = (p: number): string => `${(100 * p).toFixed(0)}%`;
+  return a.measured
+    ? `better than the best measured ${model} mixture (predicted ${fmtInterval(a.predicted)}) with probability ${pct(a.probabilityBetter)} (a searched mixture needs ${pct(a.threshold)})`
+    : `a searched mixture is predicted at ${fmtInterval(a.predicted)}, but it beats this measured one with probability ${pct(1 - a.probabilityBetter)} only (it needs ${pct(a.threshold)}), so the measured mixture is kept`;
 }
 
 function fmtInterval(i: Interval): string {
@@ -208,13 +216,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
         return 1;
       }
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null }, null, 2));
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null }, null, 2));
       else {
         io.out(
           [
             `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
             `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
             ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
+            ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
             '  mixture:',
             ...formatMixture(r.mixture),
           ].join('\n'),

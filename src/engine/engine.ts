@@ -6,7 +6,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
 import { MODEL_DEFAULTS } from '../core/gp';
 import type { GaussianProcess, GpConfig } from '../core/gp';
-import { recommend } from '../core/recommend';
+import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
 import { renderConfig } from '../configgen/render';
@@ -421,6 +421,17 @@ function recommendationView(study: Study, dataset: Dataset, model: GaussianProce
     steps: dataset.target.steps,
     predicted,
     source: rec.source,
+    ...(rec.versusMeasured
+      ? {
+          alternative: {
+            mixture: mixtureRecord(study, roundMixture(rec.versusMeasured.w)),
+            predicted: dataset.scale.interval(rec.versusMeasured.mean, rec.versusMeasured.std),
+            measured: rec.source === 'search',
+            probabilityBetter: rec.versusMeasured.probabilityBetter,
+            threshold: UNMEASURED_CONFIDENCE,
+          },
+        }
+      : {}),
     ...(best
       ? { bestObserved: { trialId: dataset.sources[best.index]!.runId, mixture: mixtureRecord(study, dataset.observations[best.index]!.w), value: best.value } }
       : {}),

@@ -51,6 +51,12 @@ export interface RecommendationView {
   readonly source: 'search' | 'observed';
   /** best observed run at the target fidelity, if any */
   readonly bestObserved?: { readonly trialId: string; readonly mixture: Mixture; readonly value: number };
+  /**
+   * The other contender: when the recommendation was searched, the measured target mixture with the best posterior
+   * mean; when a measured one was kept, the searched mixture it was kept over. `probabilityBetter` is
+   * P(recommended is better than this one) under the joint posterior; `threshold` what a searched mixture needs.
+   */
+  readonly alternative?: { readonly mixture: Mixture; readonly predicted: Interval; readonly measured: boolean; readonly probabilityBetter: number; readonly threshold: number };
 }
 
 export interface BudgetView {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { fitGp } from '../../../src/core/gp';
 import type { GaussianProcess, GpConfig } from '../../../src/core/gp';
 import { Rng } from '../../../src/core/random';
-import { recommend } from '../../../src/core/recommend';
+import { normalCdf } from '../../../src/core/acquisition';
+import { probabilityLower, recommend, UNMEASURED_CONFIDENCE } from '../../../src/core/recommend';
 import { boxFor, sampleMixtures } from '../../../src/core/simplex';
 import { indexOfCandidate, resolveAcquisition, suggest } from '../../../src/core/suggest';
 import { CoreInputError } from '../../../src/core/types';
@@ -222,6 +223,46 @@ describe('recommend', () => {
     const best = Math.min(...observations.map((o) => model.posterior({ n: 1, d, data: Float64Array.from([...o.w, 1, 1]) }).mean[0]!));
     assert.ok(rec.mean <= best + 1e-9);
     assert.ok(objective(rec.w, 1, wStar) < 1.01, `true value at the recommendation ${objective(rec.w, 1, wStar)}`);
+  });
+
+  test('an unmeasured mixture replaces a measured target run only when the posterior is sure enough, and says how sure', () => {
+    const d = 3;
+    const wStar = optimumOf(d);
+    const model = new KnownMeanModel(d, (w, s) => objective(w, s, wStar)); // std 0.1 everywhere, no covariance
+    const toward = (r: number): Float64Array => {
+      const corner = Float64Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0));
+      return wStar.map((x, i) => x + r * (corner[i]! - x));
+    };
+    // Measured close to the optimum: the search's gain is 2 |dw|^2 ~ 0.01, P(better) = Phi(0.01 / 0.14) ~ 0.53.
+    const close = recommend(model, { space: openSpace(d), target: TARGET, observations: [{ w: toward(0.08), s: 1, z: 1, y: 1 }] });
+    assert.equal(close.source, 'observed');
+    assert.deepEqual(Array.from(close.w), Array.from(toward(0.08)));
+    assert.ok(close.versusMeasured, 'the searched contender is reported');
+    const pSearchedBetter = 1 - close.versusMeasured.probabilityBetter;
+    assert.ok(pSearchedBetter > 0.5 && pSearchedBetter < UNMEASURED_CONFIDENCE, `P(searched better) ${pSearchedBetter}`);
+    assert.ok(distance(close.versusMeasured.w, wStar, d) < 0.05);
+    // Measured far from it: the searched optimum is better with probability ~1 and is recommended.
+    const far = recommend(model, { space: openSpace(d), target: TARGET, observations: [{ w: toward(0.9), s: 1, z: 1, y: 1 }] });
+    assert.equal(far.source, 'search');
+    assert.ok(distance(far.w, wStar, d) < 0.05);
+    assert.ok(far.versusMeasured && far.versusMeasured.probabilityBetter >= UNMEASURED_CONFIDENCE);
+    // No target run measured: nothing to compare with.
+    assert.equal(recommend(model, { space: openSpace(d), target: TARGET, observations: [{ w: toward(0.08), s: 0, z: 1, y: 1 }] }).versusMeasured, undefined);
+  });
+
+  test('probabilityLower uses the joint posterior (correlated points are easier to tell apart)', () => {
+    const d = 3;
+    const observations = observe(d, 30, 4, [TARGET], optimumOf(d));
+    const model = fit(observations, d, SINGLE_FIDELITY_CONFIG);
+    const a = { n: 1, d, data: Float64Array.from([0.3, 0.3, 0.4, 1, 1]) };
+    const b = { n: 1, d, data: Float64Array.from([0.32, 0.3, 0.38, 1, 1]) };
+    const pa = model.posterior(a);
+    const pb = model.posterior(b);
+    const cov = model.covariance(a, b)[0]!;
+    assert.ok(cov > 0);
+    const expected = normalCdf((pb.mean[0]! - pa.mean[0]!) / Math.sqrt(pa.variance[0]! + pb.variance[0]! - 2 * cov));
+    assert.ok(Math.abs(probabilityLower(model, a, b) - expected) < 1e-12);
+    assert.ok(Math.abs(probabilityLower(model, a, b) + probabilityLower(model, b, a) - 1) < 1e-9);
   });
 
   test('discrete mode returns the candidate with the lowest posterior mean', () => {
