@@ -116,6 +116,9 @@ export const METHOD_NAMES = [
   'mixopt-sf-plugin',
   'mixopt-mf-noiselessmes',
   'mixopt-mf-previous',
+  'mixopt-mf-plainmes',
+  'mixopt-sf-logei',
+  'mixopt-sf-nolinear',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -169,7 +172,13 @@ export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TU
     case 'mixopt-mf-noiselessmes':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true });
     case 'mixopt-mf-previous':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, config: { linear: false, sizeLevels: false } });
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, plainMes: true, config: { linear: false, sizeLevels: false } });
+    case 'mixopt-mf-plainmes':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, plainMes: true });
+    case 'mixopt-sf-nolinear':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { linear: false } });
+    case 'mixopt-sf-logei':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'logei' });
     case 'mixopt-sf-prediction':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, recommendRule: 'prediction' });
   }

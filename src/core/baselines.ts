@@ -386,6 +386,7 @@ export interface GpMethodOptions {
   readonly beta?: number;
   readonly incumbent?: 'observed' | 'posterior-mean';
   readonly noiselessMes?: boolean;
+  readonly plainMes?: boolean;
   /** GP config; the mean defaults to quadratic (see gp.ts) when more than one fidelity is observed (as the engine) */
   readonly config?: Partial<GpConfig>;
   /** re-optimise hyperparameters every this many steps (warm-started); in between they are kept fixed */
@@ -487,6 +488,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
             ...(options.beta !== undefined ? { beta: options.beta } : {}),
             ...(options.incumbent !== undefined ? { incumbent: options.incumbent } : {}),
             ...(options.noiselessMes ? { noiselessMes: true } : {}),
+            ...(options.plainMes ? { plainMes: true } : {}),
             batch: 1,
             budgetUsedFraction: input.budget > 0 ? Math.min(1, input.spent / input.budget) : 0,
             seed: seed + input.observations.length,

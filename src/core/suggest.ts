@@ -35,6 +35,12 @@ export interface SuggestInput {
    * pending runs, in the fidelities' cost unit. None fits: no suggestion. Default: no limit.
    */
   readonly maxCost?: number;
+  /**
+   * `auto` with cheaper sizes: the target candidate is the UCB winner at the target, valued by its MES per cost,
+   * while cheap sizes compete with their best MES per cost (exploration where it is cheap, target runs where the
+   * model puts the optimum). Set to use plain MES at the target too (ablation).
+   */
+  readonly plainMes?: boolean;
   /** MES as if observations were noise-free (ablation of the noise-aware gain) */
   readonly noiselessMes?: boolean;
   /** EI's incumbent: the best observed value (default) or the best posterior mean at the observed mixtures */
@@ -50,8 +56,16 @@ export interface SuggestInput {
  */
 export function resolveAcquisition(name: AcquisitionName | 'auto', fidelities: readonly Fidelity[], target: Fidelity): AcquisitionName {
   if (name !== 'auto') return name;
-  return fidelities.some((f) => f.cost < target.cost * 0.999) ? 'mes' : 'logei';
+  return fidelities.some((f) => f.cost < target.cost * 0.999) ? 'mes' : 'ucb';
 }
+
+/**
+ * UCB's beta when none is given: mean - beta sd. EI and MES at the target explore far from the data in 17-64
+ * dimensions, where each run costs a lot and the objective is noisy against its spread; a small beta spends the
+ * target runs where the model believes the optimum is (on the RegMix and Olmix tables LogEI took 1.5-2.5x the
+ * runs of beta = 0.5-1 to find the best row; bench/RESULTS.md). Exploration is left to cheap sizes, in `auto`.
+ */
+export const DEFAULT_UCB_BETA = 1;
 
 function packRows(d: number, ws: Float64Array, count: number, s: number, z: number): PointSet {
   const dim = d + 2;
@@ -77,7 +91,7 @@ interface Scorer {
 function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: AcquisitionName, minValues: readonly number[], bestByFidelity: (f: Fidelity) => number): Scorer {
   const d = input.space.d;
   const alpha = costExponent(input.budgetUsedFraction ?? 0);
-  const beta = input.beta ?? 2;
+  const beta = input.beta ?? DEFAULT_UCB_BETA;
   return {
     score(ws, count, fidelity, targetPosterior) {
       const out = new Float64Array(count);
@@ -224,11 +238,13 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
   // Reported means and stds come from the real posterior, not one biased by fantasy values.
   const real: PosteriorModel = model;
   let current: PosteriorModel = model;
-  // What a pending trial is assumed to return. MES and UCB: the posterior mean (kriging believer; their value
-  // falls with the variance that the fantasy removes). EI: a pessimistic constant liar (CL-max, Ginsbourger et al.
+  // What a pending trial is assumed to return. Plain MES: the posterior mean (kriging believer; its value
+  // falls with the variance that the fantasy removes). EI and UCB: a pessimistic constant liar (CL-max, Ginsbourger et al.
   // 2010), the worst value seen at that fidelity (else mean + 2 std). Under a believer a pending point predicted
   // below the incumbent keeps EI >= best - mean > 0 and is picked again; the lie raises the mean around it instead.
-  const eiFamily = acquisition === 'logei' || acquisition === 'ei-per-cost';
+  // UCB (and the UCB target choice of `auto`) with a small beta would pick a believed point again: it lies too.
+  const targetByUcb = acquisition === 'mes' && input.acquisition === 'auto' && !input.plainMes;
+  const eiFamily = acquisition === 'logei' || acquisition === 'ei-per-cost' || acquisition === 'ucb' || targetByUcb;
   const worstSeen = (s: number, z: number): number => {
     let worst = -Infinity;
     for (const o of input.observations) if (o.s === s && o.z === z) worst = Math.max(worst, o.y);
@@ -323,6 +339,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       minValues = sampleMinValues(tp.mean, Array.from(tp.variance, Math.sqrt), incumbent, Array.from({ length: K }, (_, k) => (k + 0.5) / K));
     }
     const scorer = makeScorer(model, input, acquisition, minValues, bestByFidelity);
+    const ucb = targetByUcb ? makeScorer(model, input, 'ucb', [], bestByFidelity) : undefined;
 
     let best: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } | undefined;
     if (discrete) {
@@ -338,13 +355,21 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
         const fidelity = discrete[idx[0]!]!.fidelity;
         const ws = new Float64Array(idx.length * d);
         idx.forEach((ri, k) => ws.set(discrete[ri]!.w, k * d));
+        if (ucb && sameFidelity(fidelity, input.target)) {
+          const optimism = ucb.score(ws, idx.length, fidelity);
+          let arg = 0;
+          for (let k = 1; k < idx.length; k++) if (optimism[k]! > optimism[arg]!) arg = k;
+          const value = scorer.score(ws.slice(arg * d, arg * d + d), 1, fidelity)[0]!;
+          if (!best || value > best.value) best = { w: discrete[idx[arg]!]!.w, fidelity, value, index: idx[arg]! };
+          continue;
+        }
         const values = scorer.score(ws, idx.length, fidelity);
         values.forEach((v, k) => {
           if (!best || v > best.value) best = { w: discrete[idx[k]!]!.w, fidelity, value: v, index: idx[k]! };
         });
       }
     } else if (pool) {
-      const top: { w: Float64Array; fidelity: Fidelity; value: number }[] = [];
+      const top: { w: Float64Array; fidelity: Fidelity; value: number; refined?: boolean }[] = [];
       for (const fidelity of fidelities) {
         const box = boxOf(fidelity);
         const ws = new Float64Array(pool.count * d);
@@ -352,6 +377,18 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
         for (let i = 0; i < pool.count; i++) {
           projectToBox(pool.ws.subarray(i * d, i * d + d), box, row);
           ws.set(row, i * d);
+        }
+        if (ucb && sameFidelity(fidelity, input.target)) {
+          const optimism = ucb.score(ws, pool.count, fidelity);
+          let arg = 0;
+          for (let i = 1; i < pool.count; i++) if (optimism[i]! > optimism[arg]!) arg = i;
+          const refined = refineOnSimplex(ws.slice(arg * d, arg * d + d), optimism[arg]!, box, (rows, count) => ucb.score(rows, count, fidelity), {
+            rounds: model.n > 600 ? 4 : 8,
+            movesPerRound: model.n > 600 ? 24 : 40,
+            seed: seed + step,
+          });
+          top.push({ w: refined.w, fidelity, value: scorer.score(refined.w, 1, fidelity)[0]!, refined: true });
+          continue;
         }
         // Projection returns feasible rows unchanged, so without availability caps these are the pool itself.
         const unchanged = ws.every((x, i) => x === pool.ws[i]);
@@ -368,6 +405,10 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       top.sort((a, b) => b.value - a.value);
       // Refine the two best fidelities' winners on the simplex; keep the best after refinement.
       for (const t of top.slice(0, 2)) {
+        if (t.refined) {
+          if (!best || t.value > best.value) best = { w: t.w, fidelity: t.fidelity, value: t.value };
+          continue;
+        }
         const refined = refineOnSimplex(t.w, t.value, boxOf(t.fidelity), (rows, count) => scorer.score(rows, count, t.fidelity), {
           rounds: model.n > 600 ? 4 : 8,
           movesPerRound: model.n > 600 ? 24 : 40,

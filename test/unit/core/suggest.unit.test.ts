@@ -85,17 +85,34 @@ describe('suggest', () => {
   const model = fit(observations, d);
   const space = openSpace(d);
 
-  test("'auto' resolves to MES when a cheaper fidelity exists and to LogEI when only the target can be run", () => {
+  test("'auto' resolves to MES when a cheaper fidelity exists and to UCB when only the target can be run", () => {
     assert.equal(resolveAcquisition('auto', [CHEAP, TARGET], TARGET), 'mes');
-    assert.equal(resolveAcquisition('auto', [TARGET], TARGET), 'logei');
-    assert.equal(resolveAcquisition('auto', [{ ...CHEAP, cost: 1 }, TARGET], TARGET), 'logei');
+    assert.equal(resolveAcquisition('auto', [TARGET], TARGET), 'ucb');
+    assert.equal(resolveAcquisition('auto', [{ ...CHEAP, cost: 1 }, TARGET], TARGET), 'ucb');
     assert.equal(resolveAcquisition('ucb', [CHEAP, TARGET], TARGET), 'ucb');
     const multi = suggest(model, { space, fidelities: [CHEAP, TARGET], target: TARGET, observations, acquisition: 'auto', batch: 1 });
     assert.equal(multi[0]!.acquisition, 'mes');
     const targetOnly = observations.filter((o) => o.s === 1);
     const single = suggest(fit(targetOnly, d, SINGLE_FIDELITY_CONFIG), { space, fidelities: [TARGET], target: TARGET, observations: targetOnly, acquisition: 'auto', batch: 1 });
-    assert.equal(single[0]!.acquisition, 'logei');
+    assert.equal(single[0]!.acquisition, 'ucb');
     assert.equal(single[0]!.fidelity, TARGET);
+  });
+
+  test("'auto' with cheap sizes: a target pick is the UCB winner at the target; plain MES may pick elsewhere", () => {
+    const observed = observe(d, 30, 9, [CHEAP, TARGET], optimumOf(d));
+    const m = fit(observed, d);
+    const candidates = Array.from({ length: 40 }, (_, i) => ({ w: sampleMixtures(boxFor(space), 40, 21).slice(i * d, i * d + d), fidelity: TARGET }));
+    const input = { space, fidelities: [TARGET, CHEAP], target: TARGET, observations: observed, batch: 1, candidates };
+    const hybrid = suggest(m, { ...input, acquisition: 'auto' })[0]!;
+    const ws = new Float64Array(candidates.length * d);
+    candidates.forEach((c, i) => ws.set(c.w, i * d));
+    const post = m.posterior({ n: candidates.length, d, data: Float64Array.from(candidates.flatMap((c) => [...c.w, 1, 1])) });
+    let arg = 0;
+    for (let i = 1; i < candidates.length; i++) if (post.mean[i]! - Math.sqrt(post.variance[i]!) < post.mean[arg]! - Math.sqrt(post.variance[arg]!)) arg = i;
+    assert.equal(hybrid.w, candidates[arg]!.w, 'the UCB (beta 1) winner among the target rows');
+    assert.equal(hybrid.acquisition, 'mes');
+    const plain = suggest(m, { ...input, acquisition: 'auto', plainMes: true })[0]!;
+    assert.equal(plain.acquisition, 'mes');
   });
 
   test('a batch of q with fantasies is diverse: q distinct feasible picks', () => {
