@@ -2,8 +2,8 @@
 // RBF mixture kernel, no ARD, RBF fidelity kernel, a mean over (s, z) when several fidelities are seen:
 // linear, with curvature once the target level is among three or more observed levels) and
 // `suggest` in discrete mode over the unobserved rows, with the objective in log space when it is positive.
-import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from '../core/baselines';
-import type { ObservedRow, SelectionMethod } from '../core/baselines';
+import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from './baselines';
+import type { ObservedRow, SelectionMethod } from './baselines';
 import { fitGp } from '../core/gp';
 import type { GpConfig, GpHyperparameters } from '../core/gp';
 import { Rng } from '../core/random';

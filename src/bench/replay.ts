@@ -6,7 +6,7 @@
 // it), when nothing it would run fits the budget, or after maxSteps picks. The headline cost is the cost from
 // which the recommendation stayed at zero regret to the end; a recommendation that only passes over the best row
 // while the model moves (likely among 64 rows over hundreds of cheap picks) is reported separately as first hit.
-import type { CandidateRow, ObservedRow, SelectionMethod } from '../core/baselines';
+import type { CandidateRow, ObservedRow, SelectionMethod } from './baselines';
 import { Rng } from '../core/random';
 import type { Fidelity } from '../core/types';
 
