@@ -20,6 +20,8 @@ import { CoreInputError } from '../core/types';
 export interface CandidateRow {
   readonly w: Float64Array;
   readonly fidelity: Fidelity;
+  /** what running this row costs (its fidelity's cost unless the table gives rows their own costs) */
+  readonly cost?: number;
 }
 
 /** A row already run, with its value (to minimise). */
