@@ -1,6 +1,8 @@
 // `mixopt bench make-table` and `mixopt bench replay`: the replay benchmark (src/bench).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { lawsFromRegmixTable, optimumOf, randomSearchSeed, renderLoopMarkdown, runLoopSeed, summariseLoop } from '../bench/closedLoop';
+import type { LoopSeed } from '../bench/closedLoop';
 import { estimateNoise } from '../bench/noise';
 import { makeOlmixTable } from '../bench/olmix';
 import { makeRegmixTable } from '../bench/regmix';
@@ -27,6 +29,9 @@ const USAGE = `mixopt bench suite [--tables name,name|all] [--methods ${SUITE_ME
 mixopt bench make-tables [--regmix ../shared/data/regmix] [--olmix ../shared/data/olmix]
                    (writes every table of the suite: RegMix, Olmix DCLM, the synthetic ones)
 mixopt bench noise [--tables name,name|all]   (re-estimates the measured tables' target noise)
+mixopt bench loop [--seeds 5] [--first-seed 0] [--budget 10] [--max-steps 120] [--random-runs 100]
+                  [--results-md bench/LOOP.md|none] [--table bench/regmix-table.csv] [--quiet]
+                  (closed loop through the engine on simulated pre-training runs)
 mixopt bench make-table [--data ../shared/data/regmix] [--out bench/regmix-table.csv]
 mixopt bench replay [--table bench/regmix-table.csv] [--target 1B] [--direction minimize|maximize]
                     [--seeds 20] [--first-seed 0] [--methods ${METHOD_NAMES.join(',')}]
@@ -71,6 +76,7 @@ export async function runBench(args: readonly string[], io: Io): Promise<number>
   if (sub === 'make-tables') return makeTables(rest, io);
   if (sub === 'suite') return suite(rest, io);
   if (sub === 'noise') return noise(rest, io);
+  if (sub === 'loop') return loop(rest, io);
   if (sub === 'replay') return replay(rest, io);
   if (sub === 'render') return render(rest, io);
   io.err(`mixopt bench: unknown subcommand "${sub}"\n${USAGE}`);
@@ -410,6 +416,57 @@ function noise(args: readonly string[], io: Io): number {
     const rows = table.rows.filter((r) => r.fidelity === target);
     const sd = estimateNoise(rows.map((r) => r.w), rows.map((r) => r.objective));
     io.out(`${entry.name}: ${sd.toPrecision(3)} (frozen: ${MEASURED_NOISE[entry.name]})`);
+  }
+  return 0;
+}
+
+async function loop(args: readonly string[], io: Io): Promise<number> {
+  const { flags, error } = parseFlags(args, new Set(['quiet']));
+  const known = new Set(['seeds', 'first-seed', 'budget', 'max-steps', 'random-runs', 'results-md', 'table', 'quiet']);
+  const unknown = [...flags.keys()].find((k) => !known.has(k));
+  const usage = (message: string): number => {
+    io.err(`mixopt bench loop: ${message}\n${USAGE}`);
+    return 2;
+  };
+  if (error) return usage(error);
+  if (unknown) return usage(`unknown flag --${unknown}`);
+  const seeds = positiveInteger(flags, 'seeds', 5);
+  const firstSeed = positiveInteger(flags, 'first-seed', 0);
+  const maxSteps = positiveInteger(flags, 'max-steps', 120);
+  const randomRuns = positiveInteger(flags, 'random-runs', 100);
+  for (const v of [seeds, firstSeed, maxSteps, randomRuns]) if (typeof v === 'string') return usage(v);
+  const budget = Number(flags.get('budget') ?? 10);
+  if (!(budget > 0)) return usage(`--budget must be a positive number, got "${flags.get('budget')}"`);
+  const tablePath = flags.get('table') ?? 'bench/regmix-table.csv';
+  let text: string;
+  try {
+    text = readFileSync(tablePath, 'utf8');
+  } catch (e) {
+    io.err(`mixopt bench loop: cannot read ${tablePath}: ${e instanceof Error ? e.message : String(e)} (make it with: mixopt bench make-tables)`);
+    return 1;
+  }
+  const laws = lawsFromRegmixTable(text, tablePath);
+  if ('error' in laws) {
+    io.err(`mixopt bench loop: ${laws.error}`);
+    return 1;
+  }
+  const started = Date.now();
+  const optimum = optimumOf(laws).value;
+  const results: LoopSeed[] = [];
+  for (let k = 0; k < (seeds as number); k++) {
+    const seed = (firstSeed as number) + k;
+    const r = await runLoopSeed(laws, seed, { budget, maxSteps: maxSteps as number, optimum });
+    results.push(r);
+    if (!flags.has('quiet')) io.out(`seed ${seed}: ${r.steps.length} suggestions, spent ${r.spent.toFixed(3)}, final regret ${r.steps[r.steps.length - 1]?.regret.toFixed(4) ?? '-'} (${r.stopped}, ${r.seconds.toFixed(0)} s)`);
+  }
+  const random = Array.from({ length: results.length }, (_, k) => randomSearchSeed(laws, (firstSeed as number) + k, randomRuns as number, optimum));
+  const summary = summariseLoop(results, random, budget, optimum);
+  const md = renderLoopMarkdown(summary, results, { command: `mixopt bench loop ${args.join(' ')}`.trim(), budget, maxSteps: maxSteps as number, wallSeconds: (Date.now() - started) / 1000 });
+  io.out(md);
+  const path = flags.get('results-md') ?? 'bench/LOOP.md';
+  if (path !== 'none') {
+    writeFileSync(path, keepHandNotes(md, path));
+    io.out(`wrote ${path}`);
   }
   return 0;
 }
