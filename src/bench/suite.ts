@@ -268,6 +268,7 @@ export function renderSuiteMarkdown(results: readonly SuiteTableResult[]): strin
     const mf = r.methods.find((m) => m.method === 'mixopt-mf');
     const sf = r.methods.find((m) => m.method === 'mixopt-sf');
     const cell = (a: SuiteMethodResult | undefined, key: CostKey, against: 'baseline' | 'sf'): string => {
+      if (!a) return '–';
       const b = against === 'sf' ? sf : bestBaseline(r, key);
       const name = against === 'baseline' && b ? ` (${b.method})` : '';
       return `${ratioCell(a, b, key, r.budget)}${name}`;

@@ -1,4 +1,5 @@
 // `mixopt bench make-table` and `mixopt bench replay`: the replay benchmark (src/bench).
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { lawsFromRegmixTable, optimumOf, randomSearchSeed, renderLoopMarkdown, runLoopSeed, summariseLoop } from '../bench/closedLoop';
@@ -23,8 +24,8 @@ interface Io {
   err(t: string): void;
 }
 
-const USAGE = `mixopt bench suite [--tables name,name|all] [--methods ${SUITE_METHODS.join(',')}] [--seeds N (default: per table)]
-                   [--first-seed 0] [--results-md bench/RESULTS.md|none] [--out bench/out/suite] [--list]
+const USAGE = `mixopt bench suite [--tables name,name|prefix*|all] [--methods ${SUITE_METHODS.join(',')}] [--seeds N (default: per table)]
+                   [--first-seed 0] [--jobs 1] [--results-md bench/RESULTS.md|none] [--out bench/out/suite] [--list] [--quiet]
                    (every method over every table of the suite; prints and writes the summary)
 mixopt bench make-tables [--regmix ../shared/data/regmix] [--olmix ../shared/data/olmix]
                    (writes every table of the suite: RegMix, Olmix DCLM, the synthetic ones)
@@ -314,7 +315,7 @@ function loadSuiteTable(entry: SuiteTable, io: Io): ReturnType<typeof parseTable
 
 async function suite(args: readonly string[], io: Io): Promise<number> {
   const { flags, error } = parseFlags(args, new Set(['list', 'quiet']));
-  const known = new Set(['tables', 'methods', 'seeds', 'first-seed', 'results-md', 'out', 'list', 'quiet']);
+  const known = new Set(['tables', 'methods', 'seeds', 'first-seed', 'results-md', 'out', 'list', 'quiet', 'jobs']);
   const unknown = [...flags.keys()].find((k) => !known.has(k));
   const usage = (message: string): number => {
     io.err(`mixopt bench suite: ${message}\n${USAGE}`);
@@ -335,12 +336,28 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
   const firstSeed = positiveInteger(flags, 'first-seed', 0);
   if (typeof seedsFlag === 'string') return usage(seedsFlag);
   if (typeof firstSeed === 'string') return usage(firstSeed);
+  const jobs = positiveInteger(flags, 'jobs', 1);
+  if (typeof jobs === 'string' || jobs < 1) return usage(typeof jobs === 'string' ? jobs : '--jobs must be at least 1');
   const outDir = flags.get('out') ?? 'bench/out/suite';
   mkdirSync(outDir, { recursive: true });
   const started = Date.now();
   const results: SuiteTableResult[] = [];
   let failed = false;
-  for (const entry of tables) {
+  if (jobs > 1 && tables.length > 1) {
+    // Tables in parallel processes: each runs this same command on one table and writes <out>/<table>.json.
+    const passOn = ['--methods', methodNames.join(','), '--first-seed', String(firstSeed), '--out', outDir, '--results-md', 'none', ...(seedsFlag !== undefined ? ['--seeds', String(seedsFlag)] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
+    const failures = await runInProcesses(tables.map((t) => ['bench', 'suite', '--tables', t.name, ...passOn]), jobs, io);
+    for (const entry of tables) {
+      try {
+        results.push(JSON.parse(readFileSync(join(outDir, `${entry.name}.json`), 'utf8')) as SuiteTableResult);
+      } catch (e) {
+        io.err(`${entry.name}: no results (${e instanceof Error ? e.message : String(e)})`);
+        failed = true;
+      }
+    }
+    failed ||= failures > 0;
+  }
+  for (const entry of jobs > 1 && tables.length > 1 ? [] : tables) {
     const table = loadSuiteTable(entry, io);
     if (!table) {
       failed = true;
@@ -469,6 +486,34 @@ async function loop(args: readonly string[], io: Io): Promise<number> {
     io.out(`wrote ${path}`);
   }
   return 0;
+}
+
+/**
+ * Runs `mixopt <args>` for each argument list, at most `jobs` at a time, with the same Node, loader flags and CLI
+ * entry as this process; their output is passed through. Returns how many failed.
+ */
+function runInProcesses(argLists: readonly string[][], jobs: number, io: Io): Promise<number> {
+  const entry = process.argv[1];
+  if (entry === undefined) return Promise.resolve(argLists.length);
+  let next = 0;
+  let failures = 0;
+  const worker = async (): Promise<void> => {
+    while (next < argLists.length) {
+      const args = argLists[next++]!;
+      const code = await new Promise<number>((done) => {
+        const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.on('data', (b: Buffer) => io.out(b.toString().trimEnd()));
+        child.stderr.on('data', (b: Buffer) => io.err(b.toString().trimEnd()));
+        child.on('error', () => done(1));
+        child.on('close', (c) => done(c ?? 1));
+      });
+      if (code !== 0) {
+        failures++;
+        io.err(`mixopt ${args.join(' ')}: exit ${code}`);
+      }
+    }
+  };
+  return Promise.all(Array.from({ length: Math.min(jobs, argLists.length) }, worker)).then(() => failures);
 }
 
 const NOTES_HEADING = '## Notes (written by hand';
