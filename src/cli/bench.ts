@@ -349,7 +349,7 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
     const failures = await runInProcesses(tables.map((t) => ['bench', 'suite', '--tables', t.name, ...passOn]), jobs, io);
     for (const entry of tables) {
       try {
-        results.push(JSON.parse(readFileSync(join(outDir, `${entry.name}.json`), 'utf8')) as SuiteTableResult);
+        results.push(readSuiteResult(readFileSync(join(outDir, `${entry.name}.json`), 'utf8')));
       } catch (e) {
         io.err(`${entry.name}: no results (${e instanceof Error ? e.message : String(e)})`);
         failed = true;
@@ -514,6 +514,12 @@ function runInProcesses(argLists: readonly string[][], jobs: number, io: Io): Pr
     }
   };
   return Promise.all(Array.from({ length: Math.min(jobs, argLists.length) }, worker)).then(() => failures);
+}
+
+/** A table's results read back from its JSON: "never reached" (Infinity) was written as null. */
+export function readSuiteResult(text: string): SuiteTableResult {
+  const quantiles = new Set(['median', 'q25', 'q75']);
+  return JSON.parse(text, (key: string, value: unknown) => (value === null && quantiles.has(key) ? Infinity : value)) as SuiteTableResult;
 }
 
 const NOTES_HEADING = '## Notes (written by hand';

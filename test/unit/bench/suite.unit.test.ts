@@ -12,7 +12,7 @@ import { SUITE, bestBaseline, renderSuiteMarkdown, worldOf } from '../../../src/
 import type { SuiteMethodResult, SuiteTableResult } from '../../../src/bench/suite';
 import { SYNTHETIC_SPECS, makeSyntheticTable, spearman } from '../../../src/bench/synthetic';
 import { parseTable } from '../../../src/bench/table';
-import { runBench } from '../../../src/cli/bench';
+import { readSuiteResult, runBench } from '../../../src/cli/bench';
 import type { Fidelity } from '../../../src/core/types';
 
 const small: Fidelity = { label: 'S', s: 0, z: 1, cost: 0.1 };
@@ -230,6 +230,12 @@ describe('the suite', () => {
     wallSeconds: 12,
   };
 
+  test('"never reached" survives the JSON round trip of --jobs: a baseline that never got there is not the best', () => {
+    const back = readSuiteResult(JSON.stringify(result));
+    assert.equal(back.methods.find((m) => m.method === 'random')!.costToBest.median, Infinity);
+    assert.equal(bestBaseline(back, 'costToBest')!.method, 'sobol');
+  });
+
   test('best baseline is chosen per column; ratios of medians; "never" is shown against the budget', () => {
     assert.equal(bestBaseline(result, 'costToBest')!.method, 'sobol');
     assert.equal(bestBaseline(result, 'costToVerified')!.method, 'regmix');
@@ -252,7 +258,7 @@ describe('the suite', () => {
     assert.match(text, /\| synthetic-bias0 \(target runs \(cost 1\); noise 0\.014\) \| random \| 2 \|/);
     assert.match(text, /\|  \| regmix \| 2 \|/);
     assert.match(text, /## Notes \(written by hand/);
-    const json = JSON.parse(readFileSync(join(dir, 'synthetic-bias0.json'), 'utf8')) as SuiteTableResult;
+    const json = readSuiteResult(readFileSync(join(dir, 'synthetic-bias0.json'), 'utf8'));
     assert.deepEqual(json.methods.map((m) => [m.method, m.seeds]), [['random', 2], ['regmix', 2]]);
     const bad = await runBench(['suite', '--tables', 'nope'], { out: () => undefined, err: (t) => err.push(t) });
     assert.equal(bad, 2);
