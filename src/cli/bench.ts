@@ -1,6 +1,6 @@
 // `mixopt bench make-table` and `mixopt bench replay`: the replay benchmark (src/bench).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { lawsFromRegmixTable, optimumOf, randomSearchSeed, renderLoopMarkdown, runLoopSeed, summariseLoop } from '../bench/closedLoop';
 import type { LoopSeed } from '../bench/closedLoop';
@@ -346,6 +346,8 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
   if (jobs > 1 && tables.length > 1) {
     // Tables in parallel processes: each runs this same command on one table and writes <out>/<table>.json.
     const passOn = ['--methods', methodNames.join(','), '--first-seed', String(firstSeed), '--out', outDir, '--results-md', 'none', ...(seedsFlag !== undefined ? ['--seeds', String(seedsFlag)] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
+    // a table whose process fails must not be reported from an older run's file
+    for (const t of tables) rmSync(join(outDir, `${t.name}.json`), { force: true });
     const failures = await runInProcesses(tables.map((t) => ['bench', 'suite', '--tables', t.name, ...passOn]), jobs, io);
     for (const entry of tables) {
       try {
