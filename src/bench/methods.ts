@@ -2,8 +2,8 @@
 // RBF mixture kernel, no ARD, RBF fidelity kernel, a mean over (s, z) when several fidelities are seen:
 // linear, with curvature once the target level is among three or more observed levels) and
 // `suggest` in discrete mode over the unobserved rows, with the objective in log space when it is positive.
-import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from '../core/baselines';
-import type { ObservedRow, SelectionMethod } from '../core/baselines';
+import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from './baselines';
+import type { ObservedRow, SelectionMethod } from './baselines';
 import { fitGp } from '../core/gp';
 import type { GpConfig, GpHyperparameters } from '../core/gp';
 import { Rng } from '../core/random';
@@ -123,7 +123,47 @@ export const METHOD_NAMES = [
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
 
+/** Random rows every seed starts with, before the method chooses (the replay's own first row counts for 'cheapest'). */
+export const INITIAL_DESIGN = 3;
+
+/**
+ * Fair seeds: a method whose choices are otherwise deterministic given its data starts from `count` random rows
+ * drawn with its seed, so that every seed changes its initial design (at the target for single-fidelity methods,
+ * at the cheapest fidelity for multi-fidelity ones, whose replay also starts there). RegMix and DML draw the same
+ * number of random target rows themselves; random and Sobol depend on the seed throughout.
+ */
+export function withInitialDesign(method: SelectionMethod, count: number, where: 'target' | 'cheapest'): SelectionMethod {
+  return {
+    name: method.name,
+    start(seed, d) {
+      const run = method.start(seed, d);
+      const rng = new Rng(seed * 9_973 + 17);
+      return {
+        choose(input) {
+          const pool = input.candidates.map((_, i) => i).filter((i) => {
+            const f = input.candidates[i]!.fidelity;
+            if (where === 'target') return sameFidelity(f, input.target);
+            const cheapest = Math.min(...input.fidelities.map((x) => x.cost));
+            return f.cost === cheapest;
+          });
+          const own = input.observations.filter((o) => (where === 'target' ? sameFidelity(o.fidelity, input.target) : true)).length;
+          if (own < count && pool.length > 0) return pool[rng.int(pool.length)]!;
+          return run.choose(input);
+        },
+        recommend: (input) => run.recommend(input),
+      };
+    },
+  };
+}
+
 export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
+  const method = bareMethodByName(name, tuning);
+  if (name === 'mixopt-sf' || name === 'mixopt-sf-prediction') return withInitialDesign(method, INITIAL_DESIGN, 'target');
+  if (name.startsWith('mixopt-mf') || name === 'zero-shot') return withInitialDesign(method, INITIAL_DESIGN, 'cheapest');
+  return method;
+}
+
+function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMethod {
   switch (name) {
     case 'mixopt-mf':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });

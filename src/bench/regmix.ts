@@ -1,7 +1,9 @@
 // Converts the RegMix measurements (../shared/data/regmix, see its PROVENANCE.md) into a generic replay table:
-// fidelity, params, cost, objective, then one column per Pile domain. The objective is the mean of the 13
-// validation losses the example study uses (examples/pile-regmix/pile.mixopt.yaml, built the same way by
-// scripts/make-example.mjs); weights are renormalised to sum 1 (RegMix prints them to 3 decimals).
+// fidelity, params, cost, objective, objective/<domain> (13), then one column per Pile domain. `objective` is the
+// mean of the 13 validation losses the example study uses (examples/pile-regmix/pile.mixopt.yaml, built the same
+// way by scripts/make-example.mjs); `objective/<domain>` is that domain's validation loss alone (the suite's
+// per-domain tables: `--objective-column objective/pile_cc`); weights are renormalised to sum 1 (RegMix prints
+// them to 3 decimals).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -76,12 +78,12 @@ export function makeRegmixTable(dataDir: string): { csv: string; counts: Record<
         const total = weights.reduce((a, b) => a + b, 0);
         const values = metricAt.map((at) => number(matched.row[at], `${lossFile}:${matched.line}`));
         const objective = values.reduce((a, b) => a + b, 0) / values.length;
-        out.push([level.label, level.params, level.cost, objective.toPrecision(10), ...weights.map((w) => Number((w / total).toFixed(6)))].join(','));
+        out.push([level.label, level.params, level.cost, objective.toPrecision(10), ...values.map((v) => v.toPrecision(10)), ...weights.map((w) => Number((w / total).toFixed(6)))].join(','));
         counts[level.label] = (counts[level.label] ?? 0) + 1;
       });
     }
   }
   if (!domains) throw new Error(`${dataDir}: no mixture files`);
-  const header = ['fidelity', 'params', 'cost', 'objective', ...domains].join(',');
+  const header = ['fidelity', 'params', 'cost', 'objective', ...REGMIX_METRICS.map((m) => `objective/${m}`), ...domains].join(',');
   return { csv: `${header}\n${out.join('\n')}\n`, counts, domains };
 }

@@ -6,7 +6,7 @@
 // it), when nothing it would run fits the budget, or after maxSteps picks. The headline cost is the cost from
 // which the recommendation stayed at zero regret to the end; a recommendation that only passes over the best row
 // while the model moves (likely among 64 rows over hundreds of cheap picks) is reported separately as first hit.
-import type { CandidateRow, ObservedRow, SelectionMethod } from '../core/baselines';
+import type { CandidateRow, ObservedRow, SelectionMethod } from './baselines';
 import { Rng } from '../core/random';
 import type { Fidelity } from '../core/types';
 
@@ -15,7 +15,12 @@ export interface WorldRow {
   readonly fidelity: Fidelity;
   /** value to minimise (the objective, negated when it is maximised) */
   readonly y: number;
+  /** what running this row costs, when rows of one fidelity differ (default: its fidelity's cost) */
+  readonly cost?: number;
 }
+
+/** The cost of one row: its own when the table gives one, else its fidelity's. */
+export const rowCost = (row: WorldRow): number => row.cost ?? row.fidelity.cost;
 
 export interface World {
   readonly d: number;
@@ -31,6 +36,8 @@ export interface ReplayOptions {
   readonly maxSteps?: number;
   /** a recommendation among the best `topK` target rows counts as "top-k" (default 3) */
   readonly topK?: number;
+  /** a regret at most this counts as "small" (e.g. the target's measurement noise); default 0 */
+  readonly smallRegret?: number;
   /** clock for latencies, in milliseconds (default Date.now; tests pass a fake) */
   readonly now?: () => number;
 }
@@ -65,6 +72,8 @@ export interface SeedResult {
   readonly costToBest: number | null;
   /** the same for "among the top-k target rows" */
   readonly costToTopK: number | null;
+  /** the same for "regret at most options.smallRegret" */
+  readonly costToSmallRegret: number | null;
   /** cost spent when the recommendation first had zero regret, even if it moved away again (null if never) */
   readonly firstCostToBest: number | null;
   readonly firstCostToTopK: number | null;
@@ -117,7 +126,7 @@ export function runSeed(world: World, method: SelectionMethod, seed: number, opt
     observed.add(row);
     const r = world.rows[row]!;
     observations.push({ w: r.w, fidelity: r.fidelity, y: r.y });
-    spent += r.fidelity.cost;
+    spent += rowCost(r);
     const t0 = now();
     const pick = run.recommend({ targetRows, observations, target: world.target });
     const recommendMs = now() - t0;
@@ -141,13 +150,13 @@ export function runSeed(world: World, method: SelectionMethod, seed: number, opt
     }
     const open: number[] = [];
     for (let i = 0; i < world.rows.length; i++) {
-      if (!observed.has(i) && spent + world.rows[i]!.fidelity.cost <= options.budget * (1 + 1e-12)) open.push(i);
+      if (!observed.has(i) && spent + rowCost(world.rows[i]!) <= options.budget * (1 + 1e-12)) open.push(i);
     }
     if (open.length === 0) {
       stopped = world.rows.some((_, i) => !observed.has(i)) ? 'budget' : 'no-rows';
       break;
     }
-    const candidates: CandidateRow[] = open.map((i) => ({ w: world.rows[i]!.w, fidelity: world.rows[i]!.fidelity }));
+    const candidates: CandidateRow[] = open.map((i) => ({ w: world.rows[i]!.w, fidelity: world.rows[i]!.fidelity, cost: rowCost(world.rows[i]!) }));
     const t0 = now();
     const pick = run.choose({ candidates, observations, target: world.target, fidelities: world.fidelities, spent, budget: options.budget });
     const chooseMs = now() - t0;
@@ -170,6 +179,7 @@ export function runSeed(world: World, method: SelectionMethod, seed: number, opt
     steps,
     costToBest: sustained((s) => s.regret <= 0),
     costToTopK: sustained((s) => s.rank <= topK),
+    costToSmallRegret: sustained((s) => s.regret <= (options.smallRegret ?? 0)),
     firstCostToBest,
     firstCostToTopK,
     costToVerified: verified ? spent : null,

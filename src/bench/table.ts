@@ -1,6 +1,10 @@
 // A generic table of measured runs, the world of a replay benchmark: one row per run with its fidelity, cost,
 // objective value and one column per domain weight. Parsing never throws: problems become Diagnostics that name
 // the file, line and column.
+//
+// A table may hold several objectives: every column named `objective` or `objective/<name>` is one (the replay
+// reads the one `--objective-column` names; the others are not domain weights). Costs may differ from row to row
+// (measured train time varies from run to run); a fidelity's cost is then the median of its rows' costs.
 import type { Fidelity } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 
@@ -26,7 +30,10 @@ export interface TableRow {
 
 export interface FidelityLevel {
   readonly label: string;
+  /** the median of its rows' costs (every row's own cost when they are equal) */
   readonly cost: number;
+  /** true when its rows do not all have the same cost */
+  readonly costVaries: boolean;
   /** model size when the table has a params column */
   readonly params?: number;
   readonly rows: number;
@@ -38,6 +45,19 @@ export interface RunTable {
   readonly rows: readonly TableRow[];
   /** fidelity levels, cheapest first */
   readonly levels: readonly FidelityLevel[];
+  /** the objective columns of the file (the one read and any others) */
+  readonly objectives: readonly string[];
+}
+
+/** Columns that hold an objective rather than a domain weight. */
+export function isObjectiveColumn(name: string, chosen: string): boolean {
+  return name === chosen || name === 'objective' || name.startsWith('objective/');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function splitCsvLine(line: string): { cells: string[]; columns: number[] } {
@@ -98,16 +118,18 @@ export function parseTable(text: string, file: string, columns: TableColumns = D
     [columns.cost, costAt, '--cost-column'],
     [columns.objective, objectiveAt, '--objective-column'],
   ];
+  const objectiveColumns = header.cells.filter((name) => isObjectiveColumn(name, columns.objective));
   for (const [name, at, flag] of required) {
-    if (at < 0) error(headerLine, 0, `no column named "${name}"`, `columns are: ${header.cells.join(', ')}; name another with ${flag}`);
+    const others = flag === '--objective-column' && objectiveColumns.length > 0 ? `objective columns are: ${objectiveColumns.join(', ')}` : `columns are: ${header.cells.join(', ')}`;
+    if (at < 0) error(headerLine, 0, `no column named "${name}"`, `${others}; name another with ${flag}`);
   }
   const special = new Set([fidelityAt, costAt, objectiveAt, paramsAt]);
-  const domainAt = header.cells.map((_, k) => k).filter((k) => !special.has(k) && header.cells[k] !== '');
-  if (domainAt.length === 0) error(headerLine, 0, 'no domain weight columns', 'every column other than the fidelity, cost, params and objective ones is a domain weight');
+  const domainAt = header.cells.map((_, k) => k).filter((k) => !special.has(k) && header.cells[k] !== '' && !isObjectiveColumn(header.cells[k]!, columns.objective));
+  if (domainAt.length === 0) error(headerLine, 0, 'no domain weight columns', 'every column other than the fidelity, cost, params and objective (objective, objective/<name>) ones is a domain weight');
   if (diagnostics.length > 0) return { diagnostics };
 
   const rows: TableRow[] = [];
-  const levels = new Map<string, { cost: number; params?: number; rows: number; line: number }>();
+  const levels = new Map<string, { costs: number[]; params?: number; rows: number; line: number }>();
   for (let k = headerIndex + 1; k < lines.length; k++) {
     const raw = lines[k]!;
     if (raw.trim() === '') continue;
@@ -143,9 +165,9 @@ export function parseTable(text: string, file: string, columns: TableColumns = D
     if (diagnostics.length > errorsBefore) continue;
     for (let j = 0; j < w.length; j++) w[j] = w[j]! / total;
     const level = levels.get(fidelity);
-    if (!level) levels.set(fidelity, { cost, ...(params !== undefined ? { params } : {}), rows: 1, line });
+    if (!level) levels.set(fidelity, { costs: [cost], ...(params !== undefined ? { params } : {}), rows: 1, line });
     else {
-      if (level.cost !== cost) error(line, at[costAt]!, `fidelity ${fidelity} costs ${cost} here but ${level.cost} on line ${level.line}`, 'every row of one fidelity must have the same cost');
+      level.costs.push(cost);
       if (params !== undefined && level.params !== params) error(line, at[paramsAt]!, `fidelity ${fidelity} has ${params} parameters here but ${level.params} on line ${level.line}`);
       level.rows++;
     }
@@ -154,9 +176,15 @@ export function parseTable(text: string, file: string, columns: TableColumns = D
   if (rows.length === 0 && diagnostics.length === 0) error(headerLine, 0, 'the table has a header but no rows');
   if (diagnostics.length > 0) return { diagnostics };
   const sorted = [...levels.entries()]
-    .map(([label, l]) => ({ label, cost: l.cost, ...(l.params !== undefined ? { params: l.params } : {}), rows: l.rows }))
+    .map(([label, l]) => ({
+      label,
+      cost: median(l.costs),
+      costVaries: l.costs.some((c) => c !== l.costs[0]),
+      ...(l.params !== undefined ? { params: l.params } : {}),
+      rows: l.rows,
+    }))
     .sort((a, b) => a.cost - b.cost);
-  return { table: { file, domains: domainAt.map((k) => header.cells[k]!), rows, levels: sorted }, diagnostics };
+  return { table: { file, domains: domainAt.map((k) => header.cells[k]!), rows, levels: sorted, objectives: objectiveColumns }, diagnostics };
 }
 
 /**

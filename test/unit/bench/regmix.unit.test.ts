@@ -27,6 +27,13 @@ describe('RegMix replay table', { skip: present ? false : `no RegMix data at ${d
     assert.deepEqual(diagnostics, []);
     const firstBig = table!.rows.find((r) => r.fidelity === '1B')!;
     assert.ok(Math.abs(firstBig.objective - expected) < 1e-8, `${firstBig.objective} vs ${expected}`);
+    assert.equal(table!.domains.length, 17, 'the 13 objective/<domain> columns are not domains');
+    // each per-domain objective column is that domain's loss of the same run
+    for (const m of REGMIX_METRICS) {
+      const one = parseTable(made!.csv, 'regmix-table.csv', { fidelity: 'fidelity', cost: 'cost', params: 'params', objective: `objective/${m}` });
+      const row = one.table!.rows.find((r) => r.fidelity === '1B')!;
+      assert.ok(Math.abs(row.objective - Number(first[header.indexOf(`metric/the_pile_${m}_val_loss`)])) < 1e-8, m);
+    }
     for (const r of table!.rows) assert.ok(Math.abs(r.w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     assert.deepEqual(table!.levels.map((l) => [l.label, l.cost, l.params]), [['1M', 0.001, 1e6], ['60M', 0.06, 6e7], ['1B', 1, 1e9]]);
   });

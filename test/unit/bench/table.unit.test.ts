@@ -55,7 +55,7 @@ describe('replay table parsing', () => {
     assert.match(d.message, /objective.*"oops"/);
   });
 
-  test('every problem is reported: wrong cell count, negative weight, zero cost, inconsistent cost, all-zero weights', () => {
+  test('every problem is reported: wrong cell count, negative weight, zero cost, all-zero weights', () => {
     const text = `fidelity,cost,objective,a,b
 s,1,2,0.5,0.5
 s,1,2,0.5
@@ -71,10 +71,44 @@ s,1,2,0,0
     assert.match(byLine.get(3)!, /4 cells, but the header has 5 columns/);
     assert.match(byLine.get(4)!, /negative/);
     assert.match(byLine.get(5)!, /cost must be positive/);
-    assert.match(byLine.get(6)!, /costs 2 here but 1 on line 2/);
+    // a row may have its own cost: line 6 is fine
+    assert.equal(byLine.has(6), false);
     assert.match(byLine.get(7)!, /every domain weight is zero/);
     assert.equal(diagnostics.find((d) => d.line === 4)!.column, 't,1,2,'.length + 1);
     for (const d of diagnostics) assert.equal(d.file, 'e.csv');
+  });
+
+  test('rows of one fidelity may have their own costs: the level cost is their median, costVaries says so', () => {
+    const text = `fidelity,cost,objective,a,b
+s,0.01,3,0.5,0.5
+s,0.03,3.1,0.2,0.8
+s,0.02,3.2,0.9,0.1
+t,1,2,0.5,0.5
+t,1,2.1,0.4,0.6
+`;
+    const { table, diagnostics } = parseTable(text, 'c.csv');
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(table!.levels.map((l) => [l.label, l.cost, l.costVaries]), [['s', 0.02, true], ['t', 1, false]]);
+    assert.deepEqual(table!.rows.map((r) => r.cost), [0.01, 0.03, 0.02, 1, 1]);
+  });
+
+  test('objective columns: objective/<name> columns are not domains; --objective-column picks one; a wrong name lists them', () => {
+    const text = `fidelity,cost,objective,objective/web,objective/code,web,code
+s,1,3,3.5,2.5,0.5,0.5
+t,2,2,2.2,1.8,0.3,0.7
+`;
+    const mean = parseTable(text, 'o.csv');
+    assert.deepEqual(mean.diagnostics, []);
+    assert.deepEqual(mean.table!.domains, ['web', 'code']);
+    assert.deepEqual(mean.table!.objectives, ['objective', 'objective/web', 'objective/code']);
+    assert.deepEqual(mean.table!.rows.map((r) => r.objective), [3, 2]);
+    const code = parseTable(text, 'o.csv', { fidelity: 'fidelity', cost: 'cost', params: 'params', objective: 'objective/code' });
+    assert.deepEqual(code.table!.domains, ['web', 'code']);
+    assert.deepEqual(code.table!.rows.map((r) => r.objective), [2.5, 1.8]);
+    const wrong = parseTable(text, 'o.csv', { fidelity: 'fidelity', cost: 'cost', params: 'params', objective: 'objective/books' });
+    assert.equal(wrong.table, undefined);
+    assert.match(wrong.diagnostics[0]!.message, /no column named "objective\/books"/);
+    assert.match(wrong.diagnostics[0]!.hint!, /objective columns are: objective, objective\/web, objective\/code/);
   });
 
   test('empty input, header only, duplicate columns and an unknown target are clear errors, not exceptions', () => {

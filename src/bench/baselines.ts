@@ -5,21 +5,23 @@
 // - RegMix (Liu et al., 2024): linear regression of the objective on the mixture weights, ridge-regularised.
 // - Data Mixing Law (Ye et al., 2024, used as a baseline by ADMIRE-BayesOpt): L(w) = c + k exp(sum_j t_j w_j).
 // - GP BO: the MixOpt GP with `suggest` over the candidate rows, at every fidelity or at the target only.
-import { cholesky, choleskySolve } from './linalg';
-import { fitGp, MODEL_DEFAULTS } from './gp';
-import type { GpConfig, GpHyperparameters } from './gp';
-import { minimize } from './lbfgs';
-import { Rng } from './random';
-import { recommend } from './recommend';
-import { boxFor, projectToBox, sampleMixtures } from './simplex';
-import { suggest } from './suggest';
-import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from './types';
-import { CoreInputError } from './types';
+import { cholesky, choleskySolve } from '../core/linalg';
+import { fitGp, MODEL_DEFAULTS } from '../core/gp';
+import type { GpConfig, GpHyperparameters } from '../core/gp';
+import { minimize } from '../core/lbfgs';
+import { Rng } from '../core/random';
+import { recommend } from '../core/recommend';
+import { boxFor, projectToBox, sampleMixtures } from '../core/simplex';
+import { suggest } from '../core/suggest';
+import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from '../core/types';
+import { CoreInputError } from '../core/types';
 
 /** One row of the world a method may run: a mixture at a fidelity. */
 export interface CandidateRow {
   readonly w: Float64Array;
   readonly fidelity: Fidelity;
+  /** what running this row costs (its fidelity's cost unless the table gives rows their own costs) */
+  readonly cost?: number;
 }
 
 /** A row already run, with its value (to minimise). */

@@ -13,8 +13,8 @@ import {
   regmixMethod,
   sobolAtTarget,
   sobolMixtures,
-} from '../../../src/core/baselines';
-import type { CandidateRow, ObservedRow, SelectionMethod } from '../../../src/core/baselines';
+} from '../../../src/bench/baselines';
+import type { CandidateRow, ObservedRow, SelectionMethod } from '../../../src/bench/baselines';
 import { Rng } from '../../../src/core/random';
 import type { Fidelity } from '../../../src/core/types';
 import { CoreInputError } from '../../../src/core/types';

@@ -1,0 +1,24 @@
+// The target's measurement noise, for the suite's "sustained small regret" (a recommendation within the noise of
+// the best row is as good as the table can tell). Synthetic tables know theirs. For a measured table it is
+// estimated once from all its target rows, with a model that is not the one under test: the noise standard
+// deviation of a GP (RBF over the mixture, one shared lengthscale, constant mean) fitted by maximum likelihood,
+// no priors, 8 random starts, on the objective as measured (not its log). The suite stores the figures
+// (src/bench/suite.ts) so that a change to the model does not move the yardstick; `mixopt bench noise` prints
+// them again.
+import { fitGp } from '../core/gp';
+import type { PointSet } from '../core/types';
+
+/** Noise sd (objective units) of an ML GP fitted to the rows: w row-major n x d, y the measured values. */
+export function estimateNoise(ws: readonly Float64Array[], y: readonly number[]): number {
+  const n = ws.length;
+  const d = ws[0]?.length ?? 0;
+  const data = new Float64Array(n * (d + 2));
+  ws.forEach((w, i) => {
+    data.set(w, i * (d + 2));
+    data[i * (d + 2) + d] = 1;
+    data[i * (d + 2) + d + 1] = 1;
+  });
+  const points: PointSet = { n, d, data };
+  const model = fitGp(points, Float64Array.from(y), { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false }, { restarts: 8, seed: 1 });
+  return Math.sqrt(model.noiseVariance);
+}
