@@ -235,6 +235,13 @@ function meanColumnsFor(config: GpConfig, points: PointSet): MeanColumn[] {
   return columns;
 }
 
+/** The transpose of a rows x cols row-major matrix. */
+function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j]!;
+  return out;
+}
+
 /** Solves the small symmetric system A x = b (p x p) through Cholesky with jitter. */
 function solveSmall(a: Float64Array, p: number, b: Float64Array): Float64Array {
   const { factor } = cholesky(a, p, { initialRelativeJitter: 1e-12 });
@@ -594,6 +601,8 @@ export class GaussianProcess implements PosteriorModel {
   private looCache: { mean: Float64Array; variance: Float64Array } | undefined;
   private lowerInverse: Float64Array | undefined;
   private queriedPoints = 0;
+  /** G = L^-1 H (n x p) and (H^T K^-1 H)^-1 = (G^T G)^-1 (p x p), for the mean's uncertainty (R&W eq. 2.41) */
+  private meanUncertainty: { readonly g: Float64Array; readonly inverse: Float64Array; readonly p: number } | undefined | null;
 
   constructor(state: GaussianProcessState) {
     this.state = state;
@@ -698,6 +707,61 @@ export class GaussianProcess implements PosteriorModel {
     return { first: first.posterior, second: second.posterior, crossCovariance: this.pairwiseFromWhitened(a, b, first.whitened, second.whitened) };
   }
 
+  /**
+   * What estimating the mean coefficients adds to the posterior (R&W eq. 2.41, flat prior on b):
+   * R^T (H^T K^-1 H)^-1 R with R = H_* - H^T K^-1 K_*, so that intervals where the trend extrapolates (a size
+   * with few runs) widen with the uncertainty of the trend. r_i = h(x_i) - G^T v_i, G = L^-1 H, v_i the whitened
+   * cross-covariance of x_i. Returns r (m x p, standardised units), or undefined with no estimated mean.
+   */
+  private meanResiduals(points: PointSet, v: Float64Array | undefined): { r: Float64Array; inverse: Float64Array; p: number } | undefined {
+    const columns = this.state.meanColumns;
+    const p = columns.length;
+    if (p === 0 || this.n === 0 || v === undefined) return undefined;
+    if (this.meanUncertainty === undefined) {
+      const n = this.n;
+      const h = designMatrix(this.state.points, columns);
+      const g = solveLowerRows(this.state.factor, n, transpose(h, n, p), p); // p x n = (L^-1 H)^T
+      const a = new Float64Array(p * p);
+      for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += g[r * n + k]! * g[c * n + k]!;
+        a[r * p + c] = sum;
+      }
+      try {
+        const { factor } = cholesky(a, p, { initialRelativeJitter: 1e-12 });
+        const inverse = inverseFromCholesky(factor, p);
+        this.meanUncertainty = { g, inverse, p };
+      } catch {
+        this.meanUncertainty = null;
+      }
+    }
+    if (!this.meanUncertainty) return undefined;
+    const { g, inverse } = this.meanUncertainty;
+    const n = this.n;
+    const m = points.n;
+    const hStar = designMatrix(points, columns); // m x p
+    const r = new Float64Array(m * p);
+    for (let i = 0; i < m; i++) {
+      for (let c = 0; c < p; c++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += g[c * n + k]! * v[i * n + k]!;
+        r[i * p + c] = hStar[i * p + c]! - sum;
+      }
+    }
+    return { r, inverse, p };
+  }
+
+  /** r_a^T A^-1 r_b for rows i of a and j of b (standardised units). */
+  private static meanTerm(ra: Float64Array, i: number, rb: Float64Array, j: number, inverse: Float64Array, p: number): number {
+    let total = 0;
+    for (let x = 0; x < p; x++) {
+      let inner = 0;
+      for (let y = 0; y < p; y++) inner += inverse[x * p + y]! * rb[j * p + y]!;
+      total += ra[i * p + x]! * inner;
+    }
+    return total;
+  }
+
   /** Posterior at validated points, with the whitened cross-covariances it used (undefined when n = 0). */
   private marginal(points: PointSet, crossMatrix?: Float64Array): { posterior: MarginalPosterior; whitened: Float64Array | undefined } {
     const m = points.n;
@@ -720,6 +784,8 @@ export class GaussianProcess implements PosteriorModel {
         for (let k = 0; k < n; k++) sum += v[row + k]! * v[row + k]!;
         variance[i] = variance[i]! - sum;
       }
+      const trend = this.meanResiduals(points, v);
+      if (trend) for (let i = 0; i < m; i++) variance[i] = variance[i]! + GaussianProcess.meanTerm(trend.r, i, trend.r, i, trend.inverse, trend.p);
     }
     const prior = this.state.kernel.diag(points);
     for (let i = 0; i < m; i++) {
@@ -739,6 +805,9 @@ export class GaussianProcess implements PosteriorModel {
         for (let k = 0; k < n; k++) sum += va[i * n + k]! * vb[i * n + k]!;
         result[i] = result[i]! - sum;
       }
+      const ta = this.meanResiduals(a, va);
+      const tb = this.meanResiduals(b, vb);
+      if (ta && tb) for (let i = 0; i < a.n; i++) result[i] = result[i]! + GaussianProcess.meanTerm(ta.r, i, tb.r, i, ta.inverse, ta.p);
     }
     const scale = this.state.yStd * this.state.yStd;
     return result.map((value) => value * scale);
@@ -760,11 +829,13 @@ export class GaussianProcess implements PosteriorModel {
       const n = this.n;
       const va = this.whitened(a);
       const vb = this.whitened(b);
+      const ta = this.meanResiduals(a, va);
+      const tb = this.meanResiduals(b, vb);
       for (let i = 0; i < a.n; i++) {
         for (let j = 0; j < b.n; j++) {
           let sum = 0;
           for (let k = 0; k < n; k++) sum += va[i * n + k]! * vb[j * n + k]!;
-          result[i * b.n + j] = result[i * b.n + j]! - sum;
+          result[i * b.n + j] = result[i * b.n + j]! - sum + (ta && tb ? GaussianProcess.meanTerm(ta.r, i, tb.r, j, ta.inverse, ta.p) : 0);
         }
       }
     }

@@ -274,6 +274,53 @@ describe('posterior', () => {
 });
 
 describe('linear (MFMS-GP) and quadratic means in (s, z)', () => {
+  test('the posterior variance includes the uncertainty of the estimated mean (R&W eq. 2.41), checked by explicit formulas', () => {
+    const rng = new Rng(28);
+    const d = 3;
+    const train = mixtures(rng, 18, d, [0, 0.4, 1]);
+    const y = objective(train, rng, 0.05);
+    const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear', priors: true };
+    const gp = fitGp(train, y, config, { seed: 1 });
+    const h = gp.hyperparameters();
+    const test = mixtures(rng, 5, d, [1, 0.7]);
+    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
+    kernel.theta = Float64Array.from(h.theta.slice(0, -1));
+    const noise = Math.exp(h.theta[h.theta.length - 1]!);
+    const n = train.n;
+    const k = kernel.matrix(train);
+    for (let i = 0; i < n; i++) k[i * n + i] = k[i * n + i]! + noise;
+    const { factor } = cholesky(k, n);
+    const dim = d + 2;
+    const design = (ps: PointSet, i: number): number[] => [1, ps.data[i * dim + d]!, ps.data[i * dim + d + 1]!];
+    // A = H^T K^-1 H (3 x 3), from K^-1 H column by column
+    const kinvH = [0, 1, 2].map((c) => choleskySolve(factor, n, Float64Array.from({ length: n }, (_, i) => design(train, i)[c]!)));
+    const a = [0, 1, 2].map((r) => [0, 1, 2].map((c) => Array.from({ length: n }, (_, i) => design(train, i)[r]! * kinvH[c]![i]!).reduce((x, v) => x + v, 0)));
+    const { factor: aFactor } = cholesky(Float64Array.from(a.flat()), 3);
+    const cross = kernel.matrix(test, train);
+    const prior = kernel.diag(test);
+    const posterior = gp.posterior(test);
+    for (let t = 0; t < test.n; t++) {
+      const kStar = cross.subarray(t * n, t * n + n);
+      const kinvK = choleskySolve(factor, n, Float64Array.from(kStar));
+      let reduction = 0;
+      for (let i = 0; i < n; i++) reduction += kStar[i]! * kinvK[i]!;
+      const hStar = design(test, t);
+      const r = Float64Array.from([0, 1, 2], (c) => hStar[c]! - Array.from({ length: n }, (_, i) => design(train, i)[c]! * kinvK[i]!).reduce((x, v) => x + v, 0));
+      const ainvR = choleskySolve(aFactor, 3, r);
+      const meanTerm = r.reduce((x, v, c) => x + v * ainvR[c]!, 0);
+      const expected = (prior[t]! - reduction + meanTerm) * h.yStd * h.yStd;
+      assert.ok(meanTerm > 0);
+      assert.ok(Math.abs(posterior.variance[t]! - expected) < 1e-9 * Math.max(1, expected), `point ${t}: ${posterior.variance[t]} vs ${expected}`);
+    }
+    // covariance() and crossCovarianceDiag() carry the same term: their diagonal equals the variance
+    const cov = gp.covariance(test, test);
+    const diag = gp.crossCovarianceDiag(test, test);
+    for (let t = 0; t < test.n; t++) {
+      assert.ok(Math.abs(cov[t * test.n + t]! - posterior.variance[t]!) < 1e-12 * Math.max(1, posterior.variance[t]!));
+      assert.ok(Math.abs(diag[t]! - posterior.variance[t]!) < 1e-12 * Math.max(1, posterior.variance[t]!));
+    }
+  });
+
   test('recovers an exactly linear objective by generalised least squares', () => {
     const rng = new Rng(8);
     const points = mixtures(rng, 20, 3, [0, 0.3, 0.7, 1]);
