@@ -554,3 +554,39 @@ describe('degenerate input never crashes', () => {
     assert.throws(() => gp.posterior(mixtures(rng, 2, 4)), CoreInputError);
   });
 });
+
+describe('learned correlation between model sizes', () => {
+  test('a cheap size that is the target plus a constant is trusted; a cheap size that is noise is not', () => {
+    const d = 3;
+    const correlationAtTarget = (cheapValue: (w: Float64Array, target: number, rng: Rng) => number): number => {
+      const rng = new Rng(41);
+      const n = 60;
+      const data = new Float64Array(n * (d + 2));
+      const y = new Float64Array(n);
+      const all = mixtures(rng, n, d, [0]);
+      for (let i = 0; i < n; i++) {
+        const w = all.data.slice(i * (d + 2), i * (d + 2) + d);
+        data.set(w, i * (d + 2));
+        const isTarget = i % 4 === 0;
+        data[i * (d + 2) + d] = isTarget ? 1 : 0;
+        data[i * (d + 2) + d + 1] = 1;
+        const truth = 2 + Math.sin(5 * w[0]!) + 0.5 * w[1]!;
+        y[i] = isTarget ? truth + 0.01 * rng.normal() : cheapValue(w, truth, rng);
+      }
+      const gp = fitGp({ n, d, data }, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear', linear: true, sizeLevels: true }, { seed: 2, restarts: 2 });
+      const probe = mixtures(new Rng(7), 20, d, [0]);
+      const atTarget = { n: probe.n, d, data: Float64Array.from(probe.data) };
+      for (let i = 0; i < probe.n; i++) atTarget.data[i * (d + 2) + d] = 1;
+      const cheap = gp.posterior(probe);
+      const target = gp.posterior(atTarget);
+      const cross = gp.crossCovarianceDiag(probe, atTarget);
+      let total = 0;
+      for (let i = 0; i < probe.n; i++) total += cross[i]! / Math.sqrt(cheap.variance[i]! * target.variance[i]!);
+      return total / probe.n;
+    };
+    const transfer = correlationAtTarget((_, truth, rng) => truth + 0.7 + 0.01 * rng.normal());
+    const noise = correlationAtTarget((_, __, rng) => 3 + rng.normal());
+    assert.ok(transfer > 0.8, `transfer: mean posterior correlation ${transfer}`);
+    assert.ok(noise < 0.3, `noise: mean posterior correlation ${noise}`);
+  });
+});
