@@ -491,6 +491,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
             ...(options.incumbent !== undefined ? { incumbent: options.incumbent } : {}),
             ...(options.noiselessMes ? { noiselessMes: true } : {}),
             ...(options.plainMes ? { plainMes: true } : {}),
+            ...(input.budget > 0 ? { maxCost: Math.max(0, input.budget - input.spent) } : {}),
             batch: 1,
             budgetUsedFraction: input.budget > 0 ? Math.min(1, input.spent / input.budget) : 0,
             seed: seed + input.observations.length,

@@ -25,7 +25,7 @@ export interface SuggestInput {
   readonly budgetUsedFraction?: number;
   readonly seed?: number;
   /** discrete mode: choose among these rows only */
-  readonly candidates?: readonly { readonly w: Float64Array; readonly fidelity: Fidelity }[];
+  readonly candidates?: readonly { readonly w: Float64Array; readonly fidelity: Fidelity; /** this row's own cost (default: its fidelity's) */ readonly cost?: number }[];
   /** candidate mixtures scored per step in continuous mode (default scales with the model's size) */
   readonly samples?: number;
   /** domain names, for error messages */
@@ -341,13 +341,20 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
     const scorer = makeScorer(model, input, acquisition, minValues, bestByFidelity);
     const ucb = targetByUcb ? makeScorer(model, input, 'ucb', [], bestByFidelity) : undefined;
 
-    let best: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } | undefined;
+    // A row with a cost of its own (measured run times differ): the cost-aware values are re-divided by it.
+    const perRowCost = (value: number, fidelity: Fidelity, cost: number | undefined): number => {
+      if (cost === undefined || cost === fidelity.cost || !(cost > 0)) return value;
+      if (acquisition === 'mes') return (value * fidelity.cost) / cost;
+      if (acquisition === 'ei-per-cost') return value + costExponent(input.budgetUsedFraction ?? 0) * (Math.log(fidelity.cost) - Math.log(cost));
+      return value;
+    };
+    let best: { w: Float64Array; fidelity: Fidelity; value: number; index?: number; cost?: number } | undefined;
     if (discrete) {
       // Group rows by fidelity for batched posteriors.
       const groups = new Map<string, number[]>();
       discrete.forEach((c, i) => {
         if (usedDiscrete.has(i)) return;
-        if (!fits(c.fidelity.cost) || !fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
+        if (!fits(c.cost ?? c.fidelity.cost) || !fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
         const key = c.fidelity.label;
         groups.set(key, [...(groups.get(key) ?? []), i]);
       });
@@ -359,13 +366,16 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
           const optimism = ucb.score(ws, idx.length, fidelity);
           let arg = 0;
           for (let k = 1; k < idx.length; k++) if (optimism[k]! > optimism[arg]!) arg = k;
-          const value = scorer.score(ws.slice(arg * d, arg * d + d), 1, fidelity)[0]!;
-          if (!best || value > best.value) best = { w: discrete[idx[arg]!]!.w, fidelity, value, index: idx[arg]! };
+          const row = discrete[idx[arg]!]!;
+          const value = perRowCost(scorer.score(ws.slice(arg * d, arg * d + d), 1, fidelity)[0]!, fidelity, row.cost);
+          if (!best || value > best.value) best = { w: row.w, fidelity, value, index: idx[arg]!, ...(row.cost !== undefined ? { cost: row.cost } : {}) };
           continue;
         }
         const values = scorer.score(ws, idx.length, fidelity);
-        values.forEach((v, k) => {
-          if (!best || v > best.value) best = { w: discrete[idx[k]!]!.w, fidelity, value: v, index: idx[k]! };
+        values.forEach((raw, k) => {
+          const row = discrete[idx[k]!]!;
+          const v = perRowCost(raw, fidelity, row.cost);
+          if (!best || v > best.value) best = { w: row.w, fidelity, value: v, index: idx[k]!, ...(row.cost !== undefined ? { cost: row.cost } : {}) };
         });
       }
     } else if (pool) {
@@ -418,7 +428,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       }
     }
     if (!best) break;
-    const b: { w: Float64Array; fidelity: Fidelity; value: number; index?: number } = best;
+    const b: { w: Float64Array; fidelity: Fidelity; value: number; index?: number; cost?: number } = best;
     if (b.index !== undefined) usedDiscrete.add(b.index);
     const here = real.posterior(packRows(d, b.w, 1, b.fidelity.s, b.fidelity.z));
     const atTarget = real.posterior(packRows(d, b.w, 1, input.target.s, input.target.z));
@@ -432,7 +442,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       acquisitionValue: b.value,
       acquisition,
     });
-    remaining -= b.fidelity.cost;
+    remaining -= b.cost ?? b.fidelity.cost;
     if (step + 1 < input.batch) fantasize([{ w: b.w, fidelity: b.fidelity }]);
   }
   return chosen;

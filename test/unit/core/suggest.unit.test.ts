@@ -390,3 +390,20 @@ describe('suggest within the budget left', () => {
     assert.deepEqual(suggest(model, { ...base, acquisition: 'logei', batch: 1, maxCost: 0.9 }), []);
   });
 });
+
+describe('per-row costs in discrete mode', () => {
+  test('of two equal rows the cheaper is picked, and a row over the budget left is skipped', () => {
+    const d = 3;
+    const observations = observe(d, 24, 13, [CHEAP, TARGET], optimumOf(d));
+    const model = fit(observations, d);
+    const w = Float64Array.from([0.2, 0.3, 0.5]);
+    const twin = Float64Array.from(w);
+    const base = { space: openSpace(d), fidelities: [CHEAP, TARGET], target: TARGET, observations, acquisition: 'mes' as const, batch: 1 };
+    const dearFirst = suggest(model, { ...base, candidates: [{ w, fidelity: CHEAP, cost: 0.05 }, { w: twin, fidelity: CHEAP, cost: 0.01 }] })[0]!;
+    assert.equal(dearFirst.w, twin, 'the 0.01 row, not the 0.05 one');
+    const cheapFirst = suggest(model, { ...base, candidates: [{ w, fidelity: CHEAP, cost: 0.01 }, { w: twin, fidelity: CHEAP, cost: 0.05 }] })[0]!;
+    assert.equal(cheapFirst.w, w);
+    const limited = suggest(model, { ...base, maxCost: 0.02, candidates: [{ w, fidelity: CHEAP, cost: 0.05 }, { w: twin, fidelity: CHEAP, cost: 0.03 }] });
+    assert.deepEqual(limited, []);
+  });
+});
