@@ -181,6 +181,16 @@ function perDomainTable(snapshot: StudySnapshot, p: PosteriorView): HTMLElement 
       ),
     ),
     el('p', { class: 'muted small' }, `Each metric has its own model (log scale) fitted to the highest-fidelity runs; with ${snapshot.trials.filter((t) => t.model === snapshot.target.model && t.value !== undefined).length} ${snapshot.target.model} runs observed, read the intervals before the flags.`),
+    p.perDomainAggregate
+      ? el(
+          'p',
+          { class: 'muted small', id: 'per-domain-aggregate' },
+          `Aggregated like the objective, these per-domain predictions give ${fmt(p.perDomainAggregate.fromDomains)}; the headline model says ${fmt(p.perDomainAggregate.headline)}.`,
+          Math.abs(p.perDomainAggregate.fromDomains - p.perDomainAggregate.headline) > 0.01 * Math.abs(p.perDomainAggregate.headline)
+            ? ' They differ because each per-domain model is fitted on its own to the highest-fidelity runs only, while the headline model uses every run: trust the headline for the objective and the rows for the direction of each domain.'
+            : '',
+        )
+      : undefined,
   );
 }
 

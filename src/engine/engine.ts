@@ -477,6 +477,8 @@ function posteriorView(
 
   const rankCorrelation = rankAgreement(study, dataset, model);
   const perDomain = perDomainComparison(study, dataset, model, rec);
+  const metrics = objectiveMetrics(study);
+  const fromDomains = perDomain.length === metrics.length ? aggregateObjective(study, metrics, Object.fromEntries(perDomain.map((x) => [x.metric, x.recommended]))) : undefined;
   const hp = model.hyperparameters();
   return {
     slices,
@@ -485,6 +487,7 @@ function posteriorView(
     domainImportance: importance,
     importanceBasis,
     perDomain,
+    ...(fromDomains !== undefined && rec ? { perDomainAggregate: { fromDomains, headline: rec.predicted.mean } } : {}),
     hyperparameters: { ...hp.values, noiseVariance: hp.noiseVariance, logMarginalLikelihood: model.logMarginalLikelihood },
     fitSeconds: model.fitSeconds,
     observations: n,

@@ -100,6 +100,12 @@ export interface PosteriorView {
     /** true when the recommendation is predicted to be worse on this metric */
     readonly worse: boolean;
   }[];
+  /**
+   * The objective aggregated from the per-domain predictions above (each metric has its own model, fitted to the
+   * highest-fidelity runs) next to the headline model's prediction at the same mixture; a gap says a per-domain
+   * model disagrees with the headline.
+   */
+  readonly perDomainAggregate?: { readonly fromDomains: number; readonly headline: number };
   readonly hyperparameters: Record<string, number>;
   readonly fitSeconds: number;
   readonly observations: number;
