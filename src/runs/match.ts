@@ -1,7 +1,7 @@
 // Mapping what a log says onto the study: metric names, model names, mixtures (three config shapes), trial ids.
 import type { Study } from '../study/types';
 import type { DiagnosticSink } from './util';
-import { findKeyDeep, firstPath, flattenedChildren, getPath, isPlainObject, toFiniteNumber } from './util';
+import { findKeyDeep, firstPath, flattenedChildren, getPath, isPlainObject, nameMap, toFiniteNumber } from './util';
 
 // ---------------------------------------------------------------- metrics
 
@@ -118,7 +118,7 @@ export function matchMetric(study: Study, logged: string): string | undefined {
  * name. A study name taken by an exact match is not overwritten by a fuzzy match from the same record.
  */
 export function normaliseMetrics(study: Study, logged: Readonly<Record<string, unknown>>): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = nameMap<number>();
   const exactTaken = new Set<string>();
   for (const [k, v] of Object.entries(logged)) {
     const n = typeof v === 'number' ? v : toFiniteNumber(v);
@@ -259,7 +259,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
     return undefined;
   }
   if (isPlainObject(value)) {
-    const out: RawMixture = {};
+    const out: RawMixture = nameMap<number>();
     for (const [k, v] of Object.entries(value)) {
       const w = toFiniteNumber(isPlainObject(v) ? (v['weight'] ?? v['value']) : v);
       if (w === undefined) {
@@ -276,7 +276,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
       return undefined;
     }
     if (value.every((e) => isPlainObject(e))) {
-      const out: RawMixture = {};
+      const out: RawMixture = nameMap<number>();
       for (const [i, e] of value.entries()) {
         const o = e as Record<string, unknown>;
         const name = o['name'] ?? o['domain'] ?? o['source'] ?? o['dataset'];
@@ -290,7 +290,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
       return out;
     }
     if (value.length % 2 === 0) {
-      const out: RawMixture = {};
+      const out: RawMixture = nameMap<number>();
       for (let i = 0; i < value.length; i += 2) {
         const w = toFiniteNumber(value[i]);
         const p = value[i + 1];
@@ -339,6 +339,41 @@ export function findMixtureInConfig(
       const raw = readMixtureValue(study, flat, sink, key, 0);
       return { ...(raw ? { raw } : {}), key, line: 0 };
     }
+  }
+  return undefined;
+}
+
+/**
+ * Where in a config a mixture seems to be when the keys MixOpt tries found none: the dotted path of a map (or of
+ * flattened keys "<path>.<domain>") that names at least two study domains (one for a one-domain study), or of a
+ * list of {name, weight} entries naming them. Breadth first, bounded; undefined when nothing looks like one.
+ */
+export function suggestMixtureKey(study: Study, config: unknown): string | undefined {
+  const domains = new Set(study.domains);
+  const need = Math.min(2, domains.size);
+  const queue: { node: unknown; path: string; depth: number }[] = [{ node: config, path: '', depth: 0 }];
+  let visited = 0;
+  for (let i = 0; i < queue.length && visited < 20_000; i++) {
+    const { node, path, depth } = queue[i] as { node: unknown; path: string; depth: number };
+    visited++;
+    const at = (k: string): string => (path === '' ? k : `${path}.${k}`);
+    if (Array.isArray(node)) {
+      const named = node.filter((e) => isPlainObject(e) && typeof (e['name'] ?? e['domain']) === 'string' && domains.has(String(e['name'] ?? e['domain'])));
+      if (path !== '' && named.length >= need) return path;
+      if (depth < 8) node.slice(0, 1000).forEach((e, j) => queue.push({ node: e, path: at(String(j)), depth: depth + 1 }));
+      continue;
+    }
+    if (!isPlainObject(node)) continue;
+    const keys = Object.keys(node);
+    if (path !== '' && keys.filter((k) => domains.has(k)).length >= need) return path;
+    const flat = new Map<string, number>();
+    for (const k of keys) {
+      const dot = k.lastIndexOf('.');
+      if (dot > 0 && domains.has(k.slice(dot + 1))) flat.set(k.slice(0, dot), (flat.get(k.slice(0, dot)) ?? 0) + 1);
+    }
+    const best = [...flat].sort((a, b) => b[1] - a[1])[0];
+    if (best && best[1] >= need) return at(best[0]);
+    if (depth < 8) for (const k of keys.slice(0, 1000)) queue.push({ node: node[k], path: at(k), depth: depth + 1 });
   }
   return undefined;
 }
@@ -404,8 +439,8 @@ export function checkMixture(
   if (normalised && !quietSum) {
     sink.warning(where.line, `run ${where.runId}: mixture weights sum to ${round(sum)}; normalised to 1`, at);
   }
-  const mixture: Record<string, number> = {};
-  for (const d of study.domains) mixture[d] = (raw[d] ?? 0) / sum;
+  const mixture = nameMap<number>();
+  for (const d of study.domains) mixture[d] = (Object.prototype.hasOwnProperty.call(raw, d) ? (raw[d] ?? 0) : 0) / sum;
   return { mixture, normalised };
 }
 

@@ -26,7 +26,7 @@ const STATUS_BY_NUMBER: Readonly<Record<number, RunStatus>> = { 1: 'running', 2:
 const STATUS_BY_NAME: Readonly<Record<string, RunStatus>> = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'failed' };
 
 /** A param value: numbers stay strings (coerced where read); a dict/list written with str() or json is parsed. */
-function paramValue(text: string): unknown {
+export function paramValue(text: string): unknown {
   const t = stripBom(text).replace(/\r?\n$/, '');
   const first = t.trimStart()[0];
   if (first === '{' || first === '[') {

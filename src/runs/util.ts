@@ -31,6 +31,21 @@ export class DiagnosticSink {
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type PlainObject = Record<string, unknown>;
 
+/** An object without a prototype, for maps keyed by names from logs and users ("__proto__", "constructor" are names too). */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * A plain object (Object.prototype, so it compares and prints like any record) holding `entries` as own
+ * properties, a "__proto__" name included: what RunRecords carry out of the readers.
+ */
+export function ownRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+  return out;
+}
+
 export function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -131,7 +146,7 @@ export function getPath(root: unknown, dotted: string): unknown {
 /** Entries whose literal key starts with `prefix.` (flattened params such as MLflow's "data.mixture.github"). */
 export function flattenedChildren(root: unknown, prefix: string): Record<string, unknown> | undefined {
   if (!isPlainObject(root)) return undefined;
-  const out: Record<string, unknown> = {};
+  const out = nameMap<unknown>();
   let found = false;
   const head = `${prefix}.`;
   for (const [k, v] of Object.entries(root)) {
