@@ -9,13 +9,18 @@ import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
+import { runInit } from './init';
+import { formatUnusedRuns } from './unusedRuns';
 
 const VERSION = '0.1.0';
 
 export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi-fidelity Bayesian optimisation
 
 Usage:
-  mixopt status <study.mixopt.yaml> [--json]           runs found, problems, budget
+  mixopt init [folder] [--name n] [--metric m] [--models 1M=1e6,...] [--target-steps n] [--yes]
+                                                       write a new study from the training configs found
+  mixopt status <study.mixopt.yaml> [--json] [--verbose]
+                                                       runs found, unused runs and why, problems, budget
   mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record] [--refit]
                                                        the next trial(s) to run; --record appends them to the ledger
   mixopt recommend <study.mixopt.yaml> [--json] [--refit]
@@ -148,6 +153,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return 0;
   }
   if (command === 'bench') return runBench(rest, io);
+  if (command === 'init') return runInit(rest, io);
   if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
   const { values, positionals } = parseArgs({
     args: [...rest],
@@ -162,6 +168,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       status: { type: 'string' },
       note: { type: 'string' },
       refit: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
     },
   });
   const refit = values.refit === true;
@@ -180,7 +187,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       else {
         // A study that could not be parsed has no objective, target or budget to summarise.
         const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
-        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : formatStatus(snapshot).join('\n'));
+        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...formatUnusedRuns(snapshot, values.verbose === true)].join('\n'));
         printDiagnostics(io, snapshot, true);
       }
       return hasErrors(snapshot) ? 1 : 0;

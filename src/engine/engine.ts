@@ -24,6 +24,7 @@ import type {
   TrialView,
 } from '../protocol/snapshot';
 import { DiscoverCache, discoverRuns } from '../runs/discover';
+import { loadSqlite } from '../runs/sqlite';
 import type { RunRecord } from '../runs/types';
 import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
@@ -186,6 +187,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     };
   }
   await checkpoint(ctx, 'Reading runs', 0.05);
+  await loadSqlite(); // MLflow's mlflow.db reader (WASM), loaded once
   const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
   const ledgerPath = ledgerPathFor(studyFile);
   const ledger = readLedger(ledgerPath);
@@ -224,6 +226,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     budget,
     diagnostics: diagnostics.map((d) => toView(d, studyDir)),
     observations: dataset.observations.length,
+    ...(dataset.unused.length > 0 ? { unusedRuns: dataset.unused } : {}),
     ...(study.launch !== undefined ? { launch: study.launch } : {}),
   };
   if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };

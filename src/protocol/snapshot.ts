@@ -113,6 +113,18 @@ export interface DiagnosticView {
 }
 
 /** Everything the UI shows about one study. */
+export interface UnusedRunView {
+  readonly runId: string;
+  /** file or folder of the run, relative to the study folder */
+  readonly source: string;
+  /** log format, e.g. "tensorboard", "wandb" */
+  readonly format: string;
+  /** no-mixture | no-metrics | no-checkpoints | before-first-step | unknown-model | failed */
+  readonly reason: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
 export interface StudySnapshot {
   readonly studyFile: string;
   readonly name: string;
@@ -126,6 +138,8 @@ export interface StudySnapshot {
   readonly diagnostics: readonly DiagnosticView[];
   /** observations (run checkpoints) the model is fitted to */
   readonly observations: number;
+  /** discovered runs that gave no observation, with why (each is also a diagnostic) */
+  readonly unusedRuns?: readonly UnusedRunView[];
   readonly recommendation?: RecommendationView;
   readonly posterior?: PosteriorView;
   readonly suggestions?: readonly SuggestionView[];
