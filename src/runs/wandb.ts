@@ -80,8 +80,8 @@ export function parseWandbRun(input: WandbInput, study: Study): ParseResult {
       lsink.info(0, 'the last record is incomplete (the run is still being written); read up to the record before', { hint: 'it is read again when the file changes' });
     }
     if (log.records === 0 && !log.truncated) lsink.warning(0, 'the W&B run file holds no readable record', { hint: 'was the run killed right after wandb.init?' });
-    sink.list.push(...lsink.list);
   }
+  if (lsink) sink.list.push(...lsink.list);
   if (input.config) {
     const csink = new DiagnosticSink(input.config.file);
     const parsed = parseYamlSafe(input.config.text, csink, 'config.yaml');
