@@ -9,7 +9,7 @@ import { applyRunConfig, RunBuilder } from './builder';
 import { readCsvObjects } from './csv';
 import type { TextFile } from './hf';
 import { parseConfigFile } from './hf';
-import { DiagnosticSink, isPlainObject, parseYamlSafe, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, parseYamlSafe, toFiniteNumber } from './util';
 
 export interface LightningInput {
   readonly dir: string;
@@ -35,7 +35,7 @@ export function parseLightningCsv(input: LightningInput, study: Study): ParseRes
           sink.warning(rec.line, `step "${(rec.values['step'] ?? '').slice(0, 20)}" is not a number; row skipped`);
           continue;
         }
-        const metrics: Record<string, number> = {};
+        const metrics = nameMap<number>();
         for (const [k, cell] of Object.entries(rec.values)) {
           if (k === 'step' || k === 'epoch' || cell.trim() === '') continue;
           const v = toFiniteNumber(cell);

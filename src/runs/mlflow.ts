@@ -5,7 +5,7 @@ import type { Study } from '../study/types';
 import type { ParseResult, RunStatus } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import type { PlainObject } from './util';
-import { DiagnosticSink, isPlainObject, parseYamlSafe, splitLines, stripBom, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, nestsDeeper, parseYamlSafe, splitLines, stripBom, toFiniteNumber } from './util';
 
 export interface KeyedFile {
   /** the param/metric/tag key: the file's path under params/, metrics/ or tags/ (may contain "/") */
@@ -31,11 +31,13 @@ export function paramValue(text: string): unknown {
   const first = t.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
-      return JSON.parse(t) as unknown;
+      const value = JSON.parse(t) as unknown;
+      return nestsDeeper(value) ? t : value;
     } catch {
       try {
         // Python's repr of a dict/list of str and float: single quotes, True/False/None
-        return JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+        const value = JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+        return nestsDeeper(value) ? t : value;
       } catch {
         return t;
       }
@@ -67,9 +69,9 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
     sink.info(0, 'the run is deleted in MLflow (lifecycle_stage: deleted); not used');
     return { runs: [], diagnostics: sink.list };
   }
-  const params: PlainObject = {};
+  const params: PlainObject = nameMap();
   for (const p of input.params) params[p.key] = paramValue(p.text);
-  const tags: PlainObject = {};
+  const tags: PlainObject = nameMap();
   for (const t of input.tags) tags[t.key] = stripBom(t.text).replace(/\r?\n$/, '');
   applyRunConfig(b, params, sink);
   applyRunConfig(b, tags, sink);

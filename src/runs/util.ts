@@ -74,11 +74,37 @@ export function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/** Nesting deeper than this in a log value is refused: real configs and metrics nest a few levels. */
+export const MAX_NESTING = 64;
+
+/**
+ * Whether a parsed value nests deeper than `max` (iterative: a value nested 10^6 deep must not overflow the stack
+ * here, nor later in JSON.stringify or a recursive walk, which is why the readers check it first).
+ */
+export function nestsDeeper(value: unknown, max = MAX_NESTING): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  let visited = 0;
+  while (stack.length > 0) {
+    const { v, d } = stack.pop() as { v: unknown; d: number };
+    if (typeof v !== 'object' || v === null) continue;
+    if (d >= max) return true;
+    if (++visited > 1_000_000) return true;
+    if (Array.isArray(v)) for (const x of v) stack.push({ v: x, d: d + 1 });
+    else for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
+  }
+  return false;
+}
+
 /** JSON.parse that never throws: a syntax error (or a stack overflow on absurd nesting) becomes a diagnostic. */
 export function parseJsonSafe(text: string, sink: DiagnosticSink, what: string, file?: string): { ok: true; value: unknown } | { ok: false } {
   const body = stripBom(text);
   try {
-    return { ok: true, value: JSON.parse(body) as unknown };
+    const value = JSON.parse(body) as unknown;
+    if (nestsDeeper(value)) {
+      sink.error(0, `${what} nests deeper than ${MAX_NESTING} levels; not read`, { ...(file !== undefined ? { file } : {}), hint: 'a config or log file of a training run never nests that deep; is the file damaged?' });
+      return { ok: false };
+    }
+    return { ok: true, value };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const position = /position (\d+)/.exec(message);
@@ -110,6 +136,10 @@ export function parseYamlSafe(
       return { ok: false };
     }
     const value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    if (nestsDeeper(value)) {
+      sink.error(0, `${what} nests deeper than ${MAX_NESTING} levels; not read`, { ...at, hint: 'a training config never nests that deep; is the file damaged?' });
+      return { ok: false };
+    }
     /** 1-based line of the value at a dotted path, 0 when not found */
     const locate = (dotted: string): number => {
       try {

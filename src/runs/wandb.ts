@@ -9,7 +9,7 @@ import { applyRunConfig, RunBuilder } from './builder';
 import type { TextFile } from './hf';
 import { statusFromWord } from './match';
 import type { PlainObject } from './util';
-import { DiagnosticSink, isPlainObject, parseJsonSafe, parseYamlSafe, splitLines, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, parseJsonSafe, parseYamlSafe, splitLines, toFiniteNumber } from './util';
 import type { BinaryFile } from './tfevents';
 import { readWandbLog } from './wandbLog';
 
@@ -28,7 +28,7 @@ const STEP_KEYS = ['trainer/global_step', 'train/global_step', 'global_step', 's
 
 /** Strips W&B's `{desc, value}` wrappers and bookkeeping keys from config.yaml. */
 export function unwrapWandbConfig(config: PlainObject): PlainObject {
-  const out: PlainObject = {};
+  const out: PlainObject = nameMap();
   for (const [k, v] of Object.entries(config)) {
     if (k === 'wandb_version' || k === '_wandb') continue;
     out[k] = isPlainObject(v) && Object.prototype.hasOwnProperty.call(v, 'value') ? v['value'] : v;
@@ -37,7 +37,7 @@ export function unwrapWandbConfig(config: PlainObject): PlainObject {
 }
 
 /** Nested summary objects ({"val": {"loss": 1}}) become "val/loss"; depth-limited; media and private keys dropped. */
-function flattenMetrics(obj: PlainObject, prefix = '', depth = 0, out: Record<string, number> = {}): Record<string, number> {
+function flattenMetrics(obj: PlainObject, prefix = '', depth = 0, out: Record<string, number> = nameMap()): Record<string, number> {
   if (depth > 6) return out;
   for (const [k, v] of Object.entries(obj)) {
     if (k.startsWith('_') || (depth === 0 && STEP_KEYS.includes(k))) continue;

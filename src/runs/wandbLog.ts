@@ -8,7 +8,7 @@
 import { Crc32 } from '@aws-crypto/crc32';
 import { WANDB_RECORD, toPlain } from './proto';
 import type { DiagnosticSink } from './util';
-import { isPlainObject, nameMap } from './util';
+import { isPlainObject, nameMap, nestsDeeper } from './util';
 
 const BLOCK = 32768;
 const CHUNK_HEADER = 7;
@@ -107,7 +107,8 @@ function itemValue(item: Record<string, unknown>): unknown {
   const json = item['value_json'];
   if (typeof json !== 'string') return undefined;
   try {
-    return JSON.parse(json) as unknown;
+    const value = JSON.parse(json) as unknown;
+    return nestsDeeper(value) ? undefined : value;
   } catch {
     return undefined;
   }
