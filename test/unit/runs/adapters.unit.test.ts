@@ -185,7 +185,7 @@ describe('Weights & Biases', () => {
     assert.deepEqual(r.diagnostics.map((d) => [d.severity, d.file, d.line]), [['warning', 'files/config.yaml', 6]]);
   });
   test('unwrapWandbConfig drops _wandb and wandb_version', () => {
-    assert.deepEqual(unwrapWandbConfig({ wandb_version: 1, _wandb: { value: {} }, lr: { desc: null, value: 0.1 }, plain: 3 }), { lr: 0.1, plain: 3 });
+    assert.deepEqual({ ...unwrapWandbConfig({ wandb_version: 1, _wandb: { value: {} }, lr: { desc: null, value: 0.1 }, plain: 3 }) }, { lr: 0.1, plain: 3 });
   });
   test('no summary yet: running, trial id from config', () => {
     const c = `${WS}/wandb/offline-run-20261102_080000-def456/files/config.yaml`;
