@@ -172,7 +172,7 @@ const STEPS_KEYS = ['trainer.max_steps', 'max_steps', 'train.max_steps', 'traini
 /** Model, params and planned steps read from a run's config (study keys first, then common names). */
 export function fidelityFromConfig(study: Study, config: unknown): { name?: string; params?: number; plannedSteps?: number } {
   const out: { name?: string; params?: number; plannedSteps?: number } = {};
-  const nameKeys = withWrappers(study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS);
+  const nameKeys = withWrappers(study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS, config);
   for (const key of nameKeys) {
     const v = getPath(config, key);
     if (typeof v === 'string' && v.trim() !== '') {
@@ -184,14 +184,14 @@ export function fidelityFromConfig(study: Study, config: unknown): { name?: stri
       break;
     }
   }
-  for (const key of withWrappers(MODEL_PARAMS_KEYS)) {
+  for (const key of withWrappers(MODEL_PARAMS_KEYS, config)) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
       out.params = n;
       break;
     }
   }
-  const stepKeys = withWrappers(study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS);
+  const stepKeys = withWrappers(study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS, config);
   for (const key of stepKeys) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
@@ -230,8 +230,26 @@ const DEFAULT_MIXTURE_KEYS = [
 const CONFIG_WRAPPERS = ['args', 'config', 'cfg', 'hparams', 'hyper_parameters'];
 
 /** The keys, then the same keys under each common wrapper ("args.data.mixture"). */
-function withWrappers(keys: readonly string[]): string[] {
-  return [...keys, ...CONFIG_WRAPPERS.flatMap((w) => keys.map((k) => `${w}.${k}`))];
+const wrapped = new Map<string, string[]>();
+
+/**
+ * The keys, then the same keys under each wrapper the config has at its top ("args.data.mixture", also when
+ * the config is flat: "args.data.mixture.github"). Lists are memoised: this runs for every config of every run.
+ */
+function withWrappers(keys: readonly string[], config?: unknown): string[] {
+  let present = CONFIG_WRAPPERS;
+  if (isPlainObject(config)) {
+    const tops = new Set<string>();
+    for (const k in config) tops.add(k.includes('.') ? k.slice(0, k.indexOf('.')) : k);
+    present = CONFIG_WRAPPERS.filter((w) => tops.has(w));
+  }
+  const id = `${present.join(',')}\n${keys.join('\n')}`;
+  let out = wrapped.get(id);
+  if (out === undefined) {
+    out = [...keys, ...present.flatMap((w) => keys.map((k) => `${w}.${k}`))];
+    if (wrapped.size < 1000) wrapped.set(id, out);
+  }
+  return out;
 }
 
 /** A mixture as found in a config, before it is checked against the study: domain (or unknown name) -> weight. */
@@ -326,7 +344,7 @@ export function findMixtureInConfig(
   sink: DiagnosticSink,
   locate: (dotted: string) => number = () => 0,
 ): { raw?: RawMixture; key: string; line: number } | undefined {
-  const keys = withWrappers(study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS);
+  const keys = withWrappers(study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS, config);
   const direct = firstPath(config, keys);
   if (direct) {
     const line = locate(direct.path);

@@ -42,7 +42,10 @@ export function nameMap<T>(): Record<string, T> {
  */
 export function ownRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+  for (const [k, v] of entries) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
   return out;
 }
 
@@ -157,10 +160,18 @@ export function parseYamlSafe(
 }
 
 /** Value at a dotted path ("data.mixture"); array indices allowed ("layers.0"). Also accepts a literal dotted key. */
+const pathParts = new Map<string, readonly string[]>();
+
 export function getPath(root: unknown, dotted: string): unknown {
+  if (!isPlainObject(root) && !Array.isArray(root)) return undefined;
   if (isPlainObject(root) && Object.prototype.hasOwnProperty.call(root, dotted)) return root[dotted];
+  let parts = pathParts.get(dotted);
+  if (parts === undefined) {
+    parts = dotted.split('.');
+    if (pathParts.size < 10_000) pathParts.set(dotted, parts);
+  }
   let node: unknown = root;
-  for (const part of dotted.split('.')) {
+  for (const part of parts) {
     if (Array.isArray(node)) {
       const i = Number(part);
       if (!Number.isInteger(i)) return undefined;
