@@ -90,8 +90,9 @@ export function suggestionJson(s: SuggestionView): object {
     mixture: s.mixture,
     model: s.model,
     steps: s.steps,
-    predicted: s.predicted,
-    predictedAtTarget: s.predictedAtTarget,
+    ...(s.predicted ? { predicted: s.predicted } : {}),
+    ...(s.predictedAtTarget ? { predictedAtTarget: s.predictedAtTarget } : {}),
+    ...(s.firstDesign ? { firstDesign: true } : {}),
     acquisition: s.acquisition,
     acquisitionValue: s.acquisitionValue,
     cost: s.cost,
@@ -103,8 +104,9 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
     `  model ${s.model}, ${s.steps} steps, cost ${fmtNumber(s.cost)} ${snapshot.budget.unit}`,
-    `  predicted at ${s.model}: ${fmtInterval(s.predicted)}`,
-    `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`,
+    ...(s.predicted && s.predictedAtTarget
+      ? [`  predicted at ${s.model}: ${fmtInterval(s.predicted)}`, `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`]
+      : ['  no prediction: a space-filling first design (no run observed yet)']),
     `  acquisition ${s.acquisition}: ${fmtNumber(s.acquisitionValue)}`,
     `  why: ${s.reason}`,
     '  mixture:',

@@ -34,6 +34,7 @@ import type { Study } from '../study/types';
 import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { firstDesign } from './firstDesign';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
@@ -257,7 +258,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   let suggestions: SuggestionView[] | undefined;
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
-    const candidates = suggest(model, {
+    const candidates = dataset.observations.length === 0 ? [] : suggest(model, {
       space: dataset.space,
       fidelities: dataset.fidelities,
       target: dataset.target,
@@ -268,7 +269,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
       budgetUsedFraction,
       seed: study.optimizer.seed + dataset.observations.length,
     });
-    suggestions = candidates.map((c) => suggestionView(study, dataset, c));
+    suggestions = dataset.observations.length === 0 ? firstDesign(study, dataset, params.suggest, study.optimizer.seed + trials.length) : candidates.map((c) => suggestionView(study, dataset, c));
     if (params.record) {
       for (const s of suggestions) {
         appendEvent(ledgerPath, {
@@ -280,7 +281,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
           steps: s.steps,
           time: new Date().toISOString(),
           actor: params.record.actor,
-          predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper },
+          ...(s.predictedAtTarget ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
         });
       }
     }
@@ -643,7 +644,7 @@ async function accept(params: AcceptParams): Promise<AcceptResult> {
     time: new Date().toISOString(),
     actor: params.actor,
     config: relative(studyDir, out),
-    ...(Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
+    ...(s.predictedAtTarget && Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
   };
   const { trial } = acceptOnce(ledgerPath, event);
   return { trialId: trial, configPath: out };

@@ -362,7 +362,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
       if (choice) await suggest(studyFile, 1);
       return;
     }
-    const pick = open.length === 1 ? open[0] : (await vscode.window.showQuickPick(open.map((s) => ({ label: s.id, description: `${s.model} · predicted ${s.predicted.mean.toFixed(4)}`, s })), { placeHolder: 'Which suggestion to accept?' }))?.s;
+    const pick = open.length === 1 ? open[0] : (await vscode.window.showQuickPick(open.map((s) => ({ label: s.id, description: `${s.model} · ${s.predicted ? `predicted ${s.predicted.mean.toFixed(4)}` : 'first design'}`, s })), { placeHolder: 'Which suggestion to accept?' }))?.s;
     if (pick) await accept(studyFile, pick);
   });
   register('mixopt.recommend', withStudy(async (f) => {

@@ -31,10 +31,12 @@ export interface SuggestionView {
   readonly mixture: Mixture;
   readonly model: string;
   readonly steps: number;
-  /** predicted objective at the suggested fidelity */
-  readonly predicted: Interval;
-  /** predicted objective of the same mixture at the target fidelity */
-  readonly predictedAtTarget: Interval;
+  /** predicted objective at the suggested fidelity (absent in a first design: nothing observed to predict from) */
+  readonly predicted?: Interval;
+  /** predicted objective of the same mixture at the target fidelity (absent in a first design) */
+  readonly predictedAtTarget?: Interval;
+  /** a space-filling first design, chosen before any run was observed */
+  readonly firstDesign?: boolean;
   readonly acquisition: string;
   readonly acquisitionValue: number;
   readonly cost: number;
