@@ -185,7 +185,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   switch (command) {
     case 'status': {
       const snapshot = await analyze(study, 0, false, false);
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics }, null, 2));
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, unusedRuns: snapshot.unusedRuns ?? [] }, null, 2));
       else {
         // A study that could not be parsed has no objective, target or budget to summarise.
         const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
