@@ -1,10 +1,16 @@
-// Discovery speed: writes 2,000 run folders of mixed formats (MixOpt JSONL, HF Trainer, Lightning CSV, W&B,
-// MLflow) into a temp folder, then times discoverRuns (walk + detect + read + parse). Target: <= 2 s.
+// Discovery speed: writes 2,000 run folders of mixed formats (MixOpt JSONL, HF Trainer, Lightning CSV, W&B
+// online, MLflow file store, TensorBoard event files, W&B offline run files) into a temp folder, then times
+// discoverRuns (walk + detect + read + parse). Target: <= 2 s cold.
 // Usage: node --import tsx bench/discovery.ts [runs=2000] [repeats=3]
+// The binary logs are written here with the readers' own protobuf shapes (src/runs/proto.ts) and their framing
+// (TFRecord: length + masked CRC-32C; W&B: 32 KiB blocks of CRC-32 chunks), like the library-written fixtures.
+import { crc32 } from '@aws-crypto/crc32';
+import { crc32c } from '@aws-crypto/crc32c';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiscoverCache, discoverRuns } from '../src/runs/discover';
+import { TB_EVENT, TB_HPARAMS, WANDB_RECORD } from '../src/runs/proto';
 import type { Study } from '../src/study/types';
 
 const DOMAINS = ['pile_cc', 'github', 'arxiv', 'wikipedia_en', 'stackexchange', 'freelaw', 'pubmed_central', 'dm_mathematics'];
@@ -49,12 +55,73 @@ function losses(step: number): Record<string, number> {
 }
 
 const STEPS = [1000, 2000, 3000, 4000];
+const FORMATS = 7;
+
+const maskedCrc32c = (b: Uint8Array): number => ((((crc32c(b) >>> 15) | (crc32c(b) << 17)) >>> 0) + 0xa282ead8) >>> 0;
+
+function tfRecord(data: Uint8Array): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeBigUInt64LE(BigInt(data.length), 0);
+  head.writeUInt32LE(maskedCrc32c(head.subarray(0, 8)), 8);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32LE(maskedCrc32c(data), 0);
+  return Buffer.concat([head, data, tail]);
+}
+
+function tfEvents(model: string, mix: Record<string, number>): Buffer {
+  const event = (e: object): Buffer => tfRecord(TB_EVENT.encode(TB_EVENT.fromObject(e)).finish());
+  const hparams = TB_HPARAMS.encode(
+    TB_HPARAMS.fromObject({
+      session_start_info: { hparams: { 'model.name': { string_value: model }, ...Object.fromEntries(DOMAINS.map((d) => [`data.mixture.${d}`, { number_value: mix[d] }])) } },
+    }),
+  ).finish();
+  return Buffer.concat([
+    event({ wall_time: 1, file_version: 'brain.Event:2' }),
+    event({ wall_time: 1, step: 0, summary: { value: [{ tag: '_hparams_/session_start_info', metadata: { plugin_data: { plugin_name: 'hparams', content: hparams } } }] } }),
+    ...STEPS.map((step) => event({ wall_time: 2, step, summary: { value: Object.entries(losses(step)).map(([d, v]) => ({ tag: `val_loss/${d}`, simple_value: v })) } })),
+  ]);
+}
+
+function wandbFile(name: string, model: string, mix: Record<string, number>): Buffer {
+  const records = [
+    { run: { run_id: name, display_name: name, config: { update: [{ key: 'model', value_json: JSON.stringify({ name: model }) }, { key: 'data', value_json: JSON.stringify({ mixture: mix }) }] } } },
+    ...STEPS.map((step) => ({
+      history: { item: [...Object.entries(losses(step)).map(([d, v]) => ({ key: `val_loss/${d}`, value_json: String(v) })), { key: '_step', value_json: String(step) }], step: { num: step } },
+    })),
+    { exit: { exit_code: 0 } },
+  ];
+  const out: Buffer[] = [Buffer.from([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0])];
+  let pos = 7;
+  for (const r of records) {
+    const data = WANDB_RECORD.encode(WANDB_RECORD.fromObject(r)).finish();
+    let at = 0;
+    do {
+      const left = 32768 - (pos % 32768);
+      if (left < 7) {
+        out.push(Buffer.alloc(left));
+        pos += left;
+        continue;
+      }
+      const n = Math.min(data.length - at, left - 7);
+      const type = at === 0 ? (n === data.length ? 1 : 2) : at + n === data.length ? 4 : 3;
+      const part = data.subarray(at, at + n);
+      const head = Buffer.alloc(7);
+      head.writeUInt32LE(crc32(Buffer.concat([Buffer.from([type]), part])) >>> 0, 0);
+      head.writeUInt16LE(n, 4);
+      head[6] = type;
+      out.push(head, Buffer.from(part));
+      pos += 7 + n;
+      at += n;
+    } while (at < data.length);
+  }
+  return Buffer.concat(out);
+}
 
 function writeRun(root: string, i: number): void {
   const model = MODELS[i % 3] as string;
   const mix = mixture();
   const dir = join(root, 'runs', `group-${Math.floor(i / 100)}`);
-  switch (i % 5) {
+  switch (i % FORMATS) {
     case 0: {
       mkdirSync(dir, { recursive: true });
       const lines = STEPS.map((step) =>
@@ -107,6 +174,20 @@ function writeRun(root: string, i: number): void {
       writeFileSync(join(d, 'params', 'model.name'), model);
       break;
     }
+    case 5: {
+      const d = join(dir, 'tb', `run-tb-${i}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, `events.out.tfevents.1762000000.host.${i}.0`), tfEvents(model, mix));
+      break;
+    }
+    case 6: {
+      const id = i.toString(36).padStart(8, '0');
+      const d = join(dir, 'wandb', `offline-run-20261101_120000-${id}`);
+      mkdirSync(join(d, 'files'), { recursive: true });
+      writeFileSync(join(d, 'files', 'requirements.txt'), 'torch==2.5.0\n');
+      writeFileSync(join(d, `run-${id}.wandb`), wandbFile(`offline-${i}`, model, mix));
+      break;
+    }
   }
 }
 
@@ -117,7 +198,7 @@ function main(): void {
   try {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) writeRun(root, i);
-    console.log(`wrote ${count} runs of 5 formats in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    console.log(`wrote ${count} runs of ${FORMATS} formats in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     const times: number[] = [];
     let last: ReturnType<typeof discoverRuns> | undefined;
     for (let r = 0; r < repeats; r++) {

@@ -46,5 +46,8 @@ if (existsSync('webview')) {
     if (existsSync(src)) copyFileSync(src, join('dist/webview', f));
   }
 }
+// sql.js's SQLite (WASM) for MLflow's mlflow.db: src/runs/sqlite.ts loads it from next to the bundles
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 await Promise.all(jobs);
 console.log(`[build] ${jobs.length} bundle job(s) done${production ? ' (production)' : ''}`);

@@ -50,8 +50,8 @@ function facts(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
     'div',
     { class: 'facts' },
     fact('Train', el('span', {}, el('span', { id: 'model-size' }, s.model), s.steps > 1 ? ` · ${s.steps.toLocaleString()} steps` : ''), undefined, atTarget ? 'the target model' : `a cheaper proxy of the ${snapshot.target.model} target`),
-    fact(`Predicted at ${s.model}`, `${fmt(p.mean)}`, 'predicted-value', `${snapshot.objectiveLabel}; 95% interval ${fmt(p.lower)} – ${fmt(p.upper)}`),
-    atTarget ? undefined : fact(`At ${snapshot.target.model}`, fmt(t.mean), 'predicted-target', `95% interval ${fmt(t.lower)} – ${fmt(t.upper)}`),
+    p ? fact(`Predicted at ${s.model}`, `${fmt(p.mean)}`, 'predicted-value', `${snapshot.objectiveLabel}; 95% interval ${fmt(p.lower)} – ${fmt(p.upper)}`) : fact('Prediction', 'none yet', 'predicted-value', 'a space-filling first design: no run observed to predict from'),
+    atTarget || !t ? undefined : fact(`At ${snapshot.target.model}`, fmt(t.mean), 'predicted-target', `95% interval ${fmt(t.lower)} – ${fmt(t.upper)}`),
     fact('Cost', `${fmt(s.cost, 3)} ${unit}`, 'cost', `${left > 0 ? ((100 * s.cost) / left).toFixed(s.cost / left < 0.01 ? 2 : 1) : '∞'}% of the ${fmt(left, 3)} ${unit} left`),
     fact('Acquisition', `${s.acquisition.toUpperCase()} ${fmt(s.acquisitionValue, 3)}`, 'acquisition', s.acquisition === 'mes' ? 'information about the target optimum per unit cost' : s.acquisition === 'logei' ? 'log expected improvement' : s.acquisition === 'ei-per-cost' ? 'expected improvement per cost^α' : 'lower confidence bound'),
   );
@@ -92,7 +92,7 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
           'div',
           { class: 'tabs', role: 'tablist' },
           ...suggestions.map((x, i) => {
-            const tab = el('button', { class: `tab${i === selected ? ' active' : ''}`, role: 'tab', 'aria-selected': String(i === selected) }, `${i + 1}. ${x.model} · ${fmt(x.predicted.mean)}`);
+            const tab = el('button', { class: `tab${i === selected ? ' active' : ''}`, role: 'tab', 'aria-selected': String(i === selected) }, `${i + 1}. ${x.model} · ${x.predicted ? fmt(x.predicted.mean) : 'first design'}`);
             tab.addEventListener('click', () => {
               selected = i;
               render(snapshot, status);

@@ -9,13 +9,18 @@ import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
+import { runInit } from './init';
+import { formatUnusedRuns } from './unusedRuns';
 
 const VERSION = '0.1.0';
 
 export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi-fidelity Bayesian optimisation
 
 Usage:
-  mixopt status <study.mixopt.yaml> [--json]           runs found, problems, budget
+  mixopt init [folder] [--name n] [--metric m] [--models 1M=1e6,...] [--target-steps n] [--yes]
+                                                       write a new study from the training configs found
+  mixopt status <study.mixopt.yaml> [--json] [--verbose]
+                                                       runs found, unused runs and why, problems, budget
   mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record] [--refit]
                                                        the next trial(s) to run; --record appends them to the ledger
   mixopt recommend <study.mixopt.yaml> [--json] [--refit]
@@ -93,8 +98,9 @@ export function suggestionJson(s: SuggestionView): object {
     mixture: s.mixture,
     model: s.model,
     steps: s.steps,
-    predicted: s.predicted,
-    predictedAtTarget: s.predictedAtTarget,
+    ...(s.predicted ? { predicted: s.predicted } : {}),
+    ...(s.predictedAtTarget ? { predictedAtTarget: s.predictedAtTarget } : {}),
+    ...(s.firstDesign ? { firstDesign: true } : {}),
     acquisition: s.acquisition,
     acquisitionValue: s.acquisitionValue,
     cost: s.cost,
@@ -106,8 +112,9 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
     `  model ${s.model}, ${s.steps} steps, cost ${fmtNumber(s.cost)} ${snapshot.budget.unit}`,
-    `  predicted at ${s.model}: ${fmtInterval(s.predicted)}`,
-    `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`,
+    ...(s.predicted && s.predictedAtTarget
+      ? [`  predicted at ${s.model}: ${fmtInterval(s.predicted)}`, `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`]
+      : ['  no prediction: a space-filling first design (no run observed yet)']),
     `  acquisition ${s.acquisition}: ${fmtNumber(s.acquisitionValue)}`,
     `  why: ${s.reason}`,
     '  mixture:',
@@ -156,6 +163,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return 0;
   }
   if (command === 'bench') return runBench(rest, io);
+  if (command === 'init') return runInit(rest, io);
   if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
   const { values, positionals } = parseArgs({
     args: [...rest],
@@ -170,6 +178,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       status: { type: 'string' },
       note: { type: 'string' },
       refit: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
     },
   });
   const refit = values.refit === true;
@@ -184,11 +193,11 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   switch (command) {
     case 'status': {
       const snapshot = await analyze(study, 0, false, false);
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics }, null, 2));
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, unusedRuns: snapshot.unusedRuns ?? [] }, null, 2));
       else {
         // A study that could not be parsed has no objective, target or budget to summarise.
         const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
-        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : formatStatus(snapshot).join('\n'));
+        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...formatUnusedRuns(snapshot, values.verbose === true)].join('\n'));
         printDiagnostics(io, snapshot, true);
       }
       return hasErrors(snapshot) ? 1 : 0;

@@ -4,6 +4,8 @@ import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
 import type { Checkpoint, RunRecord } from '../runs/types';
+import type { UnusedRun } from '../runs/unused';
+import { belowFirstStep, noMixture, noObjectiveMetrics, toDiagnostic, unknownModel } from '../runs/unused';
 import { objectiveScale } from './scale';
 import type { ObjectiveScale } from './scale';
 
@@ -76,6 +78,8 @@ export interface Dataset {
   readonly target: FidelityInfo;
   readonly space: MixtureSpace;
   readonly diagnostics: Diagnostic[];
+  /** runs that gave no observation, with the reason (each also in diagnostics) */
+  readonly unused: UnusedRun[];
   /** observations[i].y = scale.toModel(sources[i].value) */
   readonly scale: ObjectiveScale;
 }
@@ -182,20 +186,25 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const minSteps = Math.min(...steps);
   const raw: { w: Float64Array; s: number; z: number; value: number }[] = [];
   const sources: Dataset['sources'] = [];
+  const unused: UnusedRun[] = [];
+  const leaveOut = (u: UnusedRun, severity: Diagnostic['severity'] = 'warning'): void => {
+    unused.push(u);
+    diagnostics.push({ ...toDiagnostic(u), severity });
+  };
   for (const run of runs) {
-    if (!run.mixture) continue;
-    const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;
-    if (!model) {
-      diagnostics.push({
-        severity: 'warning',
-        file: run.source,
-        line: 0,
-        message: `run ${run.id}: model ${run.model ?? '(none)'} is not one of the study's models (${study.fidelities.models.map((m) => m.name).join(', ')}); the run is not used`,
-        hint: 'add the model under fidelities.models with its params, or fix the model name in the run',
-      });
+    if (!run.mixture) {
+      leaveOut(noMixture(study, run));
       continue;
     }
-    if (run.status === 'failed') continue;
+    const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;
+    if (!model) {
+      leaveOut(unknownModel(study, run));
+      continue;
+    }
+    if (run.status === 'failed') {
+      leaveOut({ runId: run.id, source: run.source, format: run.format, reason: 'failed', message: `run ${run.id} failed; it is not used` }, 'info');
+      continue;
+    }
     const w = mixtureVector(study, run.mixture);
     const s = logScale(model.params, minParams, targetParams);
     const points: Checkpoint[] = useCurve ? run.checkpoints.filter((c) => c.step >= minSteps) : run.checkpoints.slice(-1);
@@ -211,17 +220,10 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       raw.push({ w, s, z, value });
       sources.push({ runId: run.id, model: model.name, steps: stepsAt, value, metrics: c.metrics });
     }
-    if (missing > 0 && missing === points.length) {
-      diagnostics.push({
-        severity: 'warning',
-        file: run.source,
-        line: 0,
-        message: `run ${run.id}: no checkpoint has all objective metrics (${metrics.slice(0, 3).join(', ')}${metrics.length > 3 ? ', ...' : ''})`,
-        hint: 'check objective.metrics in the study against the metric names the run logs',
-      });
-    }
+    if (points.length === 0 && run.checkpoints.length > 0) leaveOut(belowFirstStep(run, minSteps), 'info');
+    else if (missing === points.length) leaveOut(noObjectiveMetrics(run, metrics));
   }
   const scale = objectiveScale(study.objective.direction, raw.map((r) => r.value));
   const observations: Observation[] = raw.map((r) => ({ w: r.w, s: r.s, z: r.z, y: scale.toModel(r.value) }));
-  return { observations, sources, fidelities, target, space, diagnostics, scale };
+  return { observations, sources, fidelities, target, space, diagnostics, unused, scale };
 }

@@ -25,6 +25,7 @@ import type {
   TrialView,
 } from '../protocol/snapshot';
 import { DiscoverCache, discoverRuns } from '../runs/discover';
+import { loadSqlite } from '../runs/sqlite';
 import type { RunRecord } from '../runs/types';
 import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
@@ -34,6 +35,7 @@ import type { Study } from '../study/types';
 import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { firstDesign } from './firstDesign';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
@@ -188,6 +190,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     };
   }
   await checkpoint(ctx, 'Reading runs', 0.05);
+  await loadSqlite(); // MLflow's mlflow.db reader (WASM), loaded once
   const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
   const ledgerPath = ledgerPathFor(studyFile);
   const ledger = readLedger(ledgerPath);
@@ -226,6 +229,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     budget,
     diagnostics: diagnostics.map((d) => toView(d, studyDir)),
     observations: dataset.observations.length,
+    ...(dataset.unused.length > 0 ? { unusedRuns: dataset.unused } : {}),
     ...(study.launch !== undefined ? { launch: study.launch } : {}),
   };
   if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
@@ -258,7 +262,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
     const room = budgetRoom(study, dataset, spent.total, pending);
-    const candidates = suggest(model, {
+    const candidates = dataset.observations.length === 0 ? [] : suggest(model, {
       space: dataset.space,
       fidelities: dataset.fidelities,
       target: dataset.target,
@@ -270,8 +274,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
       seed: study.optimizer.seed + dataset.observations.length,
       ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
     });
-    suggestions = candidates.map((c) => suggestionView(study, dataset, c));
-    suggestionNote = room.note(candidates.length);
+    suggestions = dataset.observations.length === 0 ? firstDesign(study, dataset, params.suggest, study.optimizer.seed + trials.length) : candidates.map((c) => suggestionView(study, dataset, c));
+    if (dataset.observations.length > 0) suggestionNote = room.note(candidates.length);
     if (params.record) {
       for (const s of suggestions) {
         appendEvent(ledgerPath, {
@@ -283,7 +287,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
           steps: s.steps,
           time: new Date().toISOString(),
           actor: params.record.actor,
-          predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper },
+          ...(s.predictedAtTarget ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
         });
       }
     }
@@ -690,7 +694,7 @@ async function accept(params: AcceptParams): Promise<AcceptResult> {
     time: new Date().toISOString(),
     actor: params.actor,
     config: relative(studyDir, out),
-    ...(Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
+    ...(s.predictedAtTarget && Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
   };
   const { trial } = acceptOnce(ledgerPath, event);
   return { trialId: trial, configPath: out };

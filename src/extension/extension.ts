@@ -12,7 +12,7 @@ import { EngineCancelledError, EngineClient } from './engineClient';
 import { reportHtml, statusBarText, trialsCsv } from './logic';
 import { MixOptPanel } from './panels';
 import type { PanelHost } from './panels';
-import { findMixtures, parseParams, studyYaml } from './scaffold';
+import { findMixtures, insideRunFolder, parseParams, studyYaml } from './scaffold';
 import { Studies } from './studies';
 import { TrialsTree } from './tree';
 import type { TreeNode } from './tree';
@@ -274,7 +274,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     const configs = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git,.mixopt,wandb,mlruns}/**', 400);
     const files: { path: string; text: string }[] = [];
     for (const uri of configs) {
-      if (/\.mixopt\.ya?ml$/.test(uri.fsPath)) continue;
+      // a config inside a run's output folder is what that run used, never the template
+      if (/\.mixopt\.ya?ml$/.test(uri.fsPath) || insideRunFolder(vscode.workspace.asRelativePath(uri, false))) continue;
       const bytes = await vscode.workspace.fs.readFile(uri);
       if (bytes.byteLength < 200_000) files.push({ path: uri.fsPath, text: Buffer.from(bytes).toString('utf8') });
     }
@@ -317,6 +318,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
       ...(chosen ? { template: relative(folder.uri.fsPath, chosen.file).split('\\').join('/'), mixtureKey: chosen.key } : {}),
       ...(chosen?.modelKey ? { modelKey: chosen.modelKey } : {}),
       ...(chosen?.stepsKey ? { stepsKey: chosen.stepsKey } : {}),
+      ...(chosen?.steps ? { targetSteps: chosen.steps } : {}),
     });
     let target = vscode.Uri.joinPath(folder.uri, `${name}.mixopt.yaml`);
     for (let i = 2; await exists(target); i++) target = vscode.Uri.joinPath(folder.uri, `${name}-${i}.mixopt.yaml`);
@@ -360,7 +362,7 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
       if (choice) await suggest(studyFile, 1);
       return;
     }
-    const pick = open.length === 1 ? open[0] : (await vscode.window.showQuickPick(open.map((s) => ({ label: s.id, description: `${s.model} · predicted ${s.predicted.mean.toFixed(4)}`, s })), { placeHolder: 'Which suggestion to accept?' }))?.s;
+    const pick = open.length === 1 ? open[0] : (await vscode.window.showQuickPick(open.map((s) => ({ label: s.id, description: `${s.model} · ${s.predicted ? `predicted ${s.predicted.mean.toFixed(4)}` : 'first design'}`, s })), { placeHolder: 'Which suggestion to accept?' }))?.s;
     if (pick) await accept(studyFile, pick);
   });
   register('mixopt.recommend', withStudy(async (f) => {

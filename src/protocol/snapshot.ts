@@ -31,10 +31,12 @@ export interface SuggestionView {
   readonly mixture: Mixture;
   readonly model: string;
   readonly steps: number;
-  /** predicted objective at the suggested fidelity */
-  readonly predicted: Interval;
-  /** predicted objective of the same mixture at the target fidelity */
-  readonly predictedAtTarget: Interval;
+  /** predicted objective at the suggested fidelity (absent in a first design: nothing observed to predict from) */
+  readonly predicted?: Interval;
+  /** predicted objective of the same mixture at the target fidelity (absent in a first design) */
+  readonly predictedAtTarget?: Interval;
+  /** a space-filling first design, chosen before any run was observed */
+  readonly firstDesign?: boolean;
   readonly acquisition: string;
   readonly acquisitionValue: number;
   readonly cost: number;
@@ -125,6 +127,18 @@ export interface DiagnosticView {
 }
 
 /** Everything the UI shows about one study. */
+export interface UnusedRunView {
+  readonly runId: string;
+  /** file or folder of the run, relative to the study folder */
+  readonly source: string;
+  /** log format, e.g. "tensorboard", "wandb" */
+  readonly format: string;
+  /** no-mixture | no-metrics | no-checkpoints | before-first-step | unknown-model | failed */
+  readonly reason: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
 export interface StudySnapshot {
   readonly studyFile: string;
   readonly name: string;
@@ -138,6 +152,8 @@ export interface StudySnapshot {
   readonly diagnostics: readonly DiagnosticView[];
   /** observations (run checkpoints) the model is fitted to */
   readonly observations: number;
+  /** discovered runs that gave no observation, with why (each is also a diagnostic) */
+  readonly unusedRuns?: readonly UnusedRunView[];
   readonly recommendation?: RecommendationView;
   readonly posterior?: PosteriorView;
   readonly suggestions?: readonly SuggestionView[];

@@ -2,8 +2,9 @@
 import type { Study } from '../study/types';
 import type { Checkpoint, RunFormat, RunRecord, RunStatus } from './types';
 import type { RawMixture } from './match';
-import { checkMixture, fidelityFromConfig, findMixtureInConfig, matchModel, normaliseMetrics, trialIdFromConfig } from './match';
+import { checkMixture, fidelityFromConfig, findMixtureInConfig, matchModel, normaliseMetrics, suggestMixtureKey, trialIdFromConfig } from './match';
 import type { DiagnosticSink } from './util';
+import { ownRecord } from './util';
 
 export class RunBuilder {
   private readonly points = new Map<number, Record<string, number>>();
@@ -22,6 +23,9 @@ export class RunBuilder {
   lastStep?: number;
   /** steps the run is configured to reach (max_steps), to tell a finished run from one still going */
   plannedSteps?: number;
+  /** config files searched for the mixture without finding one, and a mixture key that would find it */
+  readonly lookedIn = new Set<string>();
+  suggestedKey?: string;
 
   constructor(
     readonly study: Study,
@@ -58,7 +62,7 @@ export class RunBuilder {
   }
 
   build(sink: DiagnosticSink, options: { quietSum?: boolean; defaultStatus?: RunStatus } = {}): { run: RunRecord; normalised: boolean } {
-    const checkpoints: Checkpoint[] = [...this.points.entries()].sort((a, b) => a[0] - b[0]).map(([step, metrics]) => ({ step, metrics }));
+    const checkpoints: Checkpoint[] = [...this.points.entries()].sort((a, b) => a[0] - b[0]).map(([step, metrics]) => ({ step, metrics: ownRecord(Object.entries(metrics)) }));
     this.costFromMetrics(checkpoints);
     let mixture: Record<string, number> | undefined;
     let normalised = false;
@@ -75,10 +79,11 @@ export class RunBuilder {
         },
         options.quietSum ?? false,
       );
-      mixture = checked.mixture;
+      mixture = checked.mixture ? ownRecord(Object.entries(checked.mixture)) : undefined;
       normalised = checked.normalised;
     }
     const model = matchModel(this.study, this.modelName, this.params);
+    const searched = !this.rawMixture && this.trialId === undefined;
     const lastCheckpoint = checkpoints[checkpoints.length - 1]?.step;
     const steps = lastCheckpoint !== undefined && this.lastStep !== undefined ? Math.max(lastCheckpoint, this.lastStep) : (lastCheckpoint ?? this.lastStep);
     const run: RunRecord = {
@@ -94,6 +99,7 @@ export class RunBuilder {
       ...(this.gpuHours !== undefined && Number.isFinite(this.gpuHours) && this.gpuHours >= 0 ? { gpuHours: this.gpuHours } : {}),
       ...(this.flops !== undefined && Number.isFinite(this.flops) && this.flops >= 0 ? { flops: this.flops } : {}),
       status: this.status ?? options.defaultStatus ?? 'completed',
+      ...(searched ? { mixtureSearch: { files: [...this.lookedIn], ...(this.suggestedKey !== undefined ? { suggestedKey: this.suggestedKey } : {}) } } : {}),
     };
     return { run, normalised };
   }
@@ -111,6 +117,10 @@ export function applyRunConfig(b: RunBuilder, config: unknown, sink: DiagnosticS
       b.mixtureLine = found.line;
       b.mixtureKey = found.key;
       b.mixtureFile = sink.file;
+    }
+    if (!found) {
+      b.lookedIn.add(sink.file);
+      b.suggestedKey ??= suggestMixtureKey(b.study, config);
     }
   }
   if (b.trialId === undefined) {

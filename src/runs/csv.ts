@@ -5,7 +5,7 @@ import type { CsvMapping, Study } from '../study/types';
 import type { ParseResult, RunRecord } from './types';
 import { RunBuilder } from './builder';
 import { modelFromName } from './match';
-import { basename, DiagnosticSink, stripBom, toFiniteNumber } from './util';
+import { basename, DiagnosticSink, nameMap, stripBom, toFiniteNumber } from './util';
 
 export interface CsvRow {
   readonly fields: readonly string[];
@@ -151,7 +151,7 @@ export function readCsvObjects(
       sink.warning(row.line, `row has ${row.fields.length} fields, the header has ${header.length}; row skipped`);
       continue;
     }
-    const values: Record<string, string> = {};
+    const values = nameMap<string>();
     header.forEach((h, k) => {
       values[h] = row.fields[k] ?? '';
     });
@@ -171,9 +171,27 @@ export interface CsvSource {
  * "index"). Without a metrics table, metrics are read from the mixture table itself. The model is the mapping's
  * column or fixed name, else the study model named in the file name ("..._1B.csv" -> 1B).
  */
+/** Rows read from one run table at most (one row is one training run: a study has tens to thousands). */
+export const MAX_TABLE_ROWS = 100_000;
+
+/** More than `max` line breaks in `text`, counted without splitting it. */
+function moreLinesThan(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) if (++n > max) return true;
+  return false;
+}
+
 export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource | undefined, mapping: CsvMapping, study: Study): ParseResult {
   const sink = new DiagnosticSink(mixtureSource.file);
   const metricsSink = metricsSource ? new DiagnosticSink(metricsSource.file) : sink;
+  for (const [source, s] of [[mixtureSource, sink], ...(metricsSource ? [[metricsSource, metricsSink] as const] : [])] as const) {
+    if (moreLinesThan(source.text, MAX_TABLE_ROWS + 1)) {
+      s.error(0, `the table has more than ${MAX_TABLE_ROWS} rows; a row is a training run and MixOpt reads at most ${MAX_TABLE_ROWS} from one table; not read`, {
+        hint: 'subsample the table (e.g. the runs of this study only), or leave it out with runs.exclude',
+      });
+      return { runs: [], diagnostics: [...s.list] };
+    }
+  }
   const mix = readCsvObjects(mixtureSource.text, sink, 'keep-if-complete');
   const met = metricsSource ? readCsvObjects(metricsSource.text, metricsSink, 'keep-if-complete') : undefined;
   const joinColumn = mapping.join ?? 'index';
@@ -254,7 +272,7 @@ export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource
     ids.add(id);
     const b = new RunBuilder(study, id, 'csv-table', mixtureSource.file);
     b.mixtureLine = rec.line;
-    const raw: Record<string, number> = {};
+    const raw = nameMap<number>();
     let bad = false;
     for (const [domain, column] of weightColumns) {
       const w = toFiniteNumber(rec.values[column]);
@@ -273,7 +291,7 @@ export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource
     const metricRec = met ? metricsByKey.get(key) : rec;
     if (met && !metricRec) unmatched++;
     if (metricRec) {
-      const metrics: Record<string, number> = {};
+      const metrics = nameMap<number>();
       for (const [metric, column] of metricColumns) {
         const cell = (metricRec.values[column] ?? '').trim();
         if (cell === '') continue;

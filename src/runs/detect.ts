@@ -13,20 +13,34 @@ export interface FolderListing {
 const CHECKPOINT_DIR = /^checkpoint-\d+$/;
 
 /**
- * The format of a run folder, or undefined when the folder is not a run (keep walking into it).
+ * Marker files of each run folder format (the order they are tried in is formats.ts's FOLDER_FORMATS):
  * - HF Trainer: trainer_state.json or all_results.json, or checkpoint-N sub-folders (still training)
  * - Lightning CSVLogger: metrics.csv with hparams.yaml, or metrics.csv in a version_N folder
  * - MLflow run: meta.yaml with a metrics/ or params/ folder (an experiment folder has meta.yaml only)
- * - W&B run: a run-* / offline-run-* folder with a files/ sub-folder
+ * - W&B run: a run-* / offline-run-* folder with a files/ sub-folder or a run-<id>.wandb file
+ * - TensorBoard: events.out.tfevents.* files
  */
-export function detectRunFolder(listing: FolderListing): RunFormat | undefined {
-  const { name, files, dirs } = listing;
-  if (files.has('trainer_state.json') || files.has('all_results.json')) return 'hf-trainer';
-  if (files.has('metrics.csv') && (files.has('hparams.yaml') || /^version_\d+$/.test(name))) return 'lightning-csv';
-  if (files.has('meta.yaml') && (dirs.has('metrics') || dirs.has('params') || dirs.has('tags'))) return 'mlflow';
-  if (/^(offline-)?run-[^/]+$/.test(name) && dirs.has('files')) return 'wandb';
-  for (const d of dirs) if (CHECKPOINT_DIR.test(d)) return 'hf-trainer';
-  return undefined;
+export const isHfTrainerRun = ({ files }: FolderListing): boolean => files.has('trainer_state.json') || files.has('all_results.json');
+/** An HF Trainer run still in its first save: only checkpoint-N folders (tried after every other format). */
+export const isHfCheckpointsRun = ({ dirs }: FolderListing): boolean => [...dirs].some((d) => CHECKPOINT_DIR.test(d));
+export const isLightningRun = ({ name, files }: FolderListing): boolean => files.has('metrics.csv') && (files.has('hparams.yaml') || /^version_\d+$/.test(name));
+export const isMlflowFileRun = ({ files, dirs }: FolderListing): boolean => files.has('meta.yaml') && (dirs.has('metrics') || dirs.has('params') || dirs.has('tags'));
+export const isWandbRun = ({ name, files, dirs }: FolderListing): boolean => /^(offline-)?run-[^/]+$/.test(name) && (dirs.has('files') || [...files].some(isWandbLogName));
+export const isTensorboardRun = ({ files }: FolderListing): boolean => [...files].some(isTfEventsName);
+
+export function isTfEventsName(name: string): boolean {
+  return name.startsWith('events.out.tfevents.');
+}
+
+/** W&B's binary run file, run-<id>.wandb (not its .syncstate companion). */
+export function isWandbLogName(name: string): boolean {
+  return /^run-[^/]*\.wandb$/.test(name);
+}
+
+/** MLflow's SQLite store: mlflow.db (the default name), or a .db named after MLflow (mlruns.db). */
+export function isMlflowDbName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'mlflow.db' || (lower.endsWith('.db') && (lower.includes('mlflow') || lower.includes('mlruns')));
 }
 
 /** Files inside run folders of other tools that end in .jsonl but are not MixOpt logs. */

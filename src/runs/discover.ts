@@ -1,22 +1,18 @@
-// The file-system edge of run reading: walks the study's include globs, detects each run folder's format by its
-// marker files, reads the files the adapters need and hands them the text. Unreadable or corrupt files become
-// diagnostics; the rest is still read. Symlinks are followed, but a folder is never entered twice (no loops).
-import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
-import type { Dirent } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+// The file-system edge of run reading: walks the study's include globs, recognises each run folder or log file by
+// the format descriptors of formats.ts, and has the descriptor read it. Unreadable or corrupt files become
+// diagnostics; the rest is still read. Symbolic links to folders are followed only while they stay inside the
+// study folder (or an include root), a folder is never entered twice (no loops), and a file reached by two paths
+// is read once, by its real path.
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Diagnostic } from '../study/diagnostics';
 import type { CsvMapping, Study } from '../study/types';
 import { pairTableFiles, parseCsvTable } from './csv';
-import { detectRunFile, detectRunFolder, isCheckpointDir } from './detect';
-import type { TextFile } from './hf';
-import { parseHfTrainer } from './hf';
-import { parseMixoptJsonl } from './jsonl';
-import { parseLightningCsv } from './lightning';
-import type { KeyedFile } from './mlflow';
-import { parseMlflowRun } from './mlflow';
-import type { ParseResult, RunFormat, RunRecord } from './types';
-import { parseWandbRun } from './wandb';
+import { FILE_FORMATS, folderFormatOf } from './formats';
+import type { Listing } from './fsread';
+import { listFolder, Reader, signatureOf, toPosix } from './fsread';
+import type { ParseResult, RunRecord } from './types';
 
 export interface DiscoverResult extends ParseResult {
   /** number of run folders and log files read */
@@ -80,257 +76,6 @@ export class DiscoverCache {
   }
 }
 
-/** Size and mtime of each file (and the names in each folder) a source is read from. */
-function signatureOf(files: readonly string[]): string {
-  const parts: string[] = [];
-  for (const f of files) {
-    try {
-      const st = statSync(f);
-      parts.push(st.isDirectory() ? `${f}/:${readdirSync(f).sort().join('|')}` : `${f}:${st.size}:${st.mtimeMs}`);
-    } catch {
-      parts.push(`${f}:missing`);
-    }
-  }
-  return parts.join('\n');
-}
-
-/** Every file and folder under `abs` (bounded depth), for the signature of an MLflow run's params/metrics/tags. */
-function treePaths(abs: string, depth = 0, out: string[] = []): string[] {
-  if (depth > 8) return out;
-  out.push(abs);
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(abs, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(abs, e.name);
-    if (e.isDirectory()) treePaths(p, depth + 1, out);
-    else out.push(p);
-  }
-  return out;
-}
-
-/** The files a run folder's adapter reads (plus the folder itself), for its cache signature. */
-function runFolderFiles(format: RunFormat, abs: string, listing: Listing): string[] {
-  const files = [abs, ...[...listing.files].map((f) => join(abs, f))];
-  if (format === 'wandb') files.push(...treePaths(join(abs, 'files'), 7));
-  if (format === 'mlflow') for (const d of ['params', 'metrics', 'tags']) if (listing.dirs.has(d)) files.push(...treePaths(join(abs, d)));
-  if (format === 'hf-trainer') for (const d of listing.dirs) if (isCheckpointDir(d)) files.push(join(abs, d, 'trainer_state.json'));
-  return files;
-}
-
-const DEFAULT_SKIP = ['.git', 'node_modules', '.mixopt', '__pycache__', '.venv', 'venv', '.hg', '.svn', '.trash'];
-/** Output files of HF Trainer that are not the run's config. */
-const HF_NOT_CONFIG = new Set([
-  'trainer_state.json',
-  'all_results.json',
-  'train_results.json',
-  'eval_results.json',
-  'config.json',
-  'generation_config.json',
-  'tokenizer_config.json',
-  'tokenizer.json',
-  'special_tokens_map.json',
-  'vocab.json',
-  'added_tokens.json',
-  'model.safetensors.index.json',
-  'pytorch_model.bin.index.json',
-  'adapter_config.json',
-  'preprocessor_config.json',
-]);
-
-function toPosix(p: string): string {
-  return sep === '/' ? p : p.split(sep).join('/');
-}
-
-class Reader {
-  readonly diagnostics: Diagnostic[] = [];
-  constructor(
-    private readonly studyDir: string,
-    private readonly maxBytes: number,
-  ) {}
-
-  rel(abs: string): string {
-    const r = toPosix(relative(this.studyDir, abs));
-    return r === '' ? '.' : r;
-  }
-
-  problem(abs: string, message: string, severity: Diagnostic['severity'] = 'error'): void {
-    this.diagnostics.push({ severity, file: this.rel(abs), line: 0, message });
-  }
-
-  /** The file's text, or undefined (with a diagnostic) when it cannot be read. */
-  text(abs: string): string | undefined {
-    try {
-      const st = statSync(abs);
-      if (!st.isFile()) return undefined;
-      if (st.size > this.maxBytes) {
-        this.problem(abs, `file is ${Math.round(st.size / 2 ** 20)} MiB, over the ${Math.round(this.maxBytes / 2 ** 20)} MiB limit; not read`, 'warning');
-        return undefined;
-      }
-      return readFileSync(abs, 'utf8');
-    } catch (e) {
-      this.problem(abs, `cannot read: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
-  }
-
-  textFile(abs: string): TextFile | undefined {
-    const text = this.text(abs);
-    return text === undefined ? undefined : { file: this.rel(abs), text };
-  }
-
-  head(abs: string, bytes = 4096): string | undefined {
-    let fd: number | undefined;
-    try {
-      fd = openSync(abs, 'r');
-      const buf = Buffer.alloc(bytes);
-      const n = readSync(fd, buf, 0, bytes, 0);
-      return buf.subarray(0, n).toString('utf8');
-    } catch (e) {
-      this.problem(abs, `cannot read: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  }
-}
-
-interface Listing {
-  readonly files: Set<string>;
-  readonly dirs: Set<string>;
-  /** the sub-folders in `dirs` reached through a symbolic link */
-  readonly linkedDirs: Set<string>;
-}
-
-/** Lists a folder, resolving symlinks to what they point at (broken links are skipped). */
-function listFolder(abs: string, reader: Reader): Listing | undefined {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(abs, { withFileTypes: true });
-  } catch (e) {
-    reader.problem(abs, `cannot list folder: ${e instanceof Error ? e.message : String(e)}`, 'warning');
-    return undefined;
-  }
-  const files = new Set<string>();
-  const dirs = new Set<string>();
-  const linkedDirs = new Set<string>();
-  for (const e of entries) {
-    if (e.isFile()) files.add(e.name);
-    else if (e.isDirectory()) dirs.add(e.name);
-    else if (e.isSymbolicLink()) {
-      try {
-        const st = statSync(join(abs, e.name));
-        if (st.isDirectory()) {
-          dirs.add(e.name);
-          linkedDirs.add(e.name);
-        } else if (st.isFile()) files.add(e.name);
-      } catch {
-        // broken link: nothing to read
-      }
-    }
-  }
-  return { files, dirs, linkedDirs };
-}
-
-/** All files under a folder (keys relative to it, "/"-separated), for MLflow params/metrics/tags. */
-function keyedFiles(abs: string, reader: Reader, depth = 0, prefix = ''): KeyedFile[] {
-  if (depth > 8) return [];
-  const listing = listFolder(abs, reader);
-  if (!listing) return [];
-  const out: KeyedFile[] = [];
-  for (const f of [...listing.files].sort()) {
-    const p = join(abs, f);
-    const text = reader.text(p);
-    if (text !== undefined) out.push({ key: prefix + f, file: reader.rel(p), text });
-  }
-  for (const d of [...listing.dirs].sort()) out.push(...keyedFiles(join(abs, d), reader, depth + 1, `${prefix}${d}/`));
-  return out;
-}
-
-function configFiles(abs: string, files: ReadonlySet<string>, reader: Reader, skip: ReadonlySet<string>): TextFile[] {
-  const out: TextFile[] = [];
-  for (const f of [...files].sort()) {
-    const lower = f.toLowerCase();
-    if (skip.has(f)) continue;
-    const yaml = lower.endsWith('.yaml') || lower.endsWith('.yml');
-    const json = lower.endsWith('.json') && (lower.includes('config') || lower.includes('args') || lower.includes('hparams'));
-    if (!yaml && !json) continue;
-    const t = reader.textFile(join(abs, f));
-    if (t) out.push(t);
-  }
-  return out;
-}
-
-/** Reads one detected run folder with its adapter. */
-function readRunFolder(format: RunFormat, abs: string, listing: Listing, reader: Reader, study: Study): ParseResult {
-  const dir = reader.rel(abs);
-  const opt = (name: string): TextFile | undefined => (listing.files.has(name) ? reader.textFile(join(abs, name)) : undefined);
-  switch (format) {
-    case 'hf-trainer': {
-      let trainerState = opt('trainer_state.json');
-      let fromCheckpoint = false;
-      if (!trainerState && !listing.files.has('all_results.json')) {
-        const latest = [...listing.dirs].filter(isCheckpointDir).sort((a, b) => Number(b.slice(11)) - Number(a.slice(11)))[0];
-        if (latest !== undefined) {
-          const p = join(abs, latest, 'trainer_state.json');
-          trainerState = reader.textFile(p);
-          fromCheckpoint = true;
-        }
-      }
-      return parseHfTrainer(
-        {
-          dir,
-          ...(trainerState ? { trainerState } : {}),
-          ...(listing.files.has('all_results.json') ? { allResults: opt('all_results.json') as TextFile } : {}),
-          configs: configFiles(abs, listing.files, reader, HF_NOT_CONFIG),
-          fromCheckpoint,
-        },
-        study,
-      );
-    }
-    case 'lightning-csv': {
-      const metricsCsv = opt('metrics.csv');
-      const hparams = opt('hparams.yaml');
-      return parseLightningCsv(
-        { dir, ...(metricsCsv ? { metricsCsv } : {}), ...(hparams ? { hparams } : {}), configs: configFiles(abs, listing.files, reader, new Set(['hparams.yaml'])) },
-        study,
-      );
-    }
-    case 'mlflow': {
-      const meta = opt('meta.yaml');
-      return parseMlflowRun(
-        {
-          dir,
-          ...(meta ? { meta } : {}),
-          params: listing.dirs.has('params') ? keyedFiles(join(abs, 'params'), reader) : [],
-          metrics: listing.dirs.has('metrics') ? keyedFiles(join(abs, 'metrics'), reader) : [],
-          tags: listing.dirs.has('tags') ? keyedFiles(join(abs, 'tags'), reader) : [],
-        },
-        study,
-      );
-    }
-    case 'wandb': {
-      const filesDir = join(abs, 'files');
-      const inner = listFolder(filesDir, reader) ?? { files: new Set<string>(), dirs: new Set<string>(), linkedDirs: new Set<string>() };
-      const get = (name: string): TextFile | undefined => (inner.files.has(name) ? reader.textFile(join(filesDir, name)) : undefined);
-      const config = get('config.yaml');
-      const summary = get('wandb-summary.json');
-      const history = get('wandb-history.jsonl');
-      const metadata = get('wandb-metadata.json');
-      return parseWandbRun(
-        { dir, ...(config ? { config } : {}), ...(summary ? { summary } : {}), ...(history ? { history } : {}), ...(metadata ? { metadata } : {}) },
-        study,
-      );
-    }
-    case 'mixopt-jsonl':
-    case 'csv-table':
-      return { runs: [], diagnostics: [] };
-  }
-}
-
 /** Static folder a glob starts from, resolved against the study folder. */
 function globRoot(studyDir: string, glob: string): string {
   let base = glob;
@@ -352,15 +97,32 @@ function realpathOrSelf(p: string): string {
   }
 }
 
+const DEFAULT_SKIP = ['.git', 'node_modules', '.mixopt', '__pycache__', '.venv', 'venv', '.hg', '.svn', '.trash'];
+
+function isInside(p: string, dirs: readonly string[]): boolean {
+  return dirs.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
+}
+
 /**
  * Walks from `roots`, calling `visit` for each folder (returning false stops descent). Never enters a folder
  * twice. A symbolic link to a folder inside the walked tree (W&B's `latest-run`, a link back up) is skipped, so
- * every run is reached by its real path; links leading out of the tree are followed.
+ * every run is reached by its real path. A link leading out of the tree is followed when its target is inside
+ * `allowed` (the study folder); one leaving it (`runs/a/root -> /`) is reported and not followed.
  */
-function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<string>, visit: (abs: string, listing: Listing) => boolean): void {
+function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<string>, visit: (abs: string, listing: Listing) => boolean, allowed: readonly string[] = []): void {
   const seen = new Set<string>();
   const realRoots = roots.map(realpathOrSelf);
-  const insideTree = (p: string): boolean => realRoots.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
+  const insideTree = (p: string): boolean => isInside(p, realRoots);
+  const realAllowed = allowed.map(realpathOrSelf);
+  const leaves = (abs: string, d: string): boolean => {
+    if (!listingLinked(abs, d)) return false;
+    const target = realpathOrSelf(join(abs, d));
+    if (isInside(target, realAllowed)) return false;
+    reader.problem(join(abs, d), `a link to ${target}, outside the study folder; not followed`, 'info', `to read runs there, add "${toPosix(target)}/**" to runs.include`);
+    return true;
+  };
+  let linked: Listing | undefined;
+  const listingLinked = (_abs: string, d: string): boolean => linked?.linkedDirs.has(d) ?? false;
   const stack = [...roots].reverse();
   while (stack.length > 0) {
     const abs = stack.pop() as string;
@@ -377,7 +139,10 @@ function walk(roots: readonly string[], reader: Reader, skipDirs: ReadonlySet<st
     const listing = listFolder(abs, reader);
     if (!listing) continue;
     if (!visit(abs, listing)) continue;
-    const subdirs = [...listing.dirs].filter((d) => !skipDirs.has(d) && !(listing.linkedDirs.has(d) && insideTree(realpathOrSelf(join(abs, d))))).sort();
+    linked = listing;
+    const subdirs = [...listing.dirs]
+      .filter((d) => !skipDirs.has(d) && !(listing.linkedDirs.has(d) && insideTree(realpathOrSelf(join(abs, d)))) && !(realAllowed.length > 0 && leaves(abs, d)))
+      .sort();
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(join(abs, subdirs[i] as string));
   }
 }
@@ -534,18 +299,23 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
   }
   const cache = options.cache;
   cache?.begin(JSON.stringify([study, root, options.maxFileBytes ?? 0]));
+  // a file reached through two paths (a link to another log) is read once, by its real path
+  const readFiles = new Set<string>();
   const readLooseFile = (p: string): void => {
     const rel = reader.rel(p);
     if (excluded(rel) || isCsvTable(rel)) return;
     const name = p.slice(p.lastIndexOf(sep) + 1);
-    if (!name.toLowerCase().endsWith('.jsonl')) return;
-    const result = cached(cache, reader, `file:${p}`, () => [p], () => {
-      const head = reader.head(p);
+    const format = FILE_FORMATS.find((f) => f.candidate(name));
+    if (!format) return;
+    const real = realpathOrSelf(p);
+    if (readFiles.has(real)) return;
+    readFiles.add(real);
+    const result = cached(cache, reader, `file:${real}`, () => [real], () => {
+      const head = reader.headBytes(p);
       if (head === undefined) return undefined;
-      // a JSONL file of another tool is remembered as "no runs" so it is not sniffed again until it changes
-      if (detectRunFile(name, head) !== 'mixopt-jsonl') return { runs: [], diagnostics: [] };
-      const text = reader.text(p);
-      return text === undefined ? undefined : parseMixoptJsonl(text, rel, study);
+      // a file of another tool is remembered as "no runs" so it is not sniffed again until it changes
+      if (!format.detect(name, head)) return { runs: [], diagnostics: [] };
+      return format.read(p, reader, study);
     });
     if (!result || (result.runs.length === 0 && result.diagnostics.length === 0)) return;
     sources++;
@@ -555,9 +325,9 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
   walk(dirRoots, reader, skipDirs, (abs, listing) => {
     const rel = reader.rel(abs);
     if (rel !== '.' && excluded(rel)) return false;
-    const format = detectRunFolder({ name: abs.slice(abs.lastIndexOf(sep) + 1), files: listing.files, dirs: listing.dirs });
+    const format = folderFormatOf({ name: abs.slice(abs.lastIndexOf(sep) + 1), files: listing.files, dirs: listing.dirs });
     if (format !== undefined && included(rel)) {
-      const result = cached(cache, reader, `${format}:${abs}`, () => runFolderFiles(format, abs, listing), () => readRunFolder(format, abs, listing, reader, study));
+      const result = cached(cache, reader, `${format.format}:${abs}`, () => format.files(abs, listing), () => format.read({ abs, listing, reader, study }));
       if (result) {
         sources++;
         results.push(result);
@@ -569,7 +339,7 @@ export function discoverRuns(study: Study, studyDir: string, options: DiscoverOp
       if (included(reader.rel(p))) readLooseFile(p);
     }
     return true;
-  });
+  }, [root, ...dirRoots]);
   sources += readCsvTables(study, root, reader, skipDirs, results, cache);
   cache?.end();
 

@@ -5,7 +5,7 @@ import type { Study } from '../study/types';
 import type { ParseResult } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import type { PlainObject } from './util';
-import { basename, DiagnosticSink, isPlainObject, parseJsonSafe, parseYamlSafe, toFiniteNumber } from './util';
+import { basename, DiagnosticSink, isPlainObject, nameMap, parseJsonSafe, parseYamlSafe, toFiniteNumber } from './util';
 
 export interface TextFile {
   /** path as reported in diagnostics */
@@ -47,9 +47,11 @@ export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult
   let state: PlainObject | undefined;
   let truncated = false;
   if (input.trainerState) {
-    const parsed = parseJsonSafe(input.trainerState.text, new DiagnosticSink(input.trainerState.file), 'trainer_state.json');
+    const psink = new DiagnosticSink(input.trainerState.file);
+    const parsed = parseJsonSafe(input.trainerState.text, psink, 'trainer_state.json');
     if (parsed.ok && isPlainObject(parsed.value)) state = parsed.value;
     else if (parsed.ok) sink.error(1, 'trainer_state.json must hold a JSON object');
+    else if (psink.list.some((d) => /nests deeper/.test(d.message))) sink.list.push(...psink.list);
     else {
       // The Trainer rewrites the file at each save; a partial file means a save is in progress.
       truncated = input.trainerState.text.trim().length > 0;
@@ -72,7 +74,7 @@ export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult
           sink.warning(0, `log_history[${i}] has no valid step; skipped`, { key: `log_history[${i}].step` });
           return;
         }
-        const metrics: Record<string, unknown> = {};
+        const metrics = nameMap<unknown>();
         for (const [k, v] of Object.entries(entry)) if (!isBookkeeping(k) && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
         b.addMetrics(step, metrics);
         const flos = toFiniteNumber(entry['total_flos']);
@@ -94,7 +96,7 @@ export function parseHfTrainer(input: HfTrainerInput, study: Study): ParseResult
     if (parsed.ok && isPlainObject(parsed.value)) {
       finished = true;
       const results = parsed.value;
-      const metrics: Record<string, unknown> = {};
+      const metrics = nameMap<unknown>();
       for (const [k, v] of Object.entries(results)) if (!isBookkeeping(k) && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
       const at = b.lastStep ?? toFiniteNumber(state?.['max_steps']);
       if (at !== undefined) b.addMetrics(at, metrics);

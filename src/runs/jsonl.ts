@@ -5,10 +5,23 @@ import type { Study } from '../study/types';
 import type { ParseResult, RunRecord } from './types';
 import { RunBuilder } from './builder';
 import { readMixtureValue, statusFromWord } from './match';
-import { DiagnosticSink, isPlainObject, splitLines, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, MAX_NESTING, nestsDeeper, splitLines, toFiniteNumber } from './util';
+
+/** One record line longer than this is refused before parsing: a real line is a few kilobytes. */
+export const MAX_LINE_CHARS = 1 << 20;
+/** Lines read from one file at most (checked before splitting it). */
+export const MAX_LINES = 2_000_000;
 
 export function parseMixoptJsonl(text: string, file: string, study: Study): ParseResult {
   const sink = new DiagnosticSink(file);
+  let newlines = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && newlines <= MAX_LINES; i = text.indexOf('\n', i + 1)) newlines++;
+  if (newlines > MAX_LINES) {
+    sink.error(0, `the file has more than ${MAX_LINES} lines, more than MixOpt reads from one log; not read`, {
+      hint: 'log fewer checkpoints per run (e.g. only evaluations), split the file, or leave it out with runs.exclude',
+    });
+    return { runs: [], diagnostics: sink.list };
+  }
   const { lines, terminated } = splitLines(text);
   const builders = new Map<string, RunBuilder>();
   const mixtureSeenAt = new Map<string, string>();
@@ -18,6 +31,12 @@ export function parseMixoptJsonl(text: string, file: string, study: Study): Pars
     const lineNo = i + 1;
     const line = (lines[i] as string).trim();
     if (line === '') continue;
+    if (line.length > MAX_LINE_CHARS) {
+      sink.warning(lineNo, `line is ${Math.round(line.length / 2 ** 20)} MiB, over the ${MAX_LINE_CHARS / 2 ** 20} MiB a MixOpt record may have; line skipped`, {
+        hint: 'a record holds one checkpoint of one run (a few metrics); write one line per checkpoint',
+      });
+      continue;
+    }
     let record: unknown;
     try {
       record = JSON.parse(line) as unknown;
@@ -34,6 +53,10 @@ export function parseMixoptJsonl(text: string, file: string, study: Study): Pars
     }
     if (!isPlainObject(record)) {
       sink.warning(lineNo, 'a line must be a JSON object; line skipped');
+      continue;
+    }
+    if (nestsDeeper(record)) {
+      sink.warning(lineNo, `the record nests deeper than ${MAX_NESTING} levels; line skipped`, { hint: 'a MixOpt record is flat: run, step, mixture {domain: weight}, metrics {name: value}' });
       continue;
     }
     const runValue = record['run'] ?? record['trial'];

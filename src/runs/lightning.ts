@@ -1,13 +1,15 @@
 // PyTorch Lightning CSVLogger folders (`<save_dir>/<name>/version_N/`): metrics.csv with one column per logged key
 // plus `epoch` and `step`, sparse rows (train and validation metrics are written in different rows, other cells
-// empty), and hparams.yaml with the hyperparameters given to save_hyperparameters().
+// empty), and hparams.yaml with the hyperparameters given to save_hyperparameters(). Lightning's `step` column is
+// the 0-based index of the optimizer step the row was logged at (a run with max_steps 500 ends at 499); the reader
+// adds 1 so that steps count optimizer steps done, as every other format does and the study's steps mean.
 import type { Study } from '../study/types';
 import type { ParseResult } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import { readCsvObjects } from './csv';
 import type { TextFile } from './hf';
 import { parseConfigFile } from './hf';
-import { DiagnosticSink, isPlainObject, parseYamlSafe, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, parseYamlSafe, toFiniteNumber } from './util';
 
 export interface LightningInput {
   readonly dir: string;
@@ -27,12 +29,13 @@ export function parseLightningCsv(input: LightningInput, study: Study): ParseRes
       sink.error(1, 'metrics.csv has no "step" column', { hint: 'Lightning writes a step column; was this file written by CSVLogger?' });
     } else {
       for (const rec of records) {
-        const step = toFiniteNumber(rec.values['step']);
-        if (step === undefined || step < 0) {
+        const logged = toFiniteNumber(rec.values['step']);
+        const step = logged === undefined ? undefined : logged + 1;
+        if (step === undefined || logged === undefined || logged < 0) {
           sink.warning(rec.line, `step "${(rec.values['step'] ?? '').slice(0, 20)}" is not a number; row skipped`);
           continue;
         }
-        const metrics: Record<string, number> = {};
+        const metrics = nameMap<number>();
         for (const [k, cell] of Object.entries(rec.values)) {
           if (k === 'step' || k === 'epoch' || cell.trim() === '') continue;
           const v = toFiniteNumber(cell);
@@ -58,7 +61,7 @@ export function parseLightningCsv(input: LightningInput, study: Study): ParseRes
     sink.list.push(...csink.list);
   }
   if (truncated) b.status = 'running';
-  else if (b.plannedSteps !== undefined && b.lastStep !== undefined && b.lastStep + 1 < b.plannedSteps) b.status = 'running';
+  else if (b.plannedSteps !== undefined && b.lastStep !== undefined && b.lastStep < b.plannedSteps) b.status = 'running';
   const { run } = b.build(sink);
   return { runs: [run], diagnostics: sink.list };
 }

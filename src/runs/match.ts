@@ -1,7 +1,7 @@
 // Mapping what a log says onto the study: metric names, model names, mixtures (three config shapes), trial ids.
 import type { Study } from '../study/types';
 import type { DiagnosticSink } from './util';
-import { findKeyDeep, firstPath, flattenedChildren, getPath, isPlainObject, toFiniteNumber } from './util';
+import { findKeyDeep, firstPath, flattenedChildren, getPath, isPlainObject, nameMap, toFiniteNumber } from './util';
 
 // ---------------------------------------------------------------- metrics
 
@@ -118,7 +118,7 @@ export function matchMetric(study: Study, logged: string): string | undefined {
  * name. A study name taken by an exact match is not overwritten by a fuzzy match from the same record.
  */
 export function normaliseMetrics(study: Study, logged: Readonly<Record<string, unknown>>): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = nameMap<number>();
   const exactTaken = new Set<string>();
   for (const [k, v] of Object.entries(logged)) {
     const n = typeof v === 'number' ? v : toFiniteNumber(v);
@@ -172,7 +172,7 @@ const STEPS_KEYS = ['trainer.max_steps', 'max_steps', 'train.max_steps', 'traini
 /** Model, params and planned steps read from a run's config (study keys first, then common names). */
 export function fidelityFromConfig(study: Study, config: unknown): { name?: string; params?: number; plannedSteps?: number } {
   const out: { name?: string; params?: number; plannedSteps?: number } = {};
-  const nameKeys = withWrappers(study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS);
+  const nameKeys = withWrappers(study.config?.modelKey !== undefined ? [study.config.modelKey, ...MODEL_NAME_KEYS] : MODEL_NAME_KEYS, config);
   for (const key of nameKeys) {
     const v = getPath(config, key);
     if (typeof v === 'string' && v.trim() !== '') {
@@ -184,14 +184,14 @@ export function fidelityFromConfig(study: Study, config: unknown): { name?: stri
       break;
     }
   }
-  for (const key of withWrappers(MODEL_PARAMS_KEYS)) {
+  for (const key of withWrappers(MODEL_PARAMS_KEYS, config)) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
       out.params = n;
       break;
     }
   }
-  const stepKeys = withWrappers(study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS);
+  const stepKeys = withWrappers(study.config?.stepsKey !== undefined ? [study.config.stepsKey, ...STEPS_KEYS] : STEPS_KEYS, config);
   for (const key of stepKeys) {
     const n = toFiniteNumber(getPath(config, key));
     if (n !== undefined && n > 0) {
@@ -230,8 +230,26 @@ const DEFAULT_MIXTURE_KEYS = [
 const CONFIG_WRAPPERS = ['args', 'config', 'cfg', 'hparams', 'hyper_parameters'];
 
 /** The keys, then the same keys under each common wrapper ("args.data.mixture"). */
-function withWrappers(keys: readonly string[]): string[] {
-  return [...keys, ...CONFIG_WRAPPERS.flatMap((w) => keys.map((k) => `${w}.${k}`))];
+const wrapped = new Map<string, string[]>();
+
+/**
+ * The keys, then the same keys under each wrapper the config has at its top ("args.data.mixture", also when
+ * the config is flat: "args.data.mixture.github"). Lists are memoised: this runs for every config of every run.
+ */
+function withWrappers(keys: readonly string[], config?: unknown): string[] {
+  let present = CONFIG_WRAPPERS;
+  if (isPlainObject(config)) {
+    const tops = new Set<string>();
+    for (const k in config) tops.add(k.includes('.') ? k.slice(0, k.indexOf('.')) : k);
+    present = CONFIG_WRAPPERS.filter((w) => tops.has(w));
+  }
+  const id = `${present.join(',')}\n${keys.join('\n')}`;
+  let out = wrapped.get(id);
+  if (out === undefined) {
+    out = [...keys, ...present.flatMap((w) => keys.map((k) => `${w}.${k}`))];
+    if (wrapped.size < 1000) wrapped.set(id, out);
+  }
+  return out;
 }
 
 /** A mixture as found in a config, before it is checked against the study: domain (or unknown name) -> weight. */
@@ -259,7 +277,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
     return undefined;
   }
   if (isPlainObject(value)) {
-    const out: RawMixture = {};
+    const out: RawMixture = nameMap<number>();
     for (const [k, v] of Object.entries(value)) {
       const w = toFiniteNumber(isPlainObject(v) ? (v['weight'] ?? v['value']) : v);
       if (w === undefined) {
@@ -276,7 +294,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
       return undefined;
     }
     if (value.every((e) => isPlainObject(e))) {
-      const out: RawMixture = {};
+      const out: RawMixture = nameMap<number>();
       for (const [i, e] of value.entries()) {
         const o = e as Record<string, unknown>;
         const name = o['name'] ?? o['domain'] ?? o['source'] ?? o['dataset'];
@@ -290,7 +308,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
       return out;
     }
     if (value.length % 2 === 0) {
-      const out: RawMixture = {};
+      const out: RawMixture = nameMap<number>();
       for (let i = 0; i < value.length; i += 2) {
         const w = toFiniteNumber(value[i]);
         const p = value[i + 1];
@@ -326,7 +344,7 @@ export function findMixtureInConfig(
   sink: DiagnosticSink,
   locate: (dotted: string) => number = () => 0,
 ): { raw?: RawMixture; key: string; line: number } | undefined {
-  const keys = withWrappers(study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS);
+  const keys = withWrappers(study.config?.mixtureKey !== undefined ? [study.config.mixtureKey, ...DEFAULT_MIXTURE_KEYS] : DEFAULT_MIXTURE_KEYS, config);
   const direct = firstPath(config, keys);
   if (direct) {
     const line = locate(direct.path);
@@ -339,6 +357,41 @@ export function findMixtureInConfig(
       const raw = readMixtureValue(study, flat, sink, key, 0);
       return { ...(raw ? { raw } : {}), key, line: 0 };
     }
+  }
+  return undefined;
+}
+
+/**
+ * Where in a config a mixture seems to be when the keys MixOpt tries found none: the dotted path of a map (or of
+ * flattened keys "<path>.<domain>") that names at least two study domains (one for a one-domain study), or of a
+ * list of {name, weight} entries naming them. Breadth first, bounded; undefined when nothing looks like one.
+ */
+export function suggestMixtureKey(study: Study, config: unknown): string | undefined {
+  const domains = new Set(study.domains);
+  const need = Math.min(2, domains.size);
+  const queue: { node: unknown; path: string; depth: number }[] = [{ node: config, path: '', depth: 0 }];
+  let visited = 0;
+  for (let i = 0; i < queue.length && visited < 20_000; i++) {
+    const { node, path, depth } = queue[i] as { node: unknown; path: string; depth: number };
+    visited++;
+    const at = (k: string): string => (path === '' ? k : `${path}.${k}`);
+    if (Array.isArray(node)) {
+      const named = node.filter((e) => isPlainObject(e) && typeof (e['name'] ?? e['domain']) === 'string' && domains.has(String(e['name'] ?? e['domain'])));
+      if (path !== '' && named.length >= need) return path;
+      if (depth < 8) node.slice(0, 1000).forEach((e, j) => queue.push({ node: e, path: at(String(j)), depth: depth + 1 }));
+      continue;
+    }
+    if (!isPlainObject(node)) continue;
+    const keys = Object.keys(node);
+    if (path !== '' && keys.filter((k) => domains.has(k)).length >= need) return path;
+    const flat = new Map<string, number>();
+    for (const k of keys) {
+      const dot = k.lastIndexOf('.');
+      if (dot > 0 && domains.has(k.slice(dot + 1))) flat.set(k.slice(0, dot), (flat.get(k.slice(0, dot)) ?? 0) + 1);
+    }
+    const best = [...flat].sort((a, b) => b[1] - a[1])[0];
+    if (best && best[1] >= need) return at(best[0]);
+    if (depth < 8) for (const k of keys.slice(0, 1000)) queue.push({ node: node[k], path: at(k), depth: depth + 1 });
   }
   return undefined;
 }
@@ -404,8 +457,8 @@ export function checkMixture(
   if (normalised && !quietSum) {
     sink.warning(where.line, `run ${where.runId}: mixture weights sum to ${round(sum)}; normalised to 1`, at);
   }
-  const mixture: Record<string, number> = {};
-  for (const d of study.domains) mixture[d] = (raw[d] ?? 0) / sum;
+  const mixture = nameMap<number>();
+  for (const d of study.domains) mixture[d] = (Object.prototype.hasOwnProperty.call(raw, d) ? (raw[d] ?? 0) : 0) / sum;
   return { mixture, normalised };
 }
 

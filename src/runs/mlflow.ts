@@ -5,7 +5,7 @@ import type { Study } from '../study/types';
 import type { ParseResult, RunStatus } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import type { PlainObject } from './util';
-import { DiagnosticSink, isPlainObject, parseYamlSafe, splitLines, stripBom, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, nestsDeeper, parseYamlSafe, splitLines, stripBom, toFiniteNumber } from './util';
 
 export interface KeyedFile {
   /** the param/metric/tag key: the file's path under params/, metrics/ or tags/ (may contain "/") */
@@ -26,16 +26,18 @@ const STATUS_BY_NUMBER: Readonly<Record<number, RunStatus>> = { 1: 'running', 2:
 const STATUS_BY_NAME: Readonly<Record<string, RunStatus>> = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'failed' };
 
 /** A param value: numbers stay strings (coerced where read); a dict/list written with str() or json is parsed. */
-function paramValue(text: string): unknown {
+export function paramValue(text: string): unknown {
   const t = stripBom(text).replace(/\r?\n$/, '');
   const first = t.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
-      return JSON.parse(t) as unknown;
+      const value = JSON.parse(t) as unknown;
+      return nestsDeeper(value) ? t : value;
     } catch {
       try {
         // Python's repr of a dict/list of str and float: single quotes, True/False/None
-        return JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+        const value = JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+        return nestsDeeper(value) ? t : value;
       } catch {
         return t;
       }
@@ -67,9 +69,9 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
     sink.info(0, 'the run is deleted in MLflow (lifecycle_stage: deleted); not used');
     return { runs: [], diagnostics: sink.list };
   }
-  const params: PlainObject = {};
+  const params: PlainObject = nameMap();
   for (const p of input.params) params[p.key] = paramValue(p.text);
-  const tags: PlainObject = {};
+  const tags: PlainObject = nameMap();
   for (const t of input.tags) tags[t.key] = stripBom(t.text).replace(/\r?\n$/, '');
   applyRunConfig(b, params, sink);
   applyRunConfig(b, tags, sink);

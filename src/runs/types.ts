@@ -3,7 +3,7 @@ import type { Diagnostic } from '../study/diagnostics';
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
-export type RunFormat = 'mixopt-jsonl' | 'csv-table' | 'hf-trainer' | 'lightning-csv' | 'wandb' | 'mlflow';
+export type RunFormat = 'mixopt-jsonl' | 'csv-table' | 'hf-trainer' | 'lightning-csv' | 'wandb' | 'mlflow' | 'tensorboard';
 
 /** Metrics measured at one training step. */
 export interface Checkpoint {
@@ -33,6 +33,8 @@ export interface RunRecord {
   readonly gpuHours?: number;
   readonly flops?: number;
   readonly status: RunStatus;
+  /** when no mixture was found: the files searched, and a `config.mixture_key` that would find one there */
+  readonly mixtureSearch?: { readonly files: readonly string[]; readonly suggestedKey?: string };
 }
 
 export interface ParseResult {

@@ -31,6 +31,24 @@ export class DiagnosticSink {
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type PlainObject = Record<string, unknown>;
 
+/** An object without a prototype, for maps keyed by names from logs and users ("__proto__", "constructor" are names too). */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * A plain object (Object.prototype, so it compares and prints like any record) holding `entries` as own
+ * properties, a "__proto__" name included: what RunRecords carry out of the readers.
+ */
+export function ownRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
 export function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -59,11 +77,37 @@ export function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/** Nesting deeper than this in a log value is refused: real configs and metrics nest a few levels. */
+export const MAX_NESTING = 64;
+
+/**
+ * Whether a parsed value nests deeper than `max` (iterative: a value nested 10^6 deep must not overflow the stack
+ * here, nor later in JSON.stringify or a recursive walk, which is why the readers check it first).
+ */
+export function nestsDeeper(value: unknown, max = MAX_NESTING): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
+  let visited = 0;
+  while (stack.length > 0) {
+    const { v, d } = stack.pop() as { v: unknown; d: number };
+    if (typeof v !== 'object' || v === null) continue;
+    if (d >= max) return true;
+    if (++visited > 1_000_000) return true;
+    if (Array.isArray(v)) for (const x of v) stack.push({ v: x, d: d + 1 });
+    else for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
+  }
+  return false;
+}
+
 /** JSON.parse that never throws: a syntax error (or a stack overflow on absurd nesting) becomes a diagnostic. */
 export function parseJsonSafe(text: string, sink: DiagnosticSink, what: string, file?: string): { ok: true; value: unknown } | { ok: false } {
   const body = stripBom(text);
   try {
-    return { ok: true, value: JSON.parse(body) as unknown };
+    const value = JSON.parse(body) as unknown;
+    if (nestsDeeper(value)) {
+      sink.error(0, `${what} nests deeper than ${MAX_NESTING} levels; not read`, { ...(file !== undefined ? { file } : {}), hint: 'a config or log file of a training run never nests that deep; is the file damaged?' });
+      return { ok: false };
+    }
+    return { ok: true, value };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const position = /position (\d+)/.exec(message);
@@ -95,6 +139,10 @@ export function parseYamlSafe(
       return { ok: false };
     }
     const value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    if (nestsDeeper(value)) {
+      sink.error(0, `${what} nests deeper than ${MAX_NESTING} levels; not read`, { ...at, hint: 'a training config never nests that deep; is the file damaged?' });
+      return { ok: false };
+    }
     /** 1-based line of the value at a dotted path, 0 when not found */
     const locate = (dotted: string): number => {
       try {
@@ -112,10 +160,18 @@ export function parseYamlSafe(
 }
 
 /** Value at a dotted path ("data.mixture"); array indices allowed ("layers.0"). Also accepts a literal dotted key. */
+const pathParts = new Map<string, readonly string[]>();
+
 export function getPath(root: unknown, dotted: string): unknown {
+  if (!isPlainObject(root) && !Array.isArray(root)) return undefined;
   if (isPlainObject(root) && Object.prototype.hasOwnProperty.call(root, dotted)) return root[dotted];
+  let parts = pathParts.get(dotted);
+  if (parts === undefined) {
+    parts = dotted.split('.');
+    if (pathParts.size < 10_000) pathParts.set(dotted, parts);
+  }
   let node: unknown = root;
-  for (const part of dotted.split('.')) {
+  for (const part of parts) {
     if (Array.isArray(node)) {
       const i = Number(part);
       if (!Number.isInteger(i)) return undefined;
@@ -131,7 +187,7 @@ export function getPath(root: unknown, dotted: string): unknown {
 /** Entries whose literal key starts with `prefix.` (flattened params such as MLflow's "data.mixture.github"). */
 export function flattenedChildren(root: unknown, prefix: string): Record<string, unknown> | undefined {
   if (!isPlainObject(root)) return undefined;
-  const out: Record<string, unknown> = {};
+  const out = nameMap<unknown>();
   let found = false;
   const head = `${prefix}.`;
   for (const [k, v] of Object.entries(root)) {

@@ -1,13 +1,17 @@
 // Weights & Biases local run folders (`wandb/run-<time>-<id>/files/`): config.yaml (each key's value under
 // `value:`, plus `wandb_version` and `_wandb` bookkeeping), wandb-summary.json (latest value of every logged key,
-// `_step`, `_runtime`), and, where the client writes it, wandb-history.jsonl (one logged row a line).
+// `_step`, `_runtime`), and, where the client writes it, wandb-history.jsonl (one logged row a line). Offline runs
+// (`wandb/offline-run-*`) have none of these: everything is in the binary run-<id>.wandb (wandbLog.ts), which
+// online runs write too; it is read first and the text files add to it. A run is named by its W&B run name.
 import type { Study } from '../study/types';
 import type { ParseResult } from './types';
 import { applyRunConfig, RunBuilder } from './builder';
 import type { TextFile } from './hf';
 import { statusFromWord } from './match';
 import type { PlainObject } from './util';
-import { DiagnosticSink, isPlainObject, parseJsonSafe, parseYamlSafe, splitLines, toFiniteNumber } from './util';
+import { DiagnosticSink, isPlainObject, nameMap, parseJsonSafe, parseYamlSafe, splitLines, toFiniteNumber } from './util';
+import type { BinaryFile } from './tfevents';
+import { readWandbLog } from './wandbLog';
 
 export interface WandbInput {
   readonly dir: string;
@@ -15,6 +19,8 @@ export interface WandbInput {
   readonly summary?: TextFile;
   readonly history?: TextFile;
   readonly metadata?: TextFile;
+  /** the binary run-<id>.wandb */
+  readonly log?: BinaryFile;
 }
 
 /** Keys that hold the training step when the script logs it itself (W&B's own `_step` counts log calls). */
@@ -22,7 +28,7 @@ const STEP_KEYS = ['trainer/global_step', 'train/global_step', 'global_step', 's
 
 /** Strips W&B's `{desc, value}` wrappers and bookkeeping keys from config.yaml. */
 export function unwrapWandbConfig(config: PlainObject): PlainObject {
-  const out: PlainObject = {};
+  const out: PlainObject = nameMap();
   for (const [k, v] of Object.entries(config)) {
     if (k === 'wandb_version' || k === '_wandb') continue;
     out[k] = isPlainObject(v) && Object.prototype.hasOwnProperty.call(v, 'value') ? v['value'] : v;
@@ -31,7 +37,7 @@ export function unwrapWandbConfig(config: PlainObject): PlainObject {
 }
 
 /** Nested summary objects ({"val": {"loss": 1}}) become "val/loss"; depth-limited; media and private keys dropped. */
-function flattenMetrics(obj: PlainObject, prefix = '', depth = 0, out: Record<string, number> = {}): Record<string, number> {
+function flattenMetrics(obj: PlainObject, prefix = '', depth = 0, out: Record<string, number> = nameMap()): Record<string, number> {
   if (depth > 6) return out;
   for (const [k, v] of Object.entries(obj)) {
     if (k.startsWith('_') || (depth === 0 && STEP_KEYS.includes(k))) continue;
@@ -51,9 +57,31 @@ function stepOf(row: PlainObject): number | undefined {
 }
 
 export function parseWandbRun(input: WandbInput, study: Study): ParseResult {
-  const sink = new DiagnosticSink(input.summary?.file ?? input.config?.file ?? input.dir);
-  const b = new RunBuilder(study, input.dir, 'wandb', input.dir);
+  const sink = new DiagnosticSink(input.summary?.file ?? input.config?.file ?? input.log?.file ?? input.dir);
+  const lsink = input.log ? new DiagnosticSink(input.log.file) : undefined;
+  const log = input.log && lsink ? readWandbLog(input.log.bytes, lsink) : undefined;
+  const b = new RunBuilder(study, log?.name ?? input.dir, 'wandb', input.dir);
   let running = false;
+  if (log && lsink) {
+    applyRunConfig(b, log.config, lsink);
+    for (const row of log.history) {
+      const step = stepOf(row);
+      if (step === undefined) continue;
+      b.addMetrics(step, flattenMetrics(row));
+      b.lastStep = Math.max(b.lastStep ?? 0, step);
+    }
+    const step = stepOf(log.summary);
+    if (step !== undefined) {
+      b.addMetrics(step, flattenMetrics(log.summary));
+      b.lastStep = Math.max(b.lastStep ?? 0, step);
+    }
+    if (log.exitCode !== undefined) b.status = log.exitCode === 0 ? 'completed' : 'failed';
+    else if (log.truncated) {
+      lsink.info(0, 'the last record is incomplete (the run is still being written); read up to the record before', { hint: 'it is read again when the file changes' });
+    }
+    if (log.records === 0 && !log.truncated) lsink.warning(0, 'the W&B run file holds no readable record', { hint: 'was the run killed right after wandb.init?' });
+  }
+  if (lsink) sink.list.push(...lsink.list);
   if (input.config) {
     const csink = new DiagnosticSink(input.config.file);
     const parsed = parseYamlSafe(input.config.text, csink, 'config.yaml');
@@ -107,7 +135,7 @@ export function parseWandbRun(input: WandbInput, study: Study): ParseResult {
     } else if (parsed.ok) ssink.warning(0, 'wandb-summary.json must hold a JSON object');
     else running = true;
     sink.list.push(...ssink.list);
-  } else running = true;
+  } else if (log?.exitCode === undefined) running = true;
   if (input.metadata) {
     const msink = new DiagnosticSink(input.metadata.file);
     const parsed = parseJsonSafe(input.metadata.text, msink, 'wandb-metadata.json');

@@ -64,7 +64,7 @@ export async function runSuite(vscode: typeof vscodeApi): Promise<TestResult[]> 
     const total = Object.values(s.mixture).reduce((a, b) => a + b, 0);
     check(Math.abs(total - 1) < 1e-6, `mixture sums to ${total}`);
     check(Object.keys(s.mixture).length === snapshot.domains.length, 'one weight per domain');
-    check(Number.isFinite(s.predictedAtTarget.mean), 'prediction is finite');
+    check(Number.isFinite(s.predictedAtTarget?.mean ?? NaN), 'prediction is finite');
     check(snapshot.recommendation !== undefined, 'a recommendation');
     return `analyze + suggest took ${Date.now() - t0} ms on ${snapshot.posterior?.observations ?? '?'} observations`;
   });

@@ -115,9 +115,11 @@ describe('Lightning CSVLogger', () => {
     const r = parseLightningCsv({ dir: d, metricsCsv: file(`${d}/metrics.csv`), hparams: file(`${d}/hparams.yaml`) }, study);
     assert.deepEqual(r.diagnostics, []);
     const run = r.runs[0];
-    assert.equal(metricAt(run, 99, 'train_loss'), 4.5);
-    assert.equal(metricAt(run, 99, 'val_loss/github'), 2.9);
-    assert.equal(metricAt(run, 149, 'val_loss/github'), undefined);
+    // CSVLogger's 0-based step 99 is the 100th optimizer step
+    assert.equal(metricAt(run, 100, 'train_loss'), 4.5);
+    assert.equal(metricAt(run, 100, 'val_loss/github'), 2.9);
+    assert.equal(metricAt(run, 150, 'val_loss/github'), undefined);
+    assert.equal(metricAt(run, 99, 'val_loss/github'), undefined);
     assert.deepEqual(run?.mixture, { pile_cc: 0.5, github: 0.25, arxiv: 0.15, wikipedia_en: 0.1 });
     assert.equal(run?.model, '1M');
     assert.equal(run?.status, 'completed');
@@ -127,10 +129,21 @@ describe('Lightning CSVLogger', () => {
     const r = parseLightningCsv({ dir: d, metricsCsv: file(`${d}/metrics.csv`), hparams: file(`${d}/hparams.yaml`) }, study);
     const run = r.runs[0];
     assert.equal(run?.status, 'running');
-    assert.equal(run?.steps, 99);
-    assert.equal(metricAt(run, 99, 'val_loss/arxiv'), 3.7);
+    assert.equal(run?.steps, 100);
+    assert.equal(metricAt(run, 100, 'val_loss/arxiv'), 3.7);
     assert.deepEqual(run?.mixture, { pile_cc: 0.4, github: 0.4, arxiv: 0.2, wikipedia_en: 0 });
     assert.deepEqual(r.diagnostics.map((x) => x.severity), ['info']);
+  });
+  test('0-based steps: max_steps 500 ending at step 499 is a finished run of 500 steps', () => {
+    const rows = ['epoch,step,val_loss/github', ...[99, 199, 299, 399, 499].map((s) => `0,${s},2.5`)].join('\n') + '\n';
+    const hparams = { file: 'hparams.yaml', text: 'model_name: 60M\nmax_steps: 500\nmixture: {github: 1.0}\n' };
+    const done = parseLightningCsv({ dir: 'd', metricsCsv: { file: 'metrics.csv', text: rows }, hparams }, study).runs[0];
+    assert.equal(done?.steps, 500);
+    assert.equal(done?.status, 'completed');
+    assert.deepEqual(done?.checkpoints.map((c) => c.step), [100, 200, 300, 400, 500]);
+    const partial = parseLightningCsv({ dir: 'd', metricsCsv: { file: 'metrics.csv', text: rows.split('\n').slice(0, 4).join('\n') + '\n' }, hparams }, study).runs[0];
+    assert.equal(partial?.steps, 300);
+    assert.equal(partial?.status, 'running');
   });
   test('hparams.yaml with Python tags (argparse Namespace, tuple) is still read', () => {
     const hparams = {
@@ -144,7 +157,7 @@ describe('Lightning CSVLogger', () => {
   });
   test('rows with the wrong number of fields or a bad step are reported with their line', () => {
     const r = parseLightningCsv({ dir: 'x', metricsCsv: file(`${BROKEN}/metrics_bad.csv`) }, study);
-    assert.deepEqual(r.runs[0]?.checkpoints.map((c) => c.step), [10]);
+    assert.deepEqual(r.runs[0]?.checkpoints.map((c) => c.step), [11]);
     assert.deepEqual(r.diagnostics.map((d) => d.line).sort(), [3, 4, 5]);
   });
 });
@@ -172,7 +185,7 @@ describe('Weights & Biases', () => {
     assert.deepEqual(r.diagnostics.map((d) => [d.severity, d.file, d.line]), [['warning', 'files/config.yaml', 6]]);
   });
   test('unwrapWandbConfig drops _wandb and wandb_version', () => {
-    assert.deepEqual(unwrapWandbConfig({ wandb_version: 1, _wandb: { value: {} }, lr: { desc: null, value: 0.1 }, plain: 3 }), { lr: 0.1, plain: 3 });
+    assert.deepEqual({ ...unwrapWandbConfig({ wandb_version: 1, _wandb: { value: {} }, lr: { desc: null, value: 0.1 }, plain: 3 }) }, { lr: 0.1, plain: 3 });
   });
   test('no summary yet: running, trial id from config', () => {
     const c = `${WS}/wandb/offline-run-20261102_080000-def456/files/config.yaml`;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { detectRunFile, detectRunFolder } from '../../../src/runs/detect';
+import { detectRunFile } from '../../../src/runs/detect';
+import { detectRunFolder } from '../../../src/runs/formats';
 import { DiscoverCache, discoverRuns } from '../../../src/runs/discover';
 import { makeStudy, regmixStudy } from './study-fixture';
 
@@ -61,7 +62,7 @@ describe('discoverRuns', () => {
       symlinkSync(join(dir, 'missing'), join(dir, 'runs', 'dangling'));
       // W&B keeps a latest-run link to the newest run folder: the run is read once, under its real name
       symlinkSync('run-20261101_120000-abc123', join(dir, 'runs', 'wandb', 'latest-run'));
-      // a link leading out of the tree is followed
+      // a link leading out of the study folder is not followed (issue 12: runs/a/root -> / walked the disk)
       const outside = mkdtempSync(join(tmpdir(), 'mixopt-outside-'));
       outsideDirs.push(outside);
       writeFileSync(join(outside, 'extra.jsonl'), '{"run":"outside","step":1,"model":"1M","mixture":{"github":1},"metrics":{"val_loss/github":2}}\n');
@@ -79,8 +80,9 @@ describe('discoverRuns', () => {
       assert.ok(r.diagnostics.some((d) => d.file.endsWith('meta.yaml') && d.severity === 'error' && d.line > 0));
       // root reads a mode-000 file anyway; anyone else gets a diagnostic for it
       const rootUser = process.getuid?.() === 0;
-      assert.equal(r.runs.filter((x) => x.format === 'mixopt-jsonl').length, rootUser ? 5 : 4);
-      assert.ok(r.runs.some((x) => x.id === 'outside' && x.source === 'runs/linked/extra.jsonl'));
+      assert.equal(r.runs.filter((x) => x.format === 'mixopt-jsonl').length, rootUser ? 4 : 3);
+      assert.ok(!r.runs.some((x) => x.id === 'outside'));
+      assert.ok(r.diagnostics.some((d) => d.file === 'runs/linked' && /outside the study folder; not followed/.test(d.message) && /runs\.include/.test(d.hint ?? '')));
       assert.deepEqual(r.runs.filter((x) => x.format === 'wandb').map((x) => x.id).sort(), ['runs/wandb/offline-run-20261102_080000-def456', 'runs/wandb/run-20261101_120000-abc123']);
       if (!rootUser) assert.ok(r.diagnostics.some((d) => d.file === 'runs/locked/secret.jsonl'));
     } finally {
