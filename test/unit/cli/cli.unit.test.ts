@@ -214,11 +214,20 @@ describe('mixopt CLI', () => {
     assert.equal(existsSync(join(dir, '.mixopt', 'ledger.jsonl')), false);
   });
 
-  test('recommend --json: mixture, model, steps, predicted, source, bestObserved', () => {
+  test('recommend --json: mixture, model, steps, predicted, source, bestObserved, alternative', () => {
     const r = cli('recommend', studyFile, '--json');
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(out).sort(), ['bestObserved', 'mixture', 'model', 'predicted', 'source', 'steps', 'study']);
+    assert.deepEqual(Object.keys(out).sort(), ['alternative', 'bestObserved', 'mixture', 'model', 'predicted', 'source', 'steps', 'study']);
+    const alternative = out['alternative'] as { mixture: Record<string, number>; predicted: unknown; measured: boolean; probabilityBetter: number; threshold: number } | null;
+    if (alternative !== null) {
+      assert.ok(isMixture(alternative.mixture, ['web', 'code', 'books']));
+      assert.ok(isInterval(alternative.predicted));
+      assert.equal(alternative.threshold, 0.8);
+      // a searched recommendation beat the measured one with at least the threshold; a kept measured one was not beaten
+      if (alternative.measured) assert.ok(alternative.probabilityBetter >= 0.8);
+      else assert.ok(1 - alternative.probabilityBetter < 0.8);
+    }
     assert.ok(isMixture(out['mixture'], ['web', 'code', 'books']));
     assert.equal(out['model'], '100M');
     assert.ok(isInterval(out['predicted']));

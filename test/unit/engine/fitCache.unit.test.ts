@@ -1,6 +1,7 @@
 // The fitted-hyperparameter cache in .mixopt/cache/ and the rule for when a fit re-optimises: unit checks of the
 // rule and of the file (round trip, anything malformed ignored), then the engine on a 420-run study across
 // "processes" (forgetEngineState), with runs added below and above the 5% threshold and an explicit refit.
+import { MODEL_DEFAULTS } from '../../../src/core/gp';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -162,7 +163,7 @@ optimizer: {kernel: rbf, ard: false}
     assert.equal(first.observations, 420);
     assert.equal(first.posterior?.reoptimised, true);
     assert.equal(first.posterior?.optimisedOn, 420);
-    const cached = loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic' });
+    const cached = loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', ...MODEL_DEFAULTS });
     assert.ok(cached, 'the cache file holds the fit');
     assert.equal(cached.optimisedOn.size, 420);
 
@@ -197,6 +198,6 @@ optimizer: {kernel: rbf, ard: false}
     const snap = await analyze();
     assert.equal(snap.posterior?.reoptimised, true);
     assert.equal(snap.diagnostics.filter((d) => d.severity === 'error').length, 0);
-    assert.ok(loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic' }), 'rewritten');
+    assert.ok(loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', ...MODEL_DEFAULTS }), 'rewritten');
   });
 });
