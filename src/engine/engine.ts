@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
-import type { GaussianProcess, GpConfig } from '../core/gp';
+import type { GpConfig } from '../core/gp';
+import { fitSurrogate } from '../core/sparseGp';
+import type { SurrogateModel } from '../core/sparseGp';
 import { recommend } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
@@ -237,7 +239,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const optimise = params.reoptimise === true || needsOptimisation(fitted, keys);
   const points = pointSet(study.domains.length, dataset.observations);
   const y = Float64Array.from(dataset.observations, (o) => o.y);
-  const model = fitGp(points, y, config, {
+  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
+  const model = fitSurrogate(points, y, config, {
     seed: study.optimizer.seed,
     ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
     ...(optimise ? {} : { fixed: true }),
@@ -374,7 +377,7 @@ function bestObservedAtTarget(dataset: Dataset): { index: number; value: number 
   return best;
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: GaussianProcess): RecommendationView | undefined {
+function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel): RecommendationView | undefined {
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
@@ -397,7 +400,7 @@ const PER_METRIC_MAX_POINTS = 200;
 function posteriorView(
   study: Study,
   dataset: Dataset,
-  model: GaussianProcess,
+  model: SurrogateModel,
   rec: RecommendationView | undefined,
   fitInfo: { readonly optimisedOn: number; readonly reoptimised: boolean },
 ): PosteriorView {
@@ -449,7 +452,7 @@ function posteriorView(
  * Do small models rank mixtures like the target? Observed basis when at least 5 mixtures were run at both sizes;
  * otherwise the small model's observed values against the posterior mean at the target for the same mixtures.
  */
-function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess): PosteriorView['rankCorrelation'] {
+function rankAgreement(study: Study, dataset: Dataset, model: SurrogateModel): PosteriorView['rankCorrelation'] {
   const out: { model: string; spearman: number; pairs: number; basis: 'observed' | 'predicted' }[] = [];
   const key = (w: ArrayLike<number>): string => Array.from(w, (x) => x.toFixed(3)).join(',');
   const targetByMixture = new Map<string, number>();
@@ -492,7 +495,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess): 
  * highest-fidelity observations) against the best observed target run: the seeds warn an average can hide a
  * regression on one domain.
  */
-function perDomainComparison(study: Study, dataset: Dataset, model: GaussianProcess, rec: RecommendationView | undefined): PosteriorView['perDomain'] {
+function perDomainComparison(study: Study, dataset: Dataset, model: SurrogateModel, rec: RecommendationView | undefined): PosteriorView['perDomain'] {
   if (!rec) return [];
   const metrics = objectiveMetrics(study);
   if (metrics.length < 2) return [];
