@@ -34,7 +34,7 @@ import { parseStudy } from '../study/parse';
 import type { Study } from '../study/types';
 import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
 import type { Dataset, FidelityInfo } from './dataset';
-import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics, runProgress } from './dataset';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
@@ -195,7 +195,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const reconciled = reconcile(trials, discovered.runs);
   const sign = study.objective.direction === 'minimize' ? 1 : -1;
   const cost = (model: string, steps: number): number => toBudgetUnit(study, runCost(study, model, steps));
-  const dataset = buildDataset(study, reconciled.runs, cost);
+  const trialSteps = new Map(reconciled.rows.flatMap((row) => (row.run && row.trial ? [[row.run.id, row.steps] as const] : [])));
+  const dataset = buildDataset(study, reconciled.runs, cost, { trialSteps });
   const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics];
 
   const key = fingerprint([studyText, JSON.stringify(reconciled.runs), JSON.stringify(ledger.events), JSON.stringify({ ...params, record: undefined })]);
@@ -568,6 +569,7 @@ function trialViewsOf(
       model: r.model,
       steps: r.steps,
       ...(value !== undefined ? { value } : {}),
+      ...(r.run && runProgress(r.run, r.trial ? r.steps : undefined).partial ? { partial: true, ...(r.run.steps !== undefined ? { stepsReached: r.run.steps } : {}) } : {}),
       cost: spent ?? (Number.isFinite(planned) ? planned : 0),
       ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
       ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
