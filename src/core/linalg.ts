@@ -533,3 +533,88 @@ export function choleskyAppend(
   extended[n * m + n] = Math.sqrt(pivotSquared);
   return extended;
 }
+
+/**
+ * C = A B for A and B both n x n LOWER triangular (row-major); C is lower triangular: C[i, j] = sum_{j <= k <= i}
+ * A[i, k] B[k, j]. n^3 / 6 multiply-adds instead of matMul's n^3.
+ */
+export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const rowA = i * n;
+    const rowC = rowA;
+    for (let k = 0; k <= i; k++) {
+      const aik = a[rowA + k]!;
+      if (aik === 0) continue;
+      const rowB = k * n;
+      for (let j = 0; j <= k; j++) c[rowC + j] = c[rowC + j]! + aik * b[rowB + j]!;
+    }
+  }
+  return c;
+}
+
+/**
+ * G = X W X^T for X m x n (row-major) and the diagonal weights w (length n): G[a, b] = sum_i X[a, i] w_i X[b, i],
+ * symmetric m x m, as dot products of contiguous rows, 2 x 2 blocked (each loaded element serves two products).
+ */
+export function weightedGram(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array {
+  const scaled = new Float64Array(m * n);
+  for (let a = 0; a < m; a++) {
+    const row = a * n;
+    for (let i = 0; i < n; i++) scaled[row + i] = x[row + i]! * weights[i]!;
+  }
+  const g = new Float64Array(m * m);
+  let a = 0;
+  for (; a + 1 < m; a += 2) {
+    const xa = a * n;
+    const xa1 = xa + n;
+    let b = 0;
+    for (; b + 1 <= a; b += 2) {
+      const xb = b * n;
+      const xb1 = xb + n;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let i = 0; i < n; i++) {
+        const u0 = scaled[xa + i]!;
+        const u1 = scaled[xa1 + i]!;
+        const v0 = x[xb + i]!;
+        const v1 = x[xb1 + i]!;
+        s00 += u0 * v0;
+        s01 += u0 * v1;
+        s10 += u1 * v0;
+        s11 += u1 * v1;
+      }
+      g[a * m + b] = s00;
+      g[a * m + b + 1] = s01;
+      g[(a + 1) * m + b] = s10;
+      g[(a + 1) * m + b + 1] = s11;
+    }
+    // b = a (and a+1 against a+1): the 2 x 2 diagonal block
+    let s00 = 0;
+    let s10 = 0;
+    let s11 = 0;
+    for (let i = 0; i < n; i++) {
+      const v0 = x[xa + i]!;
+      const v1 = x[xa1 + i]!;
+      s00 += scaled[xa + i]! * v0;
+      s10 += scaled[xa1 + i]! * v0;
+      s11 += scaled[xa1 + i]! * v1;
+    }
+    g[a * m + a] = s00;
+    g[(a + 1) * m + a] = s10;
+    g[(a + 1) * m + a + 1] = s11;
+  }
+  if (a < m) {
+    const xa = a * n;
+    for (let b = 0; b <= a; b++) {
+      const xb = b * n;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += scaled[xa + i]! * x[xb + i]!;
+      g[a * m + b] = sum;
+    }
+  }
+  symmetrizeFromLower(g, m);
+  return g;
+}

@@ -181,10 +181,10 @@ describe('fitSurrogate', () => {
   });
 
   test('target-fidelity predictions over a pool agree with the exact GP fitted on all data (Spearman >= 0.95)', (t) => {
-    // 240 runs x 3 checkpoints = 720 observations, above SPARSE_ABOVE: both models fitted from scratch as the engine does.
+    // 280 runs x 3 checkpoints = 840 observations, above SPARSE_ABOVE: both models fitted from scratch as the engine does.
     const rng = new Rng(11);
     const d = 5;
-    const { points, y } = curves(rng, 240, d, [0, 0.5, 1]);
+    const { points, y } = curves(rng, 280, d, [0, 0.5, 1]);
     assert.ok(points.n > SPARSE_ABOVE);
     const sparse = fitSurrogate(points, y, config, { restarts: 2, seed: 0 });
     assert.ok(sparse instanceof SparseGp);
