@@ -1,6 +1,7 @@
 // Bundles the four programs separately: extension host, engine worker thread, CLI, and each webview panel.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -44,6 +45,18 @@ if (existsSync('webview')) {
   for (const f of ['codicon.css', 'codicon.ttf']) {
     const src = join('node_modules/@vscode/codicons/dist', f);
     if (existsSync(src)) copyFileSync(src, join('dist/webview', f));
+  }
+}
+// The WebAssembly SIMD dense kernels (assembly/linalg.ts -> dist/linalg.wasm, loaded by src/engine/wasm.ts), rebuilt
+// when the source is newer; AssemblyScript is a dev dependency, the .wasm ships in the .vsix.
+if (existsSync('assembly/linalg.ts')) {
+  const out = 'dist/linalg.wasm';
+  mkdirSync('dist', { recursive: true });
+  if (production || !existsSync(out) || statSync(out).mtimeMs < statSync('assembly/linalg.ts').mtimeMs) {
+    jobs.push(new Promise((resolve, reject) => {
+      const args = ['node_modules/assemblyscript/bin/asc.js', 'assembly/linalg.ts', '--outFile', out, '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '2'];
+      execFile(process.execPath, args, (error, stdout, stderr) => (error ? reject(new Error(`asc failed: ${stderr || error.message}`)) : resolve(stdout)));
+    }));
   }
 }
 await Promise.all(jobs);

@@ -4,6 +4,35 @@
 // Conventions: an n x n matrix is a Float64Array of length n*n, element (i, j) at i*n + j. A Cholesky factor is
 // LOWER triangular (K = L L^T); its strict upper triangle is zero. Multiple right-hand sides are n x m row-major.
 
+/**
+ * Optional faster implementations of the O(n^3) kernels (the WebAssembly SIMD build of assembly/linalg.ts, installed
+ * by the host through setDenseBackend). They compute the same quantities as the JavaScript code below, which stays the
+ * fallback and the reference of the tests; used from DENSE_BACKEND_MIN_N on (copies cost more than they save below).
+ */
+export interface DenseBackend {
+  readonly name: string;
+  /** Cholesky of a + jitter I into factor (n x n); false on a non-positive pivot (see tryCholesky). */
+  tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean;
+  /** L^-T (see invertLowerTransposed) */
+  invertLowerTransposed(factor: Float64Array, n: number): Float64Array;
+  /** Lower triangle of U U^T for U = L^-T, strict upper triangle zero (see inverseFromCholesky). */
+  inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
+}
+
+export const DENSE_BACKEND_MIN_N = 48;
+let denseBackend: DenseBackend | undefined;
+
+/** Installs (or, with undefined, removes) the dense backend; returns the previous one. */
+export function setDenseBackend(backend: DenseBackend | undefined): DenseBackend | undefined {
+  const previous = denseBackend;
+  denseBackend = backend;
+  return previous;
+}
+
+export function activeDenseBackend(): string {
+  return denseBackend?.name ?? 'js';
+}
+
 export interface CholeskyOptions {
   /** First jitter tried after a plain factorisation fails, relative to the mean diagonal. Default 1e-10. */
   readonly initialRelativeJitter?: number;
@@ -62,6 +91,7 @@ export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = 
  * non-positive or NaN pivot.
  */
 function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.tryCholesky(a, n, jitter, factor);
   factor.fill(0);
   let i = 0;
   for (; i + 1 < n; i += 2) {
@@ -335,6 +365,7 @@ export function logDetFromCholesky(factor: Float64Array, n: number): number {
  * both contiguous.
  */
 export function invertLowerTransposed(factor: Float64Array, n: number): Float64Array {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.invertLowerTransposed(factor, n);
   const upper = new Float64Array(n * n);
   let j = 0;
   // Two columns j, j+1 (rows of U) against two rows i, i+1 of L at a time.
@@ -411,6 +442,11 @@ export function invertLower(factor: Float64Array, n: number): Float64Array {
  */
 export function inverseFromCholesky(factor: Float64Array, n: number, options: { lowerOnly?: boolean } = {}): Float64Array {
   const upper = invertLowerTransposed(factor, n);
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) {
+    const lower = denseBackend.inverseLowerFromUpper(upper, n);
+    if (!options.lowerOnly) symmetrizeFromLower(lower, n);
+    return lower;
+  }
   const result = new Float64Array(n * n);
   let a = 0;
   for (; a + 1 < n; a += 2) {

@@ -217,7 +217,7 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const searchSize = Math.min(subsetSize, options.searchSize ?? DEFAULT_SEARCH);
   const cold = options.warmStart === undefined && !options.fixed && searchSize < subsetSize;
   const search = cold ? subsetFit(stableSubset(points, y, searchSize, options.seed ?? 0), options) : undefined;
-  const exact = subsetFit(indices, search ? { ...options, warmStart: search.hyperparameters(), restarts: 0, maxIterations: options.maxIterations ?? REFINE_ITERATIONS } : options);
+  const exact = subsetFit(indices, search ? { ...options, warmStart: search.hyperparameters(), restarts: 0, maxIterations: (options as { refineIterations?: number }).refineIterations ?? REFINE_ITERATIONS } : options);
   const hp = exact.hyperparameters();
   const kernel = buildDefaultKernel({ d: points.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
   kernel.theta = Float64Array.from(hp.theta.slice(0, hp.theta.length - 1));

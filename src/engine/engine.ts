@@ -6,6 +6,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
 import type { GpConfig } from '../core/gp';
 import { fitSurrogate } from '../core/sparseGp';
+import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
 import { recommend } from '../core/recommend';
 import { suggest } from '../core/suggest';
@@ -38,6 +39,9 @@ import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objecti
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
+
+// WebAssembly SIMD Cholesky and inverses for the GP (dist/linalg.wasm); the JavaScript kernels when it is missing.
+installWasmLinalg();
 
 export class EngineCancelled extends Error {
   constructor() {
