@@ -73,3 +73,17 @@ export function inverseFromUpper(u: usize, out: usize, n: i32): void {
     }
   }
 }
+
+/**
+ * out = B M^T for B m x n (row-major) and M n x n lower triangular: out[i, k] = M[k, :k+1] . B[i, :k+1]
+ * (the whitening of rows by L^-1 when M = L^-1).
+ */
+export function multiplyRowsByLowerTransposed(rows: usize, m: i32, lower: usize, n: i32, out: usize): void {
+  for (let i = 0; i < m; i++) {
+    const rowB = rows + ((<usize>i * <usize>n) << 3);
+    const rowOut = out + ((<usize>i * <usize>n) << 3);
+    for (let k = 0; k < n; k++) {
+      store<f64>(rowOut + (<usize>k << 3), dot(lower + ((<usize>k * <usize>n) << 3), rowB, k + 1));
+    }
+  }
+}

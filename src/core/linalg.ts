@@ -17,6 +17,8 @@ export interface DenseBackend {
   invertLowerTransposed(factor: Float64Array, n: number): Float64Array;
   /** Lower triangle of U U^T for U = L^-T, strict upper triangle zero (see inverseFromCholesky). */
   inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
+  /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
+  multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
 }
 
 export const DENSE_BACKEND_MIN_N = 48;
@@ -266,6 +268,7 @@ export function solveLowerRows(factor: Float64Array, n: number, rows: Float64Arr
  * With M = L^-1 this whitens the rows of B like solveLowerRows, as independent dot products (2 x 2 blocked).
  */
 export function multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.multiplyRowsByLowerTransposed(rows, m, lower, n);
   const out = new Float64Array(m * n);
   // Tiles of TILE rows of M stay in cache while every pair of rows of B passes over them.
   const TILE = 32;

@@ -146,7 +146,20 @@ export function pivotedCholesky(
     const pivot = Math.sqrt(largest);
     // column_i = (K_ip - sum_{k<j} Phi_ik Phi_pk) / sqrt(residual_p)
     for (let i = 0; i < n; i++) column[i] = row[i]!;
-    for (let k = 0; k < j; k++) {
+    // four earlier columns folded in per pass over the new one (fewer loads and stores per multiply-add)
+    let k = 0;
+    for (; k + 3 < j; k += 4) {
+      const p0 = columns[k]!;
+      const p1 = columns[k + 1]!;
+      const p2 = columns[k + 2]!;
+      const p3 = columns[k + 3]!;
+      const c0 = p0[p]!;
+      const c1 = p1[p]!;
+      const c2 = p2[p]!;
+      const c3 = p3[p]!;
+      for (let i = 0; i < n; i++) column[i] = column[i]! - c0 * p0[i]! - c1 * p1[i]! - c2 * p2[i]! - c3 * p3[i]!;
+    }
+    for (; k < j; k++) {
       const previous = columns[k]!;
       const coefficient = previous[p]!;
       if (coefficient === 0) continue;

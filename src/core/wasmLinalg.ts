@@ -10,6 +10,7 @@ export interface WasmLinalgExports {
   cholesky(a: number, l: number, n: number, jitter: number): number;
   invertLowerTransposed(l: number, u: number, n: number): void;
   inverseFromUpper(u: number, out: number, n: number): void;
+  multiplyRowsByLowerTransposed(rows: number, m: number, lower: number, n: number, out: number): void;
 }
 
 /** Start of the scratch area: past the module's own data (the first 64 KiB page). */
@@ -19,13 +20,19 @@ const PAGE = 65536;
 export function wasmDenseBackend(exports: WasmLinalgExports): DenseBackend {
   const { memory } = exports;
   /** Room for `matrices` n x n f64 matrices after BASE; returns their byte offsets. */
-  const reserve = (n: number, matrices: number): number[] => {
-    const bytes = n * n * 8;
-    const needed = BASE + matrices * bytes;
+  /** Byte offsets of consecutive f64 arrays of the given lengths after BASE, growing the memory when needed. */
+  const place = (lengths: readonly number[]): number[] => {
+    const offsets: number[] = [];
+    let end = BASE;
+    for (const length of lengths) {
+      offsets.push(end);
+      end += length * 8;
+    }
     const have = memory.buffer.byteLength;
-    if (needed > have) memory.grow(Math.ceil((needed - have) / PAGE));
-    return Array.from({ length: matrices }, (_, i) => BASE + i * bytes);
+    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    return offsets;
   };
+  const reserve = (n: number, matrices: number): number[] => place(Array.from({ length: matrices }, () => n * n));
   const view = (offset: number, length: number): Float64Array => new Float64Array(memory.buffer, offset, length);
   return {
     name: 'wasm-simd',
@@ -41,6 +48,13 @@ export function wasmDenseBackend(exports: WasmLinalgExports): DenseBackend {
       view(pl, n * n).set(factor.subarray(0, n * n));
       exports.invertLowerTransposed(pl, pu, n);
       return Float64Array.from(view(pu, n * n));
+    },
+    multiplyRowsByLowerTransposed(rows, m, lower, n) {
+      const [pb, pm, po] = place([m * n, n * n, m * n]) as [number, number, number];
+      view(pb, m * n).set(rows.subarray(0, m * n));
+      view(pm, n * n).set(lower.subarray(0, n * n));
+      exports.multiplyRowsByLowerTransposed(pb, m, pm, n, po);
+      return Float64Array.from(view(po, m * n));
     },
     inverseLowerFromUpper(upper, n) {
       const [pu, po] = reserve(n, 2) as [number, number];

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitGp } from '../../../src/core/gp';
-import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLowerTransposed, setDenseBackend } from '../../../src/core/linalg';
+import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLowerTransposed, multiplyRowsByLowerTransposed, setDenseBackend } from '../../../src/core/linalg';
 import type { DenseBackend } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';
 import { installWasmLinalg, wasmCandidates } from '../../../src/engine/wasm';
@@ -71,6 +71,9 @@ describe('WebAssembly SIMD dense kernels', () => {
       const inverse = inverseFromCholesky(fast.factor, n);
       assert.ok(worst(inverse, withJs(() => inverseFromCholesky(reference.factor, n))) < 1e-9);
       assert.ok(worst(inverseFromCholesky(fast.factor, n, { lowerOnly: true }), withJs(() => inverseFromCholesky(reference.factor, n, { lowerOnly: true }))) < 1e-9);
+      const rows = Float64Array.from({ length: 5 * n }, (_, k) => Math.sin(k));
+      const whitened = multiplyRowsByLowerTransposed(rows, 5, reference.factor, n);
+      assert.ok(worst(whitened, withJs(() => multiplyRowsByLowerTransposed(rows, 5, reference.factor, n))) < 1e-12);
       // A K^-1 = I (an independent check of both)
       let off = 0;
       for (let i = 0; i < n; i += 7) {
