@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGp } from '../src/core/gp';
-import { runRegmixComparison, runScaleSweep } from './scale';
+import { runDenseKernelComparison, runRegmixComparison, runScaleSweep } from './scale';
+import { installWasmLinalg } from '../src/engine/wasm';
 import { ALWAYS_OPTIMISE_BELOW } from '../src/engine/fitCache';
 import type { GaussianProcess, GpConfig } from '../src/core/gp';
 import { Rng } from '../src/core/random';
@@ -184,6 +185,8 @@ async function main(): Promise<void> {
   console.log(`RegMix rows: ${all.length} (d = ${all[0]!.w.length}); restarts = ${restarts}; node ${process.version}`);
   if (!sweepOnly) regmixTable(all);
   if (runSweep) {
+    runDenseKernelComparison();
+    installWasmLinalg();
     runRegmixComparison(all);
     runScaleSweep({ mixtures: all.map((row) => row.w), runCounts: sweepRuns, exactMax });
   }

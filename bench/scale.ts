@@ -22,6 +22,9 @@ import { needsOptimisation, observationKey } from '../src/engine/fitCache';
 import { pointSet, spearman } from '../src/engine/insights';
 import type { RunRecord } from '../src/runs/types';
 import type { Study } from '../src/study/types';
+import { availableParallelism, loadavg } from 'node:os';
+import { activeDenseBackend, cholesky, inverseFromCholesky, multiplyRowsByLowerTransposed, setDenseBackend } from '../src/core/linalg';
+import { installWasmLinalg, wasmLinalgProblem } from '../src/engine/wasm';
 
 const LEVELS = [2000, 5000, 10000, 20000];
 const EVERY = 1000;
@@ -101,6 +104,16 @@ function decide(model: SurrogateModel, dataset: Dataset, observations: readonly 
   recommend(model, { space: dataset.space, target: dataset.target, observations, seed: 0 });
 }
 
+/** Runs f with the JavaScript dense kernels (today's exact path), then restores the backend. */
+function today<T>(f: () => T): T {
+  const backend = setDenseBackend(undefined);
+  try {
+    return f();
+  } finally {
+    setDenseBackend(backend);
+  }
+}
+
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`;
 }
@@ -136,8 +149,8 @@ export function runScaleSweep(options: SweepOptions): void {
   const d = options.mixtures[0]!.length;
   const study = sweepStudy(d);
   const pool = candidatePool(options.mixtures, 500, 3);
-  console.log(`\nLearning-curve sweep: d = ${d}, 3 sizes, ${TARGET_STEPS / EVERY} checkpoints a run, levels ${LEVELS.join(', ')}; engine path vs today's exact path`);
-  const header = ['runs', 'checkpoints', 'model n', 'inducing', 'cold (fit+suggest+rec)', 'update +1 run', 'exact cold', 'exact/new', 'Spearman vs exact', 'peak RSS'];
+  console.log(`\nLearning-curve sweep: d = ${d}, 3 sizes, ${TARGET_STEPS / EVERY} checkpoints a run, levels ${LEVELS.join(', ')}; engine path vs today's exact path; load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+  const header = ['runs', 'checkpoints', 'model n', 'inducing', 'cold (fit+suggest+rec)', 'update +1 run', "today's exact cold (JS)", 'exact/new', 'Spearman vs exact', 'peak RSS'];
   const table: string[][] = [header];
   const colds: { checkpoints: number; ms: number }[] = [];
   for (const count of options.runCounts) {
@@ -171,8 +184,8 @@ export function runScaleSweep(options: SweepOptions): void {
     if (checkpoints <= options.exactMax) {
       started = performance.now();
       const observations = allCheckpoints(study, before, dataset);
-      const exact = fitGp(pointSet(d, observations), Float64Array.from(observations, (o) => o.y), CONFIG, { restarts: 2, seed: 0 });
-      decide(exact, dataset, observations);
+      const exact = today(() => fitGp(pointSet(d, observations), Float64Array.from(observations, (o) => o.y), CONFIG, { restarts: 2, seed: 0 }));
+      today(() => decide(exact, dataset, observations));
       const exactMs = performance.now() - started;
       exactCell = ms(exactMs);
       ratioCell = `${(exactMs / coldMs).toFixed(1)}x`;
@@ -191,6 +204,46 @@ export function runScaleSweep(options: SweepOptions): void {
     console.log(`cold time from ${first.checkpoints} to ${last.checkpoints} checkpoints: ${(last.ms / first.ms).toFixed(1)}x (target <= 15x for 1,000 -> 10,000)`);
   }
   console.log('Targets: 10,000 checkpoints cold <= 10 s, update <= 2 s, peak RSS <= 2 GB (peak RSS is the process high-water mark so far).');
+}
+
+/** JavaScript against WebAssembly SIMD dense kernels on the same matrices, alternating, in one run (ratios). */
+export function runDenseKernelComparison(sizes: readonly number[] = [300, 600, 1088]): void {
+  const wasm = installWasmLinalg({ force: true });
+  if (wasm !== 'wasm-simd') {
+    console.log(`\nDense kernels: WebAssembly not available (${wasmLinalgProblem() ?? 'unknown'}); the JavaScript kernels are used.`);
+    return;
+  }
+  const backend = setDenseBackend(undefined);
+  const rng = new Rng(1);
+  console.log(`\nDense kernels (Cholesky + (L L^T)^-1 + whitening 256 rows), JavaScript vs WebAssembly SIMD, best of 3 alternating; load ${loadavg()[0]!.toFixed(1)}:`);
+  for (const n of sizes) {
+    const x = Float64Array.from({ length: n * 6 }, () => rng.normal());
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let c = 0; c < 6; c++) sum += (x[i * 6 + c]! - x[j * 6 + c]!) * (x[i * 6 + c]! - x[j * 6 + c]!);
+        a[i * n + j] = Math.exp(-sum / 8) + (i === j ? 1e-2 : 0);
+      }
+    }
+    const rows = Float64Array.from({ length: 256 * n }, (_, k) => Math.sin(k));
+    const once = (): number => {
+      const started = performance.now();
+      const { factor } = cholesky(a, n);
+      inverseFromCholesky(factor, n);
+      multiplyRowsByLowerTransposed(rows, 256, factor, n);
+      return performance.now() - started;
+    };
+    const times = { js: Infinity, wasm: Infinity };
+    for (let round = 0; round < 3; round++) {
+      setDenseBackend(undefined);
+      times.js = Math.min(times.js, once());
+      setDenseBackend(backend);
+      times.wasm = Math.min(times.wasm, once());
+    }
+    console.log(`  n = ${n}: JavaScript ${ms(times.js)}, WebAssembly ${ms(times.wasm)}, ratio ${(times.js / times.wasm).toFixed(2)}x`);
+  }
+  setDenseBackend(backend);
 }
 
 /** The RegMix example's size (1,088 runs, no checkpoints): the engine path against the exact GP, side by side. */
@@ -214,13 +267,13 @@ export function runRegmixComparison(rows: readonly { w: number[]; s: number; y: 
     return { model, ms: performance.now() - started };
   };
   const fast = run(() => fitSurrogate(points, y, CONFIG, { restarts: 2, seed: 0 }));
-  const exact = run(() => fitGp(points, y, CONFIG, { restarts: 2, seed: 0 }));
+  const exact = today(() => run(() => fitGp(points, y, CONFIG, { restarts: 2, seed: 0 })));
   const sameHp = fitGp(points, y, CONFIG, { warmStart: fast.model.hyperparameters(), fixed: true });
   const pool = candidatePool(rows.map((r) => r.w), 500, 5);
   const a = targetMeans(fast.model, d, pool);
   const inducing = fast.model instanceof SparseGp ? `${fast.model.inducingPoints} inducing` : 'exact';
   console.log(`\nRegMix size, n = ${rows.length} (log mean loss, quadratic mean), cold fit + suggest + recommend:`);
-  console.log(`  engine path (${inducing}): ${ms(fast.ms)}; exact GP: ${ms(exact.ms)}; exact/new ${(exact.ms / fast.ms).toFixed(1)}x`);
+  console.log(`  engine path (${inducing}, ${activeDenseBackend()} kernels): ${ms(fast.ms)}; today's exact GP (JavaScript kernels): ${ms(exact.ms)}; exact/new ${(exact.ms / fast.ms).toFixed(1)}x; load ${loadavg()[0]!.toFixed(1)}`);
   console.log(`  Spearman of 500 target predictions vs the exact GP fitted on all data: ${spearman(a, targetMeans(exact.model, d, pool)).toFixed(3)}; vs the exact GP with the same hyperparameters: ${spearman(a, targetMeans(sameHp, d, pool)).toFixed(3)}`);
   // Where the data are: the 64 measured 1B mixtures, predicted at the target.
   const measured = rows.filter((r) => r.s === 1).map((r) => r.w);
