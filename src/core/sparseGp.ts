@@ -425,9 +425,28 @@ export class SparseGp implements SurrogateModel {
     return { posterior: { mean, variance }, phi, psi };
   }
 
+  /**
+   * The mean costs M per point (k_u(x) . a); the variance needs the two whitened products (M^2 per point), so it is
+   * computed when first read: the recommendation's search over the posterior mean never pays for it.
+   */
   posterior(points: PointSet): MarginalPosterior {
     this.check(points, 'posterior');
-    return this.marginal(points).posterior;
+    const m = this.state.rank;
+    const kx = this.state.kernel.matrix(points, this.state.inducing); // points.n x M
+    const mean = new Float64Array(points.n);
+    for (let i = 0; i < points.n; i++) {
+      let mu = 0;
+      for (let k = 0; k < m; k++) mu += kx[i * m + k]! * this.weights[k]!;
+      mean[i] = this.yMean + this.yStd * (this.priorMean(points, i) + mu);
+    }
+    let variance: Float64Array | undefined;
+    const full = (): Float64Array => (variance ??= this.marginal(points, kx).posterior.variance);
+    return {
+      mean,
+      get variance(): Float64Array {
+        return full();
+      },
+    };
   }
 
   jointPosterior(a: PointSet, b: PointSet): { first: MarginalPosterior; second: MarginalPosterior; crossCovariance: Float64Array } {
