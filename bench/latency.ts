@@ -3,6 +3,7 @@
 //
 //   npm run bench:latency                 (all sizes: n = 50, 200, 1088)
 //   npm run bench:latency -- --sizes 50,200 --no-sklearn
+//   npm run bench:latency -- --sweep-only --sweep-runs 50,500 --exact-max 2000   (learning-curve scale sweep, scale.ts)
 //
 // Data: /work/shared/data/regmix (or $MIXOPT_REGMIX_DIR). Mixture and loss files are joined by `index` within each
 // pair; objective = mean of the 13 validation losses; s = normalised log parameter count (1M = 1e6 -> 0,
@@ -11,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGp } from '../src/core/gp';
+import { runDenseKernelComparison, runRegmixComparison, runScaleSweep } from './scale';
+import { installWasmLinalg } from '../src/engine/wasm';
 import { ALWAYS_OPTIMISE_BELOW } from '../src/engine/fitCache';
 import type { GaussianProcess, GpConfig } from '../src/core/gp';
 import { Rng } from '../src/core/random';
@@ -22,6 +25,13 @@ const args = process.argv.slice(2);
 const sizesArgument = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : undefined;
 const sizes = sizesArgument ? sizesArgument.split(',').map(Number) : [50, 200, 1088];
 const runSklearn = !args.includes('--no-sklearn');
+// Scale sweep (bench/scale.ts): --sweep-only skips the table above it, --no-sweep skips the sweep.
+const sweepOnly = args.includes('--sweep-only');
+const runSweep = !args.includes('--no-sweep');
+const sweepRunsArgument = args.includes('--sweep-runs') ? args[args.indexOf('--sweep-runs') + 1] : undefined;
+const sweepRuns = sweepRunsArgument ? sweepRunsArgument.split(',').map(Number) : [50, 100, 250, 500];
+const exactMaxArgument = args.includes('--exact-max') ? args[args.indexOf('--exact-max') + 1] : undefined;
+const exactMax = exactMaxArgument ? Number(exactMaxArgument) : 1000;
 const restarts = 2;
 const python = '/usr/bin/python3';
 
@@ -173,6 +183,16 @@ function ms(value: number): string {
 async function main(): Promise<void> {
   const all = loadRegmix();
   console.log(`RegMix rows: ${all.length} (d = ${all[0]!.w.length}); restarts = ${restarts}; node ${process.version}`);
+  if (!sweepOnly) regmixTable(all);
+  if (runSweep) {
+    runDenseKernelComparison();
+    installWasmLinalg();
+    runRegmixComparison(all);
+    runScaleSweep({ mixtures: all.map((row) => row.w), runCounts: sweepRuns, exactMax });
+  }
+}
+
+function regmixTable(all: readonly Row[]): void {
   const configs: Array<{ name: string; config: GpConfig; sklearn: boolean; logY?: boolean }> = [
     { name: 'rbf/rbf const, no priors', config: { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false }, sklearn: true },
     // what the engine fits by default: log of the loss, quadratic mean (src/engine/engine.ts gpConfig, scale.ts)

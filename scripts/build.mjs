@@ -1,6 +1,7 @@
 // Bundles the four programs separately: extension host, engine worker thread, CLI, and each webview panel.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -49,5 +50,17 @@ if (existsSync('webview')) {
 // sql.js's SQLite (WASM) for MLflow's mlflow.db: src/runs/sqlite.ts loads it from next to the bundles
 mkdirSync('dist', { recursive: true });
 copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+// The WebAssembly SIMD dense kernels (assembly/linalg.ts -> dist/linalg.wasm, loaded by src/engine/wasm.ts), rebuilt
+// when the source is newer; AssemblyScript is a dev dependency, the .wasm ships in the .vsix.
+if (existsSync('assembly/linalg.ts')) {
+  const out = 'dist/linalg.wasm';
+  mkdirSync('dist', { recursive: true });
+  if (production || !existsSync(out) || statSync(out).mtimeMs < statSync('assembly/linalg.ts').mtimeMs) {
+    jobs.push(new Promise((resolve, reject) => {
+      const args = ['node_modules/assemblyscript/bin/asc.js', 'assembly/linalg.ts', '--outFile', out, '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '2'];
+      execFile(process.execPath, args, (error, stdout, stderr) => (error ? reject(new Error(`asc failed: ${stderr || error.message}`)) : resolve(stdout)));
+    }));
+  }
+}
 await Promise.all(jobs);
 console.log(`[build] ${jobs.length} bundle job(s) done${production ? ' (production)' : ''}`);

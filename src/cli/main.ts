@@ -122,6 +122,13 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
   ];
 }
 
+/** Runs that stopped before their planned steps count at the steps they reached (engine/dataset.ts runProgress). */
+function partialNote(snapshot: StudySnapshot): string {
+  const partial = snapshot.trials.filter((t) => t.partial);
+  if (partial.length === 0) return '';
+  return ` (${partial.length} partial: ${partial.slice(0, 3).map((t) => `${t.id} at ${t.stepsReached ?? '?'} of ${t.steps} steps`).join(', ')}${partial.length > 3 ? ', …' : ''})`;
+}
+
 function formatStatus(snapshot: StudySnapshot): string[] {
   const counts = new Map<string, number>();
   for (const t of snapshot.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
@@ -131,7 +138,7 @@ function formatStatus(snapshot: StudySnapshot): string[] {
   return [
     `Study ${snapshot.name} (${snapshot.studyFile})`,
     `  objective: ${snapshot.objectiveLabel} (${snapshot.direction}), target ${snapshot.target.model} at ${snapshot.target.steps} steps`,
-    `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`,
+    `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}${partialNote(snapshot)}`,
     `  observations for the model: ${snapshot.observations}`,
     `  budget: ${fmtNumber(snapshot.budget.used)} of ${fmtNumber(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
     `  problems: ${errors} error(s), ${warnings} warning(s)`,

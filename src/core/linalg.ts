@@ -4,6 +4,37 @@
 // Conventions: an n x n matrix is a Float64Array of length n*n, element (i, j) at i*n + j. A Cholesky factor is
 // LOWER triangular (K = L L^T); its strict upper triangle is zero. Multiple right-hand sides are n x m row-major.
 
+/**
+ * Optional faster implementations of the O(n^3) kernels (the WebAssembly SIMD build of assembly/linalg.ts, installed
+ * by the host through setDenseBackend). They compute the same quantities as the JavaScript code below, which stays the
+ * fallback and the reference of the tests; used from DENSE_BACKEND_MIN_N on (copies cost more than they save below).
+ */
+export interface DenseBackend {
+  readonly name: string;
+  /** Cholesky of a + jitter I into factor (n x n); false on a non-positive pivot (see tryCholesky). */
+  tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean;
+  /** L^-T (see invertLowerTransposed) */
+  invertLowerTransposed(factor: Float64Array, n: number): Float64Array;
+  /** Lower triangle of U U^T for U = L^-T, strict upper triangle zero (see inverseFromCholesky). */
+  inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
+  /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
+  multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
+}
+
+export const DENSE_BACKEND_MIN_N = 48;
+let denseBackend: DenseBackend | undefined;
+
+/** Installs (or, with undefined, removes) the dense backend; returns the previous one. */
+export function setDenseBackend(backend: DenseBackend | undefined): DenseBackend | undefined {
+  const previous = denseBackend;
+  denseBackend = backend;
+  return previous;
+}
+
+export function activeDenseBackend(): string {
+  return denseBackend?.name ?? 'js';
+}
+
 export interface CholeskyOptions {
   /** First jitter tried after a plain factorisation fails, relative to the mean diagonal. Default 1e-10. */
   readonly initialRelativeJitter?: number;
@@ -62,6 +93,7 @@ export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = 
  * non-positive or NaN pivot.
  */
 function tryCholesky(a: Float64Array, n: number, jitter: number, factor: Float64Array): boolean {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.tryCholesky(a, n, jitter, factor);
   factor.fill(0);
   let i = 0;
   for (; i + 1 < n; i += 2) {
@@ -236,6 +268,7 @@ export function solveLowerRows(factor: Float64Array, n: number, rows: Float64Arr
  * With M = L^-1 this whitens the rows of B like solveLowerRows, as independent dot products (2 x 2 blocked).
  */
 export function multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.multiplyRowsByLowerTransposed(rows, m, lower, n);
   const out = new Float64Array(m * n);
   // Tiles of TILE rows of M stay in cache while every pair of rows of B passes over them.
   const TILE = 32;
@@ -335,6 +368,7 @@ export function logDetFromCholesky(factor: Float64Array, n: number): number {
  * both contiguous.
  */
 export function invertLowerTransposed(factor: Float64Array, n: number): Float64Array {
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) return denseBackend.invertLowerTransposed(factor, n);
   const upper = new Float64Array(n * n);
   let j = 0;
   // Two columns j, j+1 (rows of U) against two rows i, i+1 of L at a time.
@@ -411,6 +445,11 @@ export function invertLower(factor: Float64Array, n: number): Float64Array {
  */
 export function inverseFromCholesky(factor: Float64Array, n: number, options: { lowerOnly?: boolean } = {}): Float64Array {
   const upper = invertLowerTransposed(factor, n);
+  if (denseBackend && n >= DENSE_BACKEND_MIN_N) {
+    const lower = denseBackend.inverseLowerFromUpper(upper, n);
+    if (!options.lowerOnly) symmetrizeFromLower(lower, n);
+    return lower;
+  }
   const result = new Float64Array(n * n);
   let a = 0;
   for (; a + 1 < n; a += 2) {
@@ -532,4 +571,89 @@ export function choleskyAppend(
   extended.set(l, n * m);
   extended[n * m + n] = Math.sqrt(pivotSquared);
   return extended;
+}
+
+/**
+ * C = A B for A and B both n x n LOWER triangular (row-major); C is lower triangular: C[i, j] = sum_{j <= k <= i}
+ * A[i, k] B[k, j]. n^3 / 6 multiply-adds instead of matMul's n^3.
+ */
+export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const rowA = i * n;
+    const rowC = rowA;
+    for (let k = 0; k <= i; k++) {
+      const aik = a[rowA + k]!;
+      if (aik === 0) continue;
+      const rowB = k * n;
+      for (let j = 0; j <= k; j++) c[rowC + j] = c[rowC + j]! + aik * b[rowB + j]!;
+    }
+  }
+  return c;
+}
+
+/**
+ * G = X W X^T for X m x n (row-major) and the diagonal weights w (length n): G[a, b] = sum_i X[a, i] w_i X[b, i],
+ * symmetric m x m, as dot products of contiguous rows, 2 x 2 blocked (each loaded element serves two products).
+ */
+export function weightedGram(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array {
+  const scaled = new Float64Array(m * n);
+  for (let a = 0; a < m; a++) {
+    const row = a * n;
+    for (let i = 0; i < n; i++) scaled[row + i] = x[row + i]! * weights[i]!;
+  }
+  const g = new Float64Array(m * m);
+  let a = 0;
+  for (; a + 1 < m; a += 2) {
+    const xa = a * n;
+    const xa1 = xa + n;
+    let b = 0;
+    for (; b + 1 <= a; b += 2) {
+      const xb = b * n;
+      const xb1 = xb + n;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let i = 0; i < n; i++) {
+        const u0 = scaled[xa + i]!;
+        const u1 = scaled[xa1 + i]!;
+        const v0 = x[xb + i]!;
+        const v1 = x[xb1 + i]!;
+        s00 += u0 * v0;
+        s01 += u0 * v1;
+        s10 += u1 * v0;
+        s11 += u1 * v1;
+      }
+      g[a * m + b] = s00;
+      g[a * m + b + 1] = s01;
+      g[(a + 1) * m + b] = s10;
+      g[(a + 1) * m + b + 1] = s11;
+    }
+    // b = a (and a+1 against a+1): the 2 x 2 diagonal block
+    let s00 = 0;
+    let s10 = 0;
+    let s11 = 0;
+    for (let i = 0; i < n; i++) {
+      const v0 = x[xa + i]!;
+      const v1 = x[xa1 + i]!;
+      s00 += scaled[xa + i]! * v0;
+      s10 += scaled[xa1 + i]! * v0;
+      s11 += scaled[xa1 + i]! * v1;
+    }
+    g[a * m + a] = s00;
+    g[(a + 1) * m + a] = s10;
+    g[(a + 1) * m + a + 1] = s11;
+  }
+  if (a < m) {
+    const xa = a * n;
+    for (let b = 0; b <= a; b++) {
+      const xb = b * n;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += scaled[xa + i]! * x[xb + i]!;
+      g[a * m + b] = sum;
+    }
+  }
+  symmetrizeFromLower(g, m);
+  return g;
 }

@@ -82,6 +82,57 @@ export interface Dataset {
   readonly unused: UnusedRun[];
   /** observations[i].y = scale.toModel(sources[i].value) */
   readonly scale: ObjectiveScale;
+  /** learning-curve checkpoints usable as observations, and how many were kept (collapseCheckpoints) */
+  readonly checkpoints?: { readonly usable: number; readonly kept: number };
+}
+
+/** Logged steps may be 0-based (Lightning logs max_steps - 1 last), so a run within one step of its plan is finished. */
+const STEP_SLACK = 1;
+
+/**
+ * Whether a run stopped before the steps it was meant to train (preempted, crashed, still running): its log says it
+ * is running, or it reached fewer steps than planned. The plan is the run's own max_steps, else the steps of the
+ * trial it belongs to; a run with neither that its log calls completed is taken as finished. A partial run counts
+ * at the steps it reached, never as a finished run at its planned length.
+ */
+export function runProgress(run: RunRecord, trialSteps?: number): { readonly partial: boolean; readonly stepsReached?: number; readonly plannedSteps?: number } {
+  const planned = run.maxSteps ?? trialSteps;
+  const reached = run.steps;
+  const short = reached !== undefined && planned !== undefined && reached + STEP_SLACK < planned;
+  const partial = run.status === 'running' || (run.status !== 'failed' && short);
+  return { partial, ...(reached !== undefined ? { stepsReached: reached } : {}), ...(planned !== undefined ? { plannedSteps: planned } : {}) };
+}
+
+/**
+ * Above this many learning-curve observations each run keeps only the checkpoints nearest the study's listed steps
+ * levels and its last one (collapseCheckpoints): the acquisition scores only the listed levels, and a curve's
+ * neighbouring checkpoints are nearly redundant for the model, while the data would grow with the logging interval.
+ */
+export const COLLAPSE_ABOVE = 1000;
+
+/**
+ * The checkpoints of one run (ordered by step) that represent it at the listed steps levels: for each level the
+ * checkpoint nearest it in log steps (each level only from checkpoints within a factor 2 of it, so a run that
+ * stopped early is not stretched onto a level it never approached), plus the last checkpoint. Order kept.
+ */
+export function collapseCheckpoints<T extends { readonly step: number }>(checkpoints: readonly T[], levels: readonly number[]): T[] {
+  if (checkpoints.length <= 1) return [...checkpoints];
+  const keep = new Set<number>([checkpoints.length - 1]);
+  for (const level of levels) {
+    if (!(level > 0)) continue;
+    let best = -1;
+    let distance = Math.log(2);
+    checkpoints.forEach((c, i) => {
+      if (!(c.step > 0)) return;
+      const gap = Math.abs(Math.log(c.step / level));
+      if (gap < distance || (gap === distance && best < 0)) {
+        distance = gap;
+        best = i;
+      }
+    });
+    if (best >= 0) keep.add(best);
+  }
+  return checkpoints.filter((_, i) => keep.has(i));
 }
 
 export interface CostFunction {
@@ -173,7 +224,7 @@ export function mixtureRecord(study: Study, w: ArrayLike<number>): Record<string
  * observation at its own z (learning-curve points); without one, only a run's last checkpoint counts, at z = 1.
  * Runs at a model the study does not list, or without a mixture, are skipped with a diagnostic.
  */
-export function buildDataset(study: Study, runs: readonly RunRecord[], cost: CostFunction): Dataset {
+export function buildDataset(study: Study, runs: readonly RunRecord[], cost: CostFunction, options: { readonly trialSteps?: ReadonlyMap<string, number> } = {}): Dataset {
   const diagnostics: Diagnostic[] = [];
   const { fidelities, target } = buildFidelities(study, cost);
   const space = buildSpace(study);
@@ -191,6 +242,9 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
     unused.push(u);
     diagnostics.push({ ...toDiagnostic(u), severity });
   };
+  const curveObservations = useCurve ? runs.reduce((total, run) => total + run.checkpoints.filter((c) => c.step >= minSteps).length, 0) : 0;
+  const collapse = curveObservations > COLLAPSE_ABOVE;
+  let usable = 0;
   for (const run of runs) {
     if (!run.mixture) {
       leaveOut(noMixture(study, run));
@@ -207,7 +261,20 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
     }
     const w = mixtureVector(study, run.mixture);
     const s = logScale(model.params, minParams, targetParams);
-    const points: Checkpoint[] = useCurve ? run.checkpoints.filter((c) => c.step >= minSteps) : run.checkpoints.slice(-1);
+    if (!useCurve && runProgress(run, options.trialSteps?.get(run.id)).partial) {
+      // Without a steps fidelity the model has no place for a run that stopped short of the target length.
+      diagnostics.push({
+        severity: 'info',
+        file: run.source,
+        line: 0,
+        message: `run ${run.id} is partial (step ${run.steps ?? '?'}${run.maxSteps ?? options.trialSteps?.get(run.id) ? ` of ${run.maxSteps ?? options.trialSteps?.get(run.id)}` : ', still running'}); it is not used as a finished ${study.fidelities.target.steps}-step result`,
+        hint: 'it counts once it finishes; list fidelities.steps in the study to use its learning curve',
+      });
+      continue;
+    }
+    const curve = useCurve ? run.checkpoints.filter((c) => c.step >= minSteps) : [];
+    usable += curve.length;
+    const points: Checkpoint[] = useCurve ? (collapse ? collapseCheckpoints(curve, steps) : curve) : run.checkpoints.slice(-1);
     let missing = 0;
     for (const c of points) {
       const value = aggregateObjective(study, metrics, c.metrics);
@@ -225,5 +292,14 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   }
   const scale = objectiveScale(study.objective.direction, raw.map((r) => r.value));
   const observations: Observation[] = raw.map((r) => ({ w: r.w, s: r.s, z: r.z, y: scale.toModel(r.value) }));
-  return { observations, sources, fidelities, target, space, diagnostics, unused, scale };
+  if (collapse) {
+    diagnostics.push({
+      severity: 'info',
+      file: study.file,
+      line: 0,
+      message: `learning curves: ${raw.length} of ${usable} checkpoints are used, each run's nearest to the listed steps (${steps.join(', ')}) and its last`,
+    });
+  }
+  const checkpoints = useCurve ? { checkpoints: { usable, kept: raw.length } } : {};
+  return { observations, sources, fidelities, target, space, diagnostics, unused, scale, ...checkpoints };
 }

@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
 import { MODEL_DEFAULTS } from '../core/gp';
-import type { GaussianProcess, GpConfig } from '../core/gp';
+import type { GpConfig } from '../core/gp';
+import { fitSurrogate } from '../core/sparseGp';
+import { installWasmLinalg } from './wasm';
+import type { SurrogateModel } from '../core/sparseGp';
 import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
@@ -34,11 +37,14 @@ import { parseStudy } from '../study/parse';
 import type { Study } from '../study/types';
 import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
 import type { Dataset, FidelityInfo } from './dataset';
-import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics, runProgress } from './dataset';
 import { firstDesign } from './firstDesign';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
+
+// WebAssembly SIMD Cholesky and inverses for the GP (dist/linalg.wasm); the JavaScript kernels when it is missing.
+installWasmLinalg();
 
 export class EngineCancelled extends Error {
   constructor() {
@@ -198,7 +204,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const reconciled = reconcile(trials, discovered.runs);
   const sign = study.objective.direction === 'minimize' ? 1 : -1;
   const cost = (model: string, steps: number): number => toBudgetUnit(study, runCost(study, model, steps));
-  const dataset = buildDataset(study, reconciled.runs, cost);
+  const trialSteps = new Map(reconciled.rows.flatMap((row) => (row.run && row.trial ? [[row.run.id, row.steps] as const] : [])));
+  const dataset = buildDataset(study, reconciled.runs, cost, { trialSteps });
   const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics];
 
   const key = fingerprint([studyText, JSON.stringify(reconciled.runs), JSON.stringify(ledger.events), JSON.stringify({ ...params, record: undefined })]);
@@ -243,7 +250,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const optimise = params.reoptimise === true || needsOptimisation(fitted, keys);
   const points = pointSet(study.domains.length, dataset.observations);
   const y = Float64Array.from(dataset.observations, (o) => o.y);
-  const model = fitGp(points, y, config, {
+  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
+  const model = fitSurrogate(points, y, config, {
     seed: study.optimizer.seed,
     ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
     ...(optimise ? {} : { fixed: true }),
@@ -414,7 +422,7 @@ function bestObservedAtTarget(dataset: Dataset): { index: number; value: number 
   return best;
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: GaussianProcess): RecommendationView | undefined {
+function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel): RecommendationView | undefined {
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
@@ -448,7 +456,7 @@ const PER_METRIC_MAX_POINTS = 200;
 function posteriorView(
   study: Study,
   dataset: Dataset,
-  model: GaussianProcess,
+  model: SurrogateModel,
   rec: RecommendationView | undefined,
   fitInfo: { readonly optimisedOn: number; readonly reoptimised: boolean },
 ): PosteriorView {
@@ -503,7 +511,7 @@ function posteriorView(
  * Do small models rank mixtures like the target? Observed basis when at least 5 mixtures were run at both sizes;
  * otherwise the small model's observed values against the posterior mean at the target for the same mixtures.
  */
-function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess): PosteriorView['rankCorrelation'] {
+function rankAgreement(study: Study, dataset: Dataset, model: SurrogateModel): PosteriorView['rankCorrelation'] {
   const out: { model: string; spearman: number; pairs: number; basis: 'observed' | 'predicted' }[] = [];
   const key = (w: ArrayLike<number>): string => Array.from(w, (x) => x.toFixed(3)).join(',');
   const targetByMixture = new Map<string, number>();
@@ -546,7 +554,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: GaussianProcess): 
  * highest-fidelity observations) against the best observed target run: the seeds warn an average can hide a
  * regression on one domain.
  */
-function perDomainComparison(study: Study, dataset: Dataset, model: GaussianProcess, rec: RecommendationView | undefined): PosteriorView['perDomain'] {
+function perDomainComparison(study: Study, dataset: Dataset, model: SurrogateModel, rec: RecommendationView | undefined): PosteriorView['perDomain'] {
   if (!rec) return [];
   const metrics = objectiveMetrics(study);
   if (metrics.length < 2) return [];
@@ -619,6 +627,7 @@ function trialViewsOf(
       model: r.model,
       steps: r.steps,
       ...(value !== undefined ? { value } : {}),
+      ...(r.run && runProgress(r.run, r.trial ? r.steps : undefined).partial ? { partial: true, ...(r.run.steps !== undefined ? { stepsReached: r.run.steps } : {}) } : {}),
       cost: spent ?? (Number.isFinite(planned) ? planned : 0),
       ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
       ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),

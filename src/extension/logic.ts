@@ -51,7 +51,7 @@ export function statusBarText(snapshot: StudySnapshot): { text: string; tooltip:
 }
 
 export function trialDescription(t: TrialView, unit: string): string {
-  const parts = [t.status, `${t.model}${t.steps > 1 ? `@${t.steps}` : ''}`];
+  const parts = [t.partial ? `${t.status}, partial at ${t.stepsReached ?? '?'} steps` : t.status, `${t.model}${t.steps > 1 ? `@${t.steps}` : ''}`];
   if (t.value !== undefined) parts.push(`= ${fmt(t.value)}`);
   if (t.cost > 0) parts.push(`${fmt(t.cost, 2)} ${unit}`);
   return parts.join(' · ');

@@ -13,6 +13,9 @@ export interface TrialView {
   readonly steps: number;
   /** objective value when observed (in the study's direction, not negated) */
   readonly value?: number;
+  /** the run stopped before its planned steps (preempted, crashed, still running): it counts at stepsReached */
+  readonly partial?: boolean;
+  readonly stepsReached?: number;
   readonly cost: number;
   readonly configPath?: string;
   readonly runSource?: string;

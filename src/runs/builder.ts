@@ -95,6 +95,7 @@ export class RunBuilder {
       ...(model.model !== undefined ? { model: model.model } : {}),
       ...(model.params !== undefined ? { params: model.params } : {}),
       ...(steps !== undefined ? { steps } : {}),
+      ...(this.plannedSteps !== undefined && Number.isFinite(this.plannedSteps) && this.plannedSteps > 0 ? { maxSteps: this.plannedSteps } : {}),
       checkpoints,
       ...(this.gpuHours !== undefined && Number.isFinite(this.gpuHours) && this.gpuHours >= 0 ? { gpuHours: this.gpuHours } : {}),
       ...(this.flops !== undefined && Number.isFinite(this.flops) && this.flops >= 0 ? { flops: this.flops } : {}),

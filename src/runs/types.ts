@@ -27,6 +27,8 @@ export interface RunRecord {
   readonly params?: number;
   /** last step reached */
   readonly steps?: number;
+  /** steps the run is configured to reach (max_steps), when its log says */
+  readonly maxSteps?: number;
   /** ordered by step */
   readonly checkpoints: readonly Checkpoint[];
   /** cost read from the log when there is one (GPU-hours or FLOPs) */

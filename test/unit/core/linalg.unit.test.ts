@@ -9,6 +9,8 @@ import {
   invertLower,
   logDetFromCholesky,
   matMul,
+  multiplyLower,
+  weightedGram,
   matVec,
   multiplyRowsByLowerTransposed,
   solveLower,
@@ -228,5 +230,36 @@ describe('Rng', () => {
     }
     assert.ok(Math.abs(sum / count) < 0.03);
     assert.ok(Math.abs(sumSquares / count - 1) < 0.05);
+  });
+});
+
+describe('products for the sparse model (against matMul as reference)', () => {
+  const rng = new Rng(21);
+  const randomLower = (n: number): Float64Array => {
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i * n + j] = rng.uniform(-1, 1);
+    return out;
+  };
+  test('multiplyLower = matMul of two lower triangular matrices, and stays lower triangular', () => {
+    for (const n of [1, 2, 7, 16]) {
+      const a = randomLower(n);
+      const b = randomLower(n);
+      const fast = multiplyLower(a, b, n);
+      const reference = matMul(a, b, n, n, n);
+      for (let i = 0; i < n * n; i++) assert.ok(Math.abs(fast[i]! - reference[i]!) < 1e-12, `n=${n} entry ${i}`);
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(fast[i * n + j], 0);
+    }
+  });
+  test('weightedGram = X diag(w) X^T for odd and even sizes', () => {
+    for (const [m, n] of [[1, 5], [2, 3], [5, 9], [8, 4]] as const) {
+      const x = Float64Array.from({ length: m * n }, () => rng.uniform(-1, 1));
+      const w = Float64Array.from({ length: n }, () => rng.uniform(0.1, 2));
+      const xw = Float64Array.from(x, (value, k) => value * w[k % n]!);
+      const xt = new Float64Array(n * m);
+      for (let a = 0; a < m; a++) for (let i = 0; i < n; i++) xt[i * m + a] = x[a * n + i]!;
+      const reference = matMul(xw, xt, m, n, m);
+      const fast = weightedGram(x, m, n, w);
+      for (let k = 0; k < m * m; k++) assert.ok(Math.abs(fast[k]! - reference[k]!) < 1e-12, `${m}x${n} entry ${k}`);
+    }
   });
 });

@@ -1,0 +1,89 @@
+// WebAssembly (SIMD, f64x2) versions of the three O(n^3) kernels of the GP's likelihood gradient, compiled by
+// scripts/build.mjs with AssemblyScript 0.28 into dist/linalg.wasm. Same algorithms and conventions as
+// src/core/linalg.ts (row-major, lower triangular Cholesky factor), which stays the fallback and the test reference.
+// Memory is managed by the caller (src/core/wasmLinalg.ts): every argument is a byte offset into linear memory.
+
+/** sum_{k < len} p[k] q[k] with two f64x2 accumulators (4 products per iteration) and a scalar tail. */
+@inline
+function dot(p: usize, q: usize, len: i32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    const offset = <usize>k << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(p + offset), v128.load(q + offset)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(p + offset, 16), v128.load(q + offset, 16)));
+  }
+  const acc = f64x2.add(acc0, acc1);
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; k < len; k++) {
+    const offset = <usize>k << 3;
+    sum += load<f64>(p + offset) * load<f64>(q + offset);
+  }
+  return sum;
+}
+
+/**
+ * Cholesky-Banachiewicz factorisation of a + jitter I (n x n, lower triangle read) into l: row by row,
+ * L[i, j] = (A[i, j] - L[i, :j] . L[j, :j]) / L[j, j]. Returns 0 on a non-positive or NaN pivot, 1 on success.
+ */
+export function cholesky(a: usize, l: usize, n: i32, jitter: f64): i32 {
+  memory.fill(l, 0, <usize>n * <usize>n * 8);
+  for (let i = 0; i < n; i++) {
+    const rowI = l + ((<usize>i * <usize>n) << 3);
+    const rowA = a + ((<usize>i * <usize>n) << 3);
+    for (let j = 0; j < i; j++) {
+      const rowJ = l + ((<usize>j * <usize>n) << 3);
+      const value = (load<f64>(rowA + (<usize>j << 3)) - dot(rowI, rowJ, j)) / load<f64>(rowJ + (<usize>j << 3));
+      store<f64>(rowI + (<usize>j << 3), value);
+    }
+    const diagonal = load<f64>(rowA + (<usize>i << 3)) + jitter - dot(rowI, rowI, i);
+    if (!(diagonal > 0)) return 0;
+    store<f64>(rowI + (<usize>i << 3), Math.sqrt(diagonal));
+  }
+  return 1;
+}
+
+/**
+ * U = L^-T (upper triangular, n x n) into u: row j of U is column j of L^-1, U[j, j] = 1 / L[j, j] and for i > j
+ * U[j, i] = -(L[i, j:i] . U[j, j:i]) / L[i, i] (forward substitution, both operands contiguous).
+ */
+export function invertLowerTransposed(l: usize, u: usize, n: i32): void {
+  memory.fill(u, 0, <usize>n * <usize>n * 8);
+  for (let j = 0; j < n; j++) {
+    const rowU = u + ((<usize>j * <usize>n) << 3);
+    store<f64>(rowU + (<usize>j << 3), 1 / load<f64>(l + ((<usize>j * <usize>n + <usize>j) << 3)));
+    for (let i = j + 1; i < n; i++) {
+      const rowL = l + ((<usize>i * <usize>n) << 3);
+      const sum = dot(rowL + (<usize>j << 3), rowU + (<usize>j << 3), i - j);
+      store<f64>(rowU + (<usize>i << 3), -sum / load<f64>(rowL + (<usize>i << 3)));
+    }
+  }
+}
+
+/** Lower triangle of U U^T = (L L^T)^-1 from U = L^-T: out[a, b] = U[a, a:] . U[b, a:] for b <= a. */
+export function inverseFromUpper(u: usize, out: usize, n: i32): void {
+  memory.fill(out, 0, <usize>n * <usize>n * 8);
+  for (let a = 0; a < n; a++) {
+    const rowA = u + ((<usize>a * <usize>n + <usize>a) << 3);
+    const rowOut = out + ((<usize>a * <usize>n) << 3);
+    for (let b = 0; b <= a; b++) {
+      const rowB = u + ((<usize>b * <usize>n + <usize>a) << 3);
+      store<f64>(rowOut + (<usize>b << 3), dot(rowA, rowB, n - a));
+    }
+  }
+}
+
+/**
+ * out = B M^T for B m x n (row-major) and M n x n lower triangular: out[i, k] = M[k, :k+1] . B[i, :k+1]
+ * (the whitening of rows by L^-1 when M = L^-1).
+ */
+export function multiplyRowsByLowerTransposed(rows: usize, m: i32, lower: usize, n: i32, out: usize): void {
+  for (let i = 0; i < m; i++) {
+    const rowB = rows + ((<usize>i * <usize>n) << 3);
+    const rowOut = out + ((<usize>i * <usize>n) << 3);
+    for (let k = 0; k < n; k++) {
+      store<f64>(rowOut + (<usize>k << 3), dot(lower + ((<usize>k * <usize>n) << 3), rowB, k + 1));
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitGp, hyperparametersFromTheta } from '../../../src/core/gp';
+import type { GpConfig } from '../../../src/core/gp';
+import { buildDefaultKernel } from '../../../src/core/kernels';
+import { Rng } from '../../../src/core/random';
+import { fitSparseGp, fitSurrogate, pivotedCholesky, SparseGp, SPARSE_ABOVE, stableSubset } from '../../../src/core/sparseGp';
+import type { PointSet } from '../../../src/core/types';
+import { spearman } from '../../../src/engine/insights';
+
+const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', priors: true };
+
+function dirichlet(rng: Rng, d: number, out: Float64Array, offset: number): void {
+  let total = 0;
+  for (let m = 0; m < d; m++) {
+    const e = -Math.log(1 - rng.next());
+    out[offset + m] = e;
+    total += e;
+  }
+  for (let m = 0; m < d; m++) out[offset + m] = out[offset + m]! / total;
+}
+
+/**
+ * Learning curves: `runs` mixtures at 3 model sizes, each logged at the same step grid (z levels), the loss falling in
+ * s and z with a mixture effect that shrinks the curve's level: y = 3 + 0.4 sin(5 w0) + 0.3 w1^2 - 0.5 s - 0.3 z + noise.
+ */
+function curves(rng: Rng, runs: number, d: number, zs: readonly number[]): { points: PointSet; y: Float64Array } {
+  const dim = d + 2;
+  const data = new Float64Array(runs * zs.length * dim);
+  const y = new Float64Array(runs * zs.length);
+  const w = new Float64Array(d);
+  let row = 0;
+  for (let r = 0; r < runs; r++) {
+    dirichlet(rng, d, w, 0);
+    const s = [0, 0.6, 1][r % 3]!;
+    for (const z of zs) {
+      data.set(w, row * dim);
+      data[row * dim + d] = s;
+      data[row * dim + d + 1] = z;
+      y[row] = 3 + 0.4 * Math.sin(5 * w[0]!) + 0.3 * w[1]! * w[1]! - 0.5 * s - 0.3 * z + 0.01 * rng.normal();
+      row++;
+    }
+  }
+  return { points: { n: row, d, data }, y };
+}
+
+function pool(rng: Rng, count: number, d: number, s: number, z: number): PointSet {
+  const dim = d + 2;
+  const data = new Float64Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    dirichlet(rng, d, data, i * dim);
+    data[i * dim + d] = s;
+    data[i * dim + d + 1] = z;
+  }
+  return { n: count, d, data };
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+describe('pivoted Cholesky (inducing basis)', () => {
+  test('at full rank it reproduces the kernel matrix, and the residual diagonal is diag(K - Phi Phi^T) at any rank', () => {
+    const rng = new Rng(1);
+    const { points } = curves(rng, 20, 3, [0, 0.5, 1]);
+    const kernel = buildDefaultKernel({ d: 3, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
+    const k = kernel.matrix(points);
+    const n = points.n;
+    for (const rank of [n, 12]) {
+      const basis = pivotedCholesky(kernel, points, rank, 0);
+      assert.equal(basis.rank, Math.min(rank, basis.rank));
+      let worstEntry = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let c = 0; c < basis.rank; c++) sum += basis.phi[i * basis.rank + c]! * basis.phi[j * basis.rank + c]!;
+          if (i === j) assert.ok(Math.abs(k[i * n + i]! - sum - basis.residual[i]!) < 1e-10, `residual ${i} at rank ${rank}`);
+          worstEntry = Math.max(worstEntry, Math.abs(k[i * n + j]! - sum));
+        }
+      }
+      if (rank === n) assert.ok(worstEntry < 1e-8, `full rank: largest |K - Phi Phi^T| = ${worstEntry}`);
+      else assert.ok(worstEntry > 1e-6, 'a rank-12 basis of 60 points is not exact (the check can fail)');
+    }
+  });
+
+  test('pivots are distinct and stop at the tolerance', () => {
+    const rng = new Rng(2);
+    const { points } = curves(rng, 30, 3, [0, 1]);
+    const kernel = buildDefaultKernel({ d: 3, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
+    const basis = pivotedCholesky(kernel, points, points.n, 1e-3);
+    assert.equal(new Set(basis.pivots).size, basis.pivots.length);
+    assert.ok(basis.rank < points.n, `rank ${basis.rank} of ${points.n}`);
+    assert.ok(Math.max(...basis.residual) <= 1e-3);
+  });
+});
+
+describe('FITC sparse GP against the exact GP (R&W Algorithm 2.1) as reference', () => {
+  // Same hyperparameters, all points inducing: FITC's C = Phi Phi^T + sigma^2 I is then the exact K + sigma^2 I.
+  const rng = new Rng(3);
+  const d = 3;
+  const { points, y } = curves(rng, 40, d, [0, 0.5, 1]);
+  const theta = [Math.log(0.8), Math.log(0.6), Math.log(1.5), Math.log(0.9), Math.log(1e-3)];
+  const warmStart = hyperparametersFromTheta(d, config, theta);
+  const exact = fitGp(points, y, config, { warmStart, fixed: true });
+  const sparse = fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: points.n, residualTolerance: 1e-9 });
+  const query = pool(new Rng(4), 25, d, 1, 1);
+  const cheap = pool(new Rng(5), 25, d, 0, 0.5);
+
+  test('full rank: posterior mean and variance, covariances, LML and leave-one-out match', () => {
+    assert.equal(sparse.inducingPoints, points.n);
+    const a = sparse.posterior(query);
+    const b = exact.posterior(query);
+    assert.ok(maxAbsDifference(a.mean, b.mean) < 1e-6, `mean ${maxAbsDifference(a.mean, b.mean)}`);
+    assert.ok(maxAbsDifference(a.variance, b.variance) < 1e-7, `variance ${maxAbsDifference(a.variance, b.variance)}`);
+    assert.ok(maxAbsDifference(sparse.covariance(query, cheap), exact.covariance(query, cheap)) < 1e-7);
+    assert.ok(maxAbsDifference(sparse.crossCovarianceDiag(query, cheap), exact.crossCovarianceDiag(query, cheap)) < 1e-7);
+    const joint = sparse.jointPosterior(cheap, query);
+    assert.ok(maxAbsDifference(joint.second.mean, b.mean) < 1e-6);
+    assert.ok(maxAbsDifference(joint.crossCovariance, exact.crossCovarianceDiag(cheap, query)) < 1e-7);
+    assert.ok(Math.abs(sparse.logMarginalLikelihood - exact.logMarginalLikelihood) < 1e-5 * Math.abs(exact.logMarginalLikelihood), `${sparse.logMarginalLikelihood} vs ${exact.logMarginalLikelihood}`);
+    const looA = sparse.leaveOneOut();
+    const looB = exact.leaveOneOut();
+    assert.ok(maxAbsDifference(looA.mean, looB.mean) < 1e-5, `loo mean ${maxAbsDifference(looA.mean, looB.mean)}`);
+    assert.ok(maxAbsDifference(looA.variance, looB.variance) < 1e-7);
+  });
+
+  test('conditioning on fantasies matches the exact GP conditioned on the same points', () => {
+    const extra = pool(new Rng(6), 4, d, 0.6, 1);
+    const values = Float64Array.from([2.9, 3.1, 2.7, 3.0]);
+    // The fantasies are inside the span of the full-rank basis only approximately: compare at a basis that covers
+    // them by conditioning both models on training points (exactly representable).
+    const fromTraining: PointSet = { n: 3, d, data: points.data.slice(0, 3 * (d + 2)) };
+    const a = sparse.conditionOn(fromTraining, Float64Array.from([2.5, 2.6, 2.7])).posterior(query);
+    const b = exact.conditionOn(fromTraining, Float64Array.from([2.5, 2.6, 2.7])).posterior(query);
+    assert.ok(maxAbsDifference(a.mean, b.mean) < 1e-6, `mean ${maxAbsDifference(a.mean, b.mean)}`);
+    assert.ok(maxAbsDifference(a.variance, b.variance) < 1e-7);
+    // Off the basis the FITC update still shrinks the variance at the fantasy and moves the mean toward its value.
+    const before = sparse.posterior(extra);
+    const after = sparse.conditionOn(extra, values).posterior(extra);
+    for (let i = 0; i < extra.n; i++) assert.ok(after.variance[i]! <= before.variance[i]! + 1e-12);
+    assert.equal(sparse.conditionOn(extra, values).n, points.n + extra.n);
+  });
+
+  test('a low-rank basis changes the answer only a little (and the check can tell)', () => {
+    const low = fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: 30 });
+    assert.equal(low.inducingPoints, 30);
+    const a = low.posterior(query);
+    const b = exact.posterior(query);
+    const difference = maxAbsDifference(a.mean, b.mean);
+    assert.ok(difference > 1e-9, 'rank 30 of 120 is not exact');
+    assert.ok(spearman(Array.from(a.mean), Array.from(b.mean)) > 0.9);
+  });
+});
+
+describe('fitSurrogate', () => {
+  test(`exact GP up to ${SPARSE_ABOVE} observations, sparse above`, () => {
+    const rng = new Rng(7);
+    const small = curves(rng, 10, 3, [0, 1]);
+    assert.ok(!(fitSurrogate(small.points, small.y, config, { fixed: true }) instanceof SparseGp));
+    assert.ok(fitSurrogate(small.points, small.y, config, { fixed: true, sparseAbove: 10 }) instanceof SparseGp);
+  });
+
+  test('the stable subset changes by at most one point when one observation is added, and keeps target points', () => {
+    const rng = new Rng(8);
+    const { points, y } = curves(rng, 100, 3, [0, 0.5, 1]);
+    const dim = points.d + 2;
+    const fewer: PointSet = { n: points.n - 1, d: points.d, data: points.data.slice(0, (points.n - 1) * dim) };
+    const key = (p: PointSet, i: number): string => Array.from(p.data.subarray(i * dim, i * dim + dim)).join(',');
+    const a = new Set(stableSubset(fewer, y.slice(0, points.n - 1), 120).map((i) => key(fewer, i)));
+    const b = stableSubset(points, y, 120).map((i) => key(points, i));
+    assert.ok(b.filter((k) => !a.has(k)).length <= 1);
+    const isTarget = (i: number): boolean => points.data[i * dim + 3] === 1 && points.data[i * dim + 4] === 1;
+    const all = Array.from({ length: points.n }, (_, i) => i).filter(isTarget).length;
+    assert.ok(all < 40 && all > 20);
+    // every target point makes it (up to a third of the subset), where a uniform subset would keep about 40% of them
+    assert.equal(stableSubset(points, y, 120).filter(isTarget).length, all);
+    assert.equal(stableSubset(points, y, 30).filter(isTarget).length, 10);
+  });
+
+  test('target-fidelity predictions over a pool agree with the exact GP fitted on all data (Spearman >= 0.95)', (t) => {
+    // 280 runs x 3 checkpoints = 840 observations, above SPARSE_ABOVE: both models fitted from scratch as the engine does.
+    const rng = new Rng(11);
+    const d = 5;
+    const { points, y } = curves(rng, 280, d, [0, 0.5, 1]);
+    assert.ok(points.n > SPARSE_ABOVE);
+    const sparse = fitSurrogate(points, y, config, { restarts: 2, seed: 0 });
+    assert.ok(sparse instanceof SparseGp);
+    const exact = fitGp(points, y, config, { restarts: 2, seed: 0 });
+    const candidates = pool(new Rng(12), 300, d, 1, 1);
+    const a = sparse.posterior(candidates);
+    const b = exact.posterior(candidates);
+    const rho = spearman(Array.from(a.mean), Array.from(b.mean));
+    t.diagnostic(`Spearman ${rho.toFixed(4)} over 300 candidates, ${(sparse as SparseGp).inducingPoints} inducing points, n = ${points.n}`);
+    assert.ok(rho >= 0.95, `Spearman ${rho.toFixed(4)}`);
+  });
+});
