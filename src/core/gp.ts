@@ -48,6 +48,11 @@ export interface GpConfig {
    * correlation between sizes is learned apart from the smoothness in s. Default false.
    */
   readonly sizeLevels?: boolean;
+  /**
+   * Add the variance of the estimated mean coefficients to predictions (R&W eq. 2.41). Default true. The sparse
+   * large-data path (sparseGp.ts) does not have the term; its tests compare against the exact GP without it.
+   */
+  readonly meanUncertainty?: boolean;
 }
 
 /**
@@ -716,7 +721,7 @@ export class GaussianProcess implements PosteriorModel {
   private meanResiduals(points: PointSet, v: Float64Array | undefined): { r: Float64Array; inverse: Float64Array; p: number } | undefined {
     const columns = this.state.meanColumns;
     const p = columns.length;
-    if (p === 0 || this.n === 0 || v === undefined) return undefined;
+    if (p === 0 || this.n === 0 || v === undefined || this.state.config.meanUncertainty === false) return undefined;
     if (this.meanUncertainty === undefined) {
       const n = this.n;
       const h = designMatrix(this.state.points, columns);
