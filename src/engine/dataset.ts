@@ -1,5 +1,6 @@
 // Study + discovered runs -> what the model sees: observations (w, s, z, y), the fidelities a trial can be run
 // at, and the search space. Pure: no fs.
+import { dict, own, wordMatcher } from '../core/names';
 import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
@@ -19,7 +20,7 @@ export function objectiveMetrics(study: Study): string[] {
 
 /** Domain a metric belongs to, when the metric name contains exactly one study domain. */
 export function metricDomain(study: Study, metric: string): string | undefined {
-  const found = study.domains.filter((d) => new RegExp(`(^|[^a-z0-9])${d}([^a-z0-9]|$)`, 'i').test(metric));
+  const found = study.domains.filter((d) => wordMatcher(d).test(metric));
   return found.length === 1 ? found[0] : found.sort((a, b) => b.length - a.length)[0];
 }
 
@@ -30,8 +31,8 @@ export function metricDomain(study: Study, metric: string): string | undefined {
 export function aggregateObjective(study: Study, metrics: readonly string[], values: Readonly<Record<string, number>>): number | undefined {
   const xs: number[] = [];
   for (const m of metrics) {
-    const v = values[m];
-    if (v === undefined || !Number.isFinite(v)) return undefined;
+    const v = own(values, m);
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     xs.push(v);
   }
   if (xs.length === 0) return undefined;
@@ -46,7 +47,7 @@ export function aggregateObjective(study: Study, metrics: readonly string[], val
       let weightSum = 0;
       metrics.forEach((m, i) => {
         const domain = metricDomain(study, m);
-        const w = domain !== undefined ? agg.weights[domain] ?? 0 : 0;
+        const w = domain !== undefined ? own(agg.weights, domain) ?? 0 : 0;
         total += w * (xs[i] ?? 0);
         weightSum += w;
       });
@@ -130,7 +131,7 @@ function availabilityLimits(study: Study, steps: number, tokensPerStep: number |
   if (Object.keys(available).length === 0 || tokensPerStep === undefined) return undefined;
   const runTokens = steps * tokensPerStep;
   return Float64Array.from(study.domains, (d) => {
-    const a = available[d];
+    const a = own(available, d);
     return a === undefined ? Infinity : (a * study.constraints.maxEpochs) / runTokens;
   });
 }
@@ -141,23 +142,26 @@ export function buildSpace(study: Study): MixtureSpace {
   const upper = new Float64Array(d).fill(1);
   const fixed = new Map<number, number>();
   study.domains.forEach((domain, i) => {
-    const b = study.constraints.bounds[domain];
+    const b = own(study.constraints.bounds, domain);
     if (b) {
       lower[i] = b[0];
       upper[i] = b[1];
     }
-    const f = study.constraints.fixed[domain];
+    const f = own(study.constraints.fixed, domain);
     if (f !== undefined) fixed.set(i, f);
   });
   return { d, lower, upper, ...(fixed.size > 0 ? { fixed } : {}) };
 }
 
 export function mixtureVector(study: Study, mixture: Readonly<Record<string, number>>): Float64Array {
-  return Float64Array.from(study.domains, (d) => mixture[d] ?? 0);
+  return Float64Array.from(study.domains, (d) => {
+    const x = own(mixture, d);
+    return typeof x === 'number' ? x : 0;
+  });
 }
 
 export function mixtureRecord(study: Study, w: ArrayLike<number>): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = dict<number>();
   study.domains.forEach((d, i) => {
     out[d] = w[i] ?? 0;
   });

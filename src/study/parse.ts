@@ -3,6 +3,7 @@
 // wrong and how to fix it. Unknown keys are reported (with a "did you mean" when one is close).
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
+import { dict, own } from '../core/names';
 import type { Diagnostic, Severity } from './diagnostics';
 import type { Aggregate, CostModel, CsvMapping, ModelFidelity, Study } from './types';
 
@@ -258,6 +259,37 @@ function tooDeep(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/**
+ * The line where flow brackets (`[`, `{`) first nest deeper than MAX_DEPTH, outside quotes and comments. Checked on
+ * the text before the YAML parser sees it: the parser recurses per level and overflows the stack near 5,000.
+ */
+function deepFlowLine(text: string): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote: string | undefined;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) comment = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return line;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 export function parseStudy(text: string, file: string): { study?: Study; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   try {
@@ -270,10 +302,15 @@ export function parseStudy(text: string, file: string): { study?: Study; diagnos
 
 function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic[]): { study?: Study; diagnostics: Diagnostic[] } {
   if (rawText.length > MAX_TEXT) {
-    diagnostics.push({ severity: 'error', file, line: 0, message: `the study file is ${rawText.length} characters long; a study is a short YAML file`, hint: 'is this the right file?' });
+    diagnostics.push({ severity: 'error', file, line: 1, message: `the study file is ${rawText.length} characters long; a study is a short YAML file`, hint: 'is this the right file?' });
     return { diagnostics };
   }
   const text = rawText.replace(/^\uFEFF/, '');
+  const deepLine = deepFlowLine(text);
+  if (deepLine !== undefined) {
+    diagnostics.push({ severity: 'error', file, line: deepLine, message: `the study is nested more than ${MAX_DEPTH} levels deep here`, hint: 'a study needs only a few levels; is this the right file?' });
+    return { diagnostics };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   for (const err of [...doc.errors, ...doc.warnings]) {
@@ -348,7 +385,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     const weightsRaw = agg['weighted'];
     if (!isObj(weightsRaw)) report(ctx, 'error', ['objective', 'aggregate'], 'aggregate must be mean, max, or weighted: {domain: weight}', 'e.g. aggregate: {weighted: {web: 2, code: 1}}');
     else {
-      const weights: Record<string, number> = {};
+      const weights = dict<number>();
       for (const [d, w] of Object.entries(weightsRaw)) {
         if (!requireDomain(d, ['objective', 'aggregate', 'weighted', d])) continue;
         const x = toNumber(ctx, w, ['objective', 'aggregate', 'weighted', d], { min: 0 }, 'a non-negative weight');
@@ -428,18 +465,18 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       if (tps !== undefined) cost = { kind: 'flops', tokensPerStep: tps };
     } else if (kind === 'table') {
       const table = getObj(ctx, costObj, ['cost'], 'table', true, 'cost of one run per model, e.g. table: {60M: 0.06, 1B: 1}') ?? {};
-      const parsed: Record<string, number> = {};
+      const parsed = dict<number>();
       for (const [k, v] of Object.entries(table)) {
         if (!models.some((m) => m.name === k)) report(ctx, 'warning', ['cost', 'table', k], `cost.table names "${k}", which is not in fidelities.models`, 'use the model names of fidelities.models', true);
         const x = toNumber(ctx, v, ['cost', 'table', k], { min: 0, exclusiveMin: true, max: 1e30 }, 'a positive cost');
         if (x !== undefined) parsed[k] = x;
       }
-      for (const m of models) if (parsed[m.name] === undefined && m.cost === undefined && costObj['table'] !== undefined) report(ctx, 'error', ['cost', 'table'], `cost.table has no cost for model ${m.name}`, `add ${m.name}: <cost of one run>`);
+      for (const m of models) if (own(parsed, m.name) === undefined && m.cost === undefined && costObj['table'] !== undefined) report(ctx, 'error', ['cost', 'table'], `cost.table has no cost for model ${m.name}`, `add ${m.name}: <cost of one run>`);
       cost = { kind: 'table', table: { ...Object.fromEntries(models.filter((m) => m.cost !== undefined).map((m) => [m.name, m.cost!])), ...parsed } };
     } else {
       const metric = getString(ctx, costObj, ['cost'], 'metric', false, 'the logged metric with GPU-hours') ?? 'gpu_hours';
       const fb = getObj(ctx, costObj, ['cost'], 'fallback', false, 'GPU-hours per model when a log has none');
-      const fallback: Record<string, number> = {};
+      const fallback = dict<number>();
       if (fb) for (const [k, v] of Object.entries(fb)) {
         const x = toNumber(ctx, v, ['cost', 'fallback', k], { min: 0, exclusiveMin: true, max: 1e12 }, 'GPU-hours of one run');
         if (x !== undefined) fallback[k] = x;
@@ -459,7 +496,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   // constraints
   const cons = getObj(ctx, root, [], 'constraints', false, 'e.g. constraints: {bounds: {github: [0, 0.3]}}') ?? {};
   checkKeys(ctx, cons, ['constraints'], STUDY_KEYS.constraints);
-  const bounds: Record<string, readonly [number, number]> = {};
+  const bounds = dict<readonly [number, number]>();
   const boundsObj = getObj(ctx, cons, ['constraints'], 'bounds', false, 'domain: [lower, upper]');
   if (boundsObj)
     for (const [d, v] of Object.entries(boundsObj)) {
@@ -475,7 +512,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       if (lo > hi) report(ctx, 'error', path, `lower bound ${lo} is above upper bound ${hi}`, 'write [lower, upper]');
       else bounds[d] = [lo, hi];
     }
-  const fixed: Record<string, number> = {};
+  const fixed = dict<number>();
   const fixedObj = getObj(ctx, cons, ['constraints'], 'fixed', false, 'domain: weight');
   if (fixedObj)
     for (const [d, v] of Object.entries(fixedObj)) {
@@ -483,7 +520,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       const x = toNumber(ctx, v, ['constraints', 'fixed', d], { min: 0, max: 1 }, 'a weight from 0 to 1');
       if (x !== undefined) fixed[d] = x;
     }
-  const availableTokens: Record<string, number> = {};
+  const availableTokens = dict<number>();
   const availObj = getObj(ctx, cons, ['constraints'], 'available_tokens', false, 'domain: tokens, e.g. wikipedia_en: 6e9');
   if (availObj)
     for (const [d, v] of Object.entries(availObj)) {
@@ -497,9 +534,9 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   let lowerSum = 0;
   let upperSum = 0;
   for (const d of domains) {
-    const f = fixed[d];
-    lowerSum += f ?? bounds[d]?.[0] ?? 0;
-    upperSum += f ?? bounds[d]?.[1] ?? 1;
+    const f = own(fixed, d);
+    lowerSum += f ?? own(bounds, d)?.[0] ?? 0;
+    upperSum += f ?? own(bounds, d)?.[1] ?? 1;
   }
   if (domains.length > 0 && lowerSum > 1 + 1e-9) report(ctx, 'error', ['constraints'], `the lower bounds and fixed weights add up to ${lowerSum.toFixed(4)} > 1, so no mixture satisfies them`, 'lower some bounds or fixed weights', true);
   if (domains.length > 0 && upperSum < 1 - 1e-9) report(ctx, 'error', ['constraints'], `the upper bounds and fixed weights add up to ${upperSum.toFixed(4)} < 1, so no mixture satisfies them`, 'raise some upper bounds', true);
@@ -523,7 +560,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       const mixtureFile = getString(ctx, c, path, 'mixture_file', false, 'glob of the mixture CSV');
       const metricsFile = getString(ctx, c, path, 'metrics_file', false, 'glob of the metrics CSV');
       if (files.length === 0 && !mixtureFile) report(ctx, 'error', path, 'a CSV table needs files or mixture_file', 'e.g. files: ["tables/*.csv"]', true);
-      const metricColumns: Record<string, string> = {};
+      const metricColumns = dict<string>();
       const mc = getObj(ctx, c, path, 'metric_columns', true, 'metric name -> column pattern, e.g. {"val_loss/{domain}": "metric/the_pile_{domain}_val_loss"}');
       if (mc) for (const [k, v] of Object.entries(mc)) if (typeof v === 'string') metricColumns[k] = v;
       const join = getString(ctx, c, path, 'join', false, 'the column that joins the two files, e.g. index');
@@ -561,7 +598,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     const stepsKey = getString(ctx, cfg, ['config'], 'steps_key', false, 'e.g. trainer.max_steps');
     const mixtureShape = getEnum(ctx, cfg, ['config'], 'mixture_shape', STUDY_ENUMS.mixtureShape, 'auto');
     const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
-    const paths: Record<string, string> = {};
+    const paths = dict<string>();
     if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
     if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}) };
   }
