@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AcceptResult } from '../engine/api';
-import { runEngine, StudyInputError } from '../engine/engine';
+import { EngineError } from '../engine/api';
+import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
@@ -124,10 +124,10 @@ function formatStatus(snapshot: StudySnapshot): string[] {
 }
 
 async function analyze(study: string, suggestCount: number, record: boolean, fit = true, reoptimise = false): Promise<StudySnapshot> {
-  return (await runEngine({
+  return runEngine({
     method: 'analyze',
     params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(reoptimise ? { reoptimise } : {}), ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
-  })) as StudySnapshot;
+  });
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -221,7 +221,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     case 'accept': {
       if (values.trial !== undefined) {
         // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
-        const result = (await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
+        const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
         if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
         else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
         return 0;
@@ -235,7 +235,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         printDiagnostics(io, snapshot, false);
         return 1;
       }
-      const result = (await runEngine({ method: 'accept', params: { studyFile: study, suggestion: s, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
+      const result = await runEngine({ method: 'accept', params: { studyFile: study, suggestion: s, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
       if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, suggestion: suggestionJson(s) }, null, 2));
       else io.out([...formatSuggestion(s, snapshot, 0, 1), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
       return 0;
@@ -267,13 +267,14 @@ export async function runCli(argv: readonly string[], io: Io = stdio): Promise<n
       io.err(`mixopt: ${e.message}`);
       return 2;
     }
-    if (e instanceof StudyInputError) {
-      io.err(e.message);
+    if (e instanceof EngineError && e.code !== 'internal') {
+      // the study, its files or the machine: the user can fix it (exit 1); only `internal` is a bug (exit 3)
+      io.err(e.code === 'config-exists' ? `${e.message} (pass --overwrite to replace it)` : `${e.message}${e.value.hint ? `\n  fix: ${e.value.hint}` : ''}`);
       return 1;
     }
-    if (e instanceof Error && e.name === 'ConfigExistsError') {
-      io.err(`${e.message} (pass --overwrite to replace it)`);
-      return 1;
+    if (e instanceof EngineError) {
+      io.err(`mixopt: internal error: ${e.value.detail ?? e.message}`);
+      return 3;
     }
     io.err(`mixopt: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 3;

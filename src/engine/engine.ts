@@ -30,34 +30,17 @@ import type { Diagnostic } from '../study/diagnostics';
 import { formatDiagnostic } from '../study/diagnostics';
 import { parseStudy } from '../study/parse';
 import type { Study } from '../study/types';
-import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
+import type { AcceptParams, AcceptResult, AnalyzeParams, EngineMethod, EngineParams, EngineRequest, EngineResults, MarkParams } from './api';
+import { EngineCancelled, StudyInputError, toEngineError } from './errors';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
 
-export class EngineCancelled extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'EngineCancelled';
-  }
-}
-
 export interface EngineContext {
   readonly signal?: AbortSignal;
   readonly progress?: (message: string, fraction: number) => void;
-}
-
-/** Study-file errors that stop an action (accept, mark); the message lists them with file and line. */
-export class StudyInputError extends Error {
-  constructor(
-    message: string,
-    readonly diagnostics: readonly Diagnostic[],
-  ) {
-    super(message);
-    this.name = 'StudyInputError';
-  }
 }
 
 interface StudyState {
@@ -83,14 +66,16 @@ function stateFor(studyFile: string): StudyState {
   return s;
 }
 
-export async function runEngine(request: EngineRequest, ctx: EngineContext = {}): Promise<unknown> {
-  switch (request.method) {
-    case 'analyze':
-      return analyze(request.params, ctx);
-    case 'accept':
-      return accept(request.params);
-    case 'mark':
-      return mark(request.params);
+type Handlers = { readonly [M in EngineMethod]: (params: EngineParams[M], ctx: EngineContext) => Promise<EngineResults[M]> };
+const handlers: Handlers = { analyze, accept, mark };
+
+/** Runs one request; whatever goes wrong rejects with an EngineError carrying a code (see api.ts). */
+export async function runEngine<M extends EngineMethod>(request: EngineRequest<M>, ctx: EngineContext = {}): Promise<EngineResults[M]> {
+  const handler: Handlers[M] = handlers[request.method];
+  try {
+    return await handler(request.params, ctx);
+  } catch (e) {
+    throw toEngineError(e);
   }
 }
 
@@ -600,7 +585,7 @@ function budgetView(study: Study, runs: readonly RunRecord[], spent: ReturnType<
   };
 }
 
-async function accept(params: AcceptParams): Promise<AcceptResult> {
+async function accept(params: AcceptParams, _ctx?: EngineContext): Promise<AcceptResult> {
   const studyFile = resolve(params.studyFile);
   const studyDir = dirname(studyFile);
   const { study, diagnostics } = readStudy(studyFile);
@@ -671,7 +656,7 @@ function recordedSuggestion(ledgerPath: string, trialId: string | undefined): Su
   };
 }
 
-async function mark(params: MarkParams): Promise<{ ok: true }> {
+async function mark(params: MarkParams, _ctx?: EngineContext): Promise<{ readonly ok: true }> {
   const studyFile = resolve(params.studyFile);
   const ledgerPath = ledgerPathFor(studyFile);
   const trials = foldTrials(readLedger(ledgerPath).events);
@@ -687,5 +672,5 @@ async function mark(params: MarkParams): Promise<{ ok: true }> {
   return { ok: true };
 }
 
-export { ConfigExistsError };
+export { ConfigExistsError, EngineCancelled, StudyInputError };
 export type { Observation };

@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { PanelKind, WebviewCommand } from '../protocol/messages';
 import type { StudySnapshot, SuggestionView, TrialView } from '../protocol/snapshot';
 import { MixtureCodeLens } from './codeLens';
-import { EngineCancelledError, EngineClient } from './engineClient';
+import { EngineCancelledError, EngineClient, EngineError } from './engineClient';
 import { reportHtml, statusBarText, trialsCsv } from './logic';
 import { MixOptPanel } from './panels';
 import type { PanelHost } from './panels';
@@ -139,9 +139,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
         return;
       } catch (e) {
         const message = errorText(e);
-        const exists = /already exists; MixOpt does not overwrite it/.exec(message);
-        if (exists && !overwrite) {
-          const path = message.replace(/ already exists; MixOpt does not overwrite it.*$/s, '');
+        const path = e instanceof EngineError && e.value.code === 'config-exists' ? e.value.path : undefined;
+        if (path !== undefined && !overwrite) {
           const choice = await vscode.window.showWarningMessage(`MixOpt: ${path} already exists.`, { modal: true, detail: 'Overwrite it with this trial’s config? The old file is replaced.' }, 'Overwrite', 'Open existing');
           if (choice === 'Overwrite') {
             overwrite = true;
