@@ -42,6 +42,14 @@ interface Io {
   err(text: string): void;
 }
 
+/**
+ * Text as a terminal may show it: run ids, metric names and paths come from logs, so escape sequences
+ * (`\x1b]0;…\x07`, `\x1b[2J`) and other control characters (C0 but newline and tab, DEL, C1) become `?`.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
 const stdio: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
@@ -229,15 +237,15 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       const batch = positiveInt(values.batch, 'batch', 1);
       const index = positiveInt(values.index, 'index', 1) - 1;
       if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
-      const snapshot = await analyze(study, batch, false, true, refit);
-      const s = snapshot.suggestions?.[index];
-      if (hasErrors(snapshot) || !s) {
-        printDiagnostics(io, snapshot, false);
-        return 1;
-      }
-      const result = await runEngine({ method: 'accept', params: { studyFile: study, suggestion: s, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
-      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, suggestion: suggestionJson(s) }, null, 2));
-      else io.out([...formatSuggestion(s, snapshot, 0, 1), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
+      // suggest and accept under the study's lock: a concurrent accept never works from the same state
+      const result = await runEngine({
+        method: 'accept',
+        params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
+      }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
+      const s = result.suggestion;
+      const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
+      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
+      else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
       return 0;
     }
     case 'mark': {
@@ -259,7 +267,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
 }
 
-export async function runCli(argv: readonly string[], io: Io = stdio): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: Io = stdio): Promise<number> {
+  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   try {
     return await main(argv, io);
   } catch (e) {

@@ -24,11 +24,27 @@ export interface AcceptParams {
   readonly overwrite?: boolean;
   /** who accepted: window id or "cli" */
   readonly actor: string;
+  /**
+   * Suggest now and accept suggestion `index` of a batch, both under the study's lock (the CLI's accept): two
+   * processes never accept from the same state.
+   */
+  readonly fresh?: { readonly batch: number; readonly index: number; readonly reoptimise?: boolean };
+  /** the workspace folder the study belongs to (default: the nearest folder up with .git or .vscode, else the study's) */
+  readonly workspaceFolder?: string;
+  /** whether the workspace is trusted (default true, as on the command line); untrusted: nothing is written outside it */
+  readonly trusted?: boolean;
+  /** how long to wait for another process's accept (default 300 s) */
+  readonly lockTimeoutMs?: number;
 }
 
 export interface AcceptResult {
   readonly trialId: string;
   readonly configPath: string;
+  /** with `fresh`: the suggestion accepted and the analysis it came from */
+  readonly suggestion?: SuggestionView;
+  readonly snapshot?: StudySnapshot;
+  /** trials of interrupted accepts that this accept completed (their configs adopted) */
+  readonly recovered?: readonly string[];
 }
 
 export interface MarkParams {

@@ -1,18 +1,14 @@
 // The engine: study + runs + ledger -> dataset -> fit -> suggest / recommend -> StudySnapshot. The same code runs in
 // the extension's worker thread and in the CLI. The file-system edge of the analysis lives here.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
 import type { GaussianProcess, GpConfig } from '../core/gp';
 import { recommend } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
-import { renderConfig } from '../configgen/render';
-import { ConfigExistsError, outputPath, writeConfigAtomic } from '../configgen/write';
-import { acceptOnce, appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
-import { acceptedTrialForKey, foldTrials } from '../ledger/ledger';
-import type { LedgerEvent } from '../ledger/ledger';
+import { ConfigExistsError } from '../configgen/write';
+import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
+import { foldTrials } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
 import type {
   BudgetView,
@@ -27,21 +23,17 @@ import { DiscoverCache, discoverRuns } from '../runs/discover';
 import type { RunRecord } from '../runs/types';
 import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
-import { formatDiagnostic } from '../study/diagnostics';
-import { parseStudy } from '../study/parse';
 import type { Study } from '../study/types';
-import type { AcceptParams, AcceptResult, AnalyzeParams, EngineMethod, EngineParams, EngineRequest, EngineResults, MarkParams } from './api';
+import type { AnalyzeParams, EngineMethod, EngineParams, EngineRequest, EngineResults } from './api';
+import { accept, mark } from './commands';
 import { EngineCancelled, StudyInputError, toEngineError } from './errors';
+import { checkpoint, fingerprint, readStudy, toView } from './pipeline';
+import type { EngineContext } from './pipeline';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
-
-export interface EngineContext {
-  readonly signal?: AbortSignal;
-  readonly progress?: (message: string, fraction: number) => void;
-}
 
 interface StudyState {
   readonly discoverCache: DiscoverCache;
@@ -67,7 +59,7 @@ function stateFor(studyFile: string): StudyState {
 }
 
 type Handlers = { readonly [M in EngineMethod]: (params: EngineParams[M], ctx: EngineContext) => Promise<EngineResults[M]> };
-const handlers: Handlers = { analyze, accept, mark };
+const handlers: Handlers = { analyze, accept: (params, ctx) => accept(params, ctx, analyze), mark };
 
 /** Runs one request; whatever goes wrong rejects with an EngineError carrying a code (see api.ts). */
 export async function runEngine<M extends EngineMethod>(request: EngineRequest<M>, ctx: EngineContext = {}): Promise<EngineResults[M]> {
@@ -77,39 +69,6 @@ export async function runEngine<M extends EngineMethod>(request: EngineRequest<M
   } catch (e) {
     throw toEngineError(e);
   }
-}
-
-/** Lets queued messages (a cancel) in and stops when cancelled. */
-async function checkpoint(ctx: EngineContext, message: string, fraction: number): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  if (ctx.signal?.aborted) throw new EngineCancelled();
-  ctx.progress?.(message, fraction);
-}
-
-function toView(d: Diagnostic, baseDir: string): DiagnosticView {
-  const file = isAbsolute(d.file) ? d.file : resolve(baseDir, d.file);
-  return {
-    severity: d.severity,
-    file,
-    line: d.line,
-    ...(d.key !== undefined ? { key: d.key } : {}),
-    message: d.message,
-    ...(d.hint !== undefined ? { hint: d.hint } : {}),
-  };
-}
-
-function readStudy(studyFile: string): { study?: Study; diagnostics: Diagnostic[]; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(studyFile, 'utf8');
-  } catch (e) {
-    return {
-      text: '',
-      diagnostics: [{ severity: 'error', file: studyFile, line: 0, message: `cannot read the study file: ${e instanceof Error ? e.message : String(e)}`, hint: 'check the path' }],
-    };
-  }
-  const parsed = parseStudy(text, studyFile);
-  return { ...parsed, diagnostics: [...parsed.diagnostics], text };
 }
 
 /** The GP configuration the engine fits for a study and its data (exported for the calibration test). */
@@ -140,12 +99,6 @@ function runsCost(study: Study, runs: readonly RunRecord[]): { total: number; by
     total += c;
   }
   return { total, byModel, perRun };
-}
-
-function fingerprint(parts: readonly string[]): string {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p).update('\u0000');
-  return h.digest('hex');
 }
 
 async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<StudySnapshot> {
@@ -585,92 +538,6 @@ function budgetView(study: Study, runs: readonly RunRecord[], spent: ReturnType<
   };
 }
 
-async function accept(params: AcceptParams, _ctx?: EngineContext): Promise<AcceptResult> {
-  const studyFile = resolve(params.studyFile);
-  const studyDir = dirname(studyFile);
-  const { study, diagnostics } = readStudy(studyFile);
-  if (!study) throw new StudyInputError(`the study has errors:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`, diagnostics);
-  if (!study.config) {
-    throw new StudyInputError(`${studyFile}: the study has no config: section, so MixOpt cannot write a training config (add config.template, config.output and config.mixture_key)`, diagnostics);
-  }
-  const ledgerPath = ledgerPathFor(studyFile);
-  const s = params.suggestion ?? recordedSuggestion(ledgerPath, params.trialId);
-  const already = acceptedTrialForKey(readLedger(ledgerPath).events, s.id);
-  if (already !== undefined) {
-    const trial = foldTrials(readLedger(ledgerPath).events).find((t) => t.id === already);
-    return { trialId: already, configPath: trial?.config ? resolve(studyDir, trial.config) : '' };
-  }
-  const templatePath = resolve(studyDir, study.config.template);
-  let templateText: string;
-  try {
-    templateText = readFileSync(templatePath, 'utf8');
-  } catch (e) {
-    throw new StudyInputError(`${studyFile}: config.template ${study.config.template} cannot be read (${e instanceof Error ? e.message : String(e)})`, diagnostics);
-  }
-  const trialId = s.id;
-  const rendered = renderConfig(templateText, templatePath, { study, mixture: s.mixture, model: s.model, steps: s.steps, trialId });
-  if (rendered.text === undefined) {
-    throw new StudyInputError(`cannot fill the template:\n${rendered.diagnostics.map(formatDiagnostic).join('\n')}`, rendered.diagnostics);
-  }
-  const out = outputPath(study, studyDir, trialId, s.model, s.steps);
-  writeConfigAtomic(out, rendered.text, { overwrite: params.overwrite === true });
-  const event: LedgerEvent & { event: 'accepted'; key: string } = {
-    v: 1,
-    event: 'accepted',
-    trial: trialId,
-    key: s.id,
-    mixture: s.mixture,
-    model: s.model,
-    steps: s.steps,
-    time: new Date().toISOString(),
-    actor: params.actor,
-    config: relative(studyDir, out),
-    ...(Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
-  };
-  const { trial } = acceptOnce(ledgerPath, event);
-  return { trialId: trial, configPath: out };
-}
-
-/** A suggestion recorded in the ledger (`suggested` event), to accept it later by its id. */
-function recordedSuggestion(ledgerPath: string, trialId: string | undefined): SuggestionView {
-  if (trialId === undefined) throw new StudyInputError('accept needs a suggestion or a trial id', []);
-  const trials = foldTrials(readLedger(ledgerPath).events);
-  const trial = trials.find((t) => t.id === trialId);
-  if (!trial) {
-    const open = trials.filter((t) => t.status === 'suggested').map((t) => t.id);
-    throw new StudyInputError(`${ledgerPath}: no trial ${trialId}${open.length ? ` (suggested trials: ${open.slice(-5).join(', ')})` : ' (record suggestions with mixopt suggest --record)'}`, []);
-  }
-  if (trial.status !== 'suggested') throw new StudyInputError(`${ledgerPath}: trial ${trialId} is ${trial.status}, not an open suggestion`, []);
-  const predicted = trial.predicted ?? { mean: Number.NaN, lower: Number.NaN, upper: Number.NaN };
-  return {
-    id: trial.id,
-    mixture: trial.mixture,
-    model: trial.model,
-    steps: trial.steps,
-    predicted,
-    predictedAtTarget: predicted,
-    acquisition: 'recorded',
-    acquisitionValue: Number.NaN,
-    cost: Number.NaN,
-    reason: `suggested by ${trial.actor} at ${trial.created}`,
-  };
-}
-
-async function mark(params: MarkParams, _ctx?: EngineContext): Promise<{ readonly ok: true }> {
-  const studyFile = resolve(params.studyFile);
-  const ledgerPath = ledgerPathFor(studyFile);
-  const trials = foldTrials(readLedger(ledgerPath).events);
-  if (!trials.some((t) => t.id === params.trialId)) throw new Error(`trial ${params.trialId} is not in ${ledgerPath}`);
-  appendEvent(ledgerPath, {
-    v: 1,
-    event: params.status,
-    trial: params.trialId,
-    time: new Date().toISOString(),
-    actor: params.actor,
-    ...(params.note !== undefined ? { note: params.note } : {}),
-  });
-  return { ok: true };
-}
-
 export { ConfigExistsError, EngineCancelled, StudyInputError };
+export type { EngineContext };
 export type { Observation };

@@ -123,7 +123,9 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     for (;;) {
       try {
         const chosen = typeof which === 'string' ? { trialId: which } : { suggestion: which };
-        const result = await engine.request({ method: 'accept', params: { studyFile, ...chosen, actor, overwrite } });
+        // the engine confines template and output to this folder; an untrusted workspace never writes outside it
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(studyFile))?.uri.fsPath;
+        const result = await engine.request({ method: 'accept', params: { studyFile, ...chosen, actor, overwrite, trusted: vscode.workspace.isTrusted, ...(folder !== undefined ? { workspaceFolder: folder } : {}) } });
         log.info(`accepted ${result.trialId}: ${result.configPath}`);
         await studies.refresh(studyFile, { fit: false }).catch(() => undefined);
         const node = tree.trialNode(studyFile, result.trialId);

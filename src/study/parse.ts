@@ -23,7 +23,7 @@ export const STUDY_KEYS = {
   constraints: ['bounds', 'fixed', 'available_tokens', 'max_epochs'],
   runs: ['include', 'exclude', 'csv'],
   csv: ['files', 'mixture_file', 'metrics_file', 'join', 'weight_column', 'metric_columns', 'model_column', 'model', 'steps_column', 'steps', 'run_id_column'],
-  config: ['template', 'output', 'mixture_key', 'model_key', 'steps_key', 'mixture_shape', 'paths'],
+  config: ['template', 'output', 'mixture_key', 'model_key', 'steps_key', 'mixture_shape', 'paths', 'allow_outside_workspace'],
   optimizer: ['acquisition', 'batch', 'seed', 'kernel', 'ard', 'fidelity_kernel'],
 } as const;
 
@@ -600,7 +600,9 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
     const paths = dict<string>();
     if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
-    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}) };
+    const outside = cfg['allow_outside_workspace'];
+    if (outside !== undefined && typeof outside !== 'boolean') report(ctx, 'error', ['config', 'allow_outside_workspace'], `config.allow_outside_workspace must be true or false, not ${typeName(outside)}`, 'true lets template and output lie outside the workspace folder (trusted workspaces only)');
+    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}), ...(outside === true ? { allowOutsideWorkspace: true } : {}) };
   }
   const launch = getString(ctx, root, [], 'launch', false, 'e.g. launch: "sbatch scripts/train.sh ${config}"');
 
