@@ -169,8 +169,18 @@ async function acceptLocked(ac: AcceptContext, params: AcceptParams, ctx: Engine
   if (params.fresh) {
     // a fresh suggestion (the CLI's accept): an interrupted accept of a dead process is completed instead
     if (adopted.length > 0) return resultFor(ac, adopted[0]!, { recovered: adopted });
-    snapshot = await analyze({ studyFile: ac.studyFile, suggest: params.fresh.batch, diagnostics: false, ...(params.fresh.reoptimise ? { reoptimise: true } : {}) }, ctx);
-    const chosen = snapshot.suggestions?.[params.fresh.index];
+    const fresh = params.fresh;
+    const ask = (batch: number): Promise<StudySnapshot> => analyze({ studyFile: ac.studyFile, suggest: batch, diagnostics: false, ...(fresh.reoptimise ? { reoptimise: true } : {}) }, ctx);
+    snapshot = await ask(fresh.batch);
+    let chosen = snapshot.suggestions?.[fresh.index];
+    // The search can land on a pending trial's mixture again (seen with 11 runs and 4 pending trials): then take
+    // the first suggestion of a longer, diverse batch that no pending trial already holds.
+    const pending = foldTrials(readLedger(ac.ledgerPath).events).filter((t) => t.status === 'pending');
+    const held = (x: SuggestionView): boolean => pending.some((t) => sameContent(t, x));
+    if (chosen && held(chosen)) {
+      snapshot = await ask(fresh.batch + 3);
+      chosen = snapshot.suggestions?.slice(fresh.index).find((x) => !held(x)) ?? chosen;
+    }
     const errors = snapshot.diagnostics.filter((d) => d.severity === 'error');
     if (!chosen || errors.some((d) => d.file === ac.studyFile)) {
       throw new StudyInputError(errors.length ? errors.slice(0, 30).map((d) => formatDiagnostic({ ...d })).join('\n') : `${ac.studyFile}: no suggestion to accept (see mixopt status)`, []);
