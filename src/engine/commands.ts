@@ -93,7 +93,7 @@ function recover(ac: AcceptContext, actor: string): string[] {
     if (!(isInside(out, ac.workspace) || ac.outsideAllowed) || !configNamesTrial(out, t.id)) continue;
     const key = t.key ?? t.id;
     if (acceptedTrialForKey(events, key) !== undefined) continue;
-    acceptOnce(ac.ledgerPath, acceptedEvent(ac, t, out, key, actor, 'adopted the config of an interrupted accept'));
+    acceptOnce(ac.ledgerPath, acceptedEvent(ac, t, t.id, out, key, actor, 'adopted the config of an interrupted accept'));
     adopted.push(t.id);
   }
   return adopted;
