@@ -5,6 +5,7 @@ import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
 import type { Checkpoint, RunRecord } from '../runs/types';
+import { extremeValues } from './outliers';
 import { objectiveScale } from './scale';
 import type { ObjectiveScale } from './scale';
 
@@ -186,6 +187,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const minSteps = Math.min(...steps);
   const raw: { w: Float64Array; s: number; z: number; value: number }[] = [];
   const sources: Dataset['sources'] = [];
+  const runSource = new Map<string, string>();
   for (const run of runs) {
     if (!run.mixture) continue;
     const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;
@@ -213,6 +215,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       const stepsAt = useCurve ? c.step : study.fidelities.target.steps;
       const z = useCurve ? logScale(Math.min(c.step, study.fidelities.target.steps), minSteps, study.fidelities.target.steps) : 1;
       raw.push({ w, s, z, value });
+      runSource.set(run.id, run.source);
       sources.push({ runId: run.id, model: model.name, steps: stepsAt, value, metrics: c.metrics });
     }
     if (missing > 0 && missing === points.length) {
@@ -223,6 +226,20 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
         message: `run ${run.id}: no checkpoint has all objective metrics (${metrics.slice(0, 3).join(', ')}${metrics.length > 3 ? ', ...' : ''})`,
         hint: 'check objective.metrics in the study against the metric names the run logs',
       });
+    }
+  }
+  // values that cannot be a loss or score on this scale (1e308, -1e308, ...) stay out of the model (outliers.ts)
+  const flagged = extremeValues(raw.map((r) => r.value));
+  for (const f of flagged) {
+    const src = sources[f.index]!;
+    diagnostics.push({ severity: 'warning', file: runSource.get(src.runId) ?? '', line: 0, message: `run ${src.runId} (${src.model}, step ${src.steps}): objective ${f.value} is left out of the model: ${f.reason}`, hint: 'check what the run logged; exclude the run with runs.exclude if it is broken' });
+  }
+  if (flagged.length > 0) {
+    const drop = new Set(flagged.map((f) => f.index));
+    for (let i = raw.length - 1; i >= 0; i--) {
+      if (!drop.has(i)) continue;
+      raw.splice(i, 1);
+      sources.splice(i, 1);
     }
   }
   const scale = objectiveScale(study.objective.direction, raw.map((r) => r.value));

@@ -31,6 +31,7 @@ import { checkpoint, fingerprint, readStudy, toView } from './pipeline';
 import type { EngineContext } from './pipeline';
 import type { Dataset, FidelityInfo } from './dataset';
 import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { limitProblems } from './limits';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
@@ -132,9 +133,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const sign = study.objective.direction === 'minimize' ? 1 : -1;
   const cost = (model: string, steps: number): number => toBudgetUnit(study, runCost(study, model, steps));
   const dataset = buildDataset(study, reconciled.runs, cost);
-  const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics];
+  const tooLarge = limitProblems(study, dataset.observations.length, studyFile, studyText);
+  const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics, ...tooLarge];
 
-  const key = fingerprint([studyText, JSON.stringify(reconciled.runs), JSON.stringify(ledger.events), JSON.stringify({ ...params, record: undefined })]);
+  const key = fingerprint([studyText, reconciled.runs, ledger.events, [{ ...params, record: undefined }]]);
   if (state.lastKey === key && state.lastSnapshot && !params.record) return state.lastSnapshot;
 
   // Pending trials (accepted or launched, not yet finished) are conditioned on as fantasies.
@@ -164,7 +166,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     observations: dataset.observations.length,
     ...(study.launch !== undefined ? { launch: study.launch } : {}),
   };
-  if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
+  if (params.fit === false || tooLarge.length > 0) return { ...base, computedAt: new Date().toISOString() };
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
   const config = gpConfig(study, dataset);

@@ -36,6 +36,7 @@ const FIXES: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'the path is too long: shorten config.output or the study folder',
   ENOENT: 'a folder on the path does not exist: create it or fix the path',
   ELOOP: 'the path runs through a loop of symbolic links: fix the links',
+  EEXIST: 'a file is in the way of a folder MixOpt needs: rename or remove it',
 };
 
 const WRITE_CALLS = new Set(['open', 'write', 'mkdir', 'link', 'rename', 'unlink', 'fsync', 'close', 'symlink', 'copyfile', 'ftruncate']);

@@ -47,9 +47,13 @@ export function readStudy(studyFile: string): { study?: Study; diagnostics: Diag
   return { ...parsed, diagnostics: [...parsed.diagnostics], text };
 }
 
-export function fingerprint(parts: readonly string[]): string {
+/** A hash of texts and lists of JSON values, item by item (one JSON string of 1e6 runs exceeds V8's string limit). */
+export function fingerprint(parts: readonly (string | readonly unknown[])[]): string {
   const h = createHash('sha1');
-  for (const p of parts) h.update(p).update('\u0000');
+  for (const p of parts) {
+    if (typeof p === 'string') h.update(p);
+    else for (const item of p) h.update(JSON.stringify(item) ?? 'undefined').update('\u0001');
+    h.update('\u0000');
+  }
   return h.digest('hex');
 }
-

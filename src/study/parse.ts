@@ -11,6 +11,7 @@ type Path = readonly (string | number)[];
 
 const MAX_TEXT = 5_000_000;
 const MAX_DEPTH = 64;
+const MAX_DOMAINS = 256;
 
 export const STUDY_KEYS = {
   top: ['name', 'domains', 'objective', 'fidelities', 'cost', 'budget', 'constraints', 'runs', 'config', 'launch', 'optimizer'],
@@ -359,6 +360,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       seen.add(d);
     });
     if (domains.length < 2 && Array.isArray(root['domains'])) report(ctx, 'error', ['domains'], `a mixture needs at least 2 domains, found ${domains.length}`, 'list every data source');
+    if (domains.length > MAX_DOMAINS) report(ctx, 'error', ['domains'], `${domains.length} domains, more than the ${MAX_DOMAINS} MixOpt models`, 'group small sources into one domain');
     domains = [...seen];
   }
   const domainSet = new Set(domains);
