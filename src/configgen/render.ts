@@ -2,6 +2,10 @@
 // out. Everything else in the template (comments, key order, number formats) is kept: the edit goes through the
 // `yaml` package's Document API, which round-trips untouched nodes as written.
 import { own } from '../core/names';
+import { deepFlowLine } from '../study/parse';
+
+/** deeper flow nesting than this is refused before the YAML parser recurses into it */
+const MAX_TEMPLATE_DEPTH = 256;
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { Diagnostic } from '../study/diagnostics';
@@ -113,6 +117,8 @@ export function renderConfig(templateText: string, templateFile: string, input: 
     return { diagnostics };
   };
   if (!config) return fail('the study has no config section', 'add config.template, config.output and config.mixture_key to the study');
+  const deepLine = deepFlowLine(templateText, MAX_TEMPLATE_DEPTH);
+  if (deepLine !== undefined) return fail(`the template is nested more than ${MAX_TEMPLATE_DEPTH} levels deep here`, 'a training config needs only a few levels; is this the right file?', deepLine);
   try {
     const lineCounter = new LineCounter();
     const doc = parseDocument(templateText.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: false });

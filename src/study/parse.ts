@@ -264,7 +264,7 @@ function tooDeep(value: unknown, depth = 0): boolean {
  * The line where flow brackets (`[`, `{`) first nest deeper than MAX_DEPTH, outside quotes and comments. Checked on
  * the text before the YAML parser sees it: the parser recurses per level and overflows the stack near 5,000.
  */
-function deepFlowLine(text: string): number | undefined {
+export function deepFlowLine(text: string, maxDepth = MAX_DEPTH): number | undefined {
   let depth = 0;
   let line = 1;
   let quote: string | undefined;
@@ -285,7 +285,7 @@ function deepFlowLine(text: string): number | undefined {
     if (c === '"' || c === "'") quote = c;
     else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) comment = true;
     else if (c === '[' || c === '{') {
-      if (++depth > MAX_DEPTH) return line;
+      if (++depth > maxDepth) return line;
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
   }
   return undefined;
@@ -331,7 +331,8 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    diagnostics.push({ severity: 'error', file, line: 0, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
+    const aliasLine = text.split('\n').findIndex((l) => /(^|[\s[,{:-])\*[^\s,\]}]/.test(l));
+    diagnostics.push({ severity: 'error', file, line: aliasLine + 1 || 1, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
     return { diagnostics };
   }
   const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents as Node | null, lineCounter) };
