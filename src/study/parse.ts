@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { Node } from 'yaml';
 import { dict, own } from '../core/names';
 import type { Diagnostic, Severity } from './diagnostics';
+import { schemaProblems } from './schema';
 import type { Aggregate, CostModel, CsvMapping, ModelFidelity, Study } from './types';
 
 type Path = readonly (string | number)[];
@@ -302,15 +303,26 @@ export function parseStudy(text: string, file: string): { study?: Study; diagnos
 }
 
 function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic[]): { study?: Study; diagnostics: Diagnostic[] } {
+  const read = readStudyYaml(rawText, file, diagnostics);
+  if (!read) return { diagnostics };
+  const study = buildStudy(read.ctx, read.root, file);
+  const errors = (): number => diagnostics.filter((d) => d.severity === 'error').length;
+  const before = errors();
+  checkSchema(read.ctx, read.root);
+  return study && errors() === before ? { study, diagnostics } : { diagnostics };
+}
+
+/** The study text as a YAML map with a locator for lines, or undefined after reporting why it is not one. */
+function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[]): { ctx: Ctx; root: Obj } | undefined {
   if (rawText.length > MAX_TEXT) {
     diagnostics.push({ severity: 'error', file, line: 1, message: `the study file is ${rawText.length} characters long; a study is a short YAML file`, hint: 'is this the right file?' });
-    return { diagnostics };
+    return undefined;
   }
   const text = rawText.replace(/^\uFEFF/, '');
   const deepLine = deepFlowLine(text);
   if (deepLine !== undefined) {
     diagnostics.push({ severity: 'error', file, line: deepLine, message: `the study is nested more than ${MAX_DEPTH} levels deep here`, hint: 'a study needs only a few levels; is this the right file?' });
-    return { diagnostics };
+    return undefined;
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -326,25 +338,44 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename one of the duplicate keys' : 'fix the YAML syntax at this line',
     });
   }
-  if (doc.errors.length > 0) return { diagnostics };
+  if (doc.errors.length > 0) return undefined;
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     const aliasLine = text.split('\n').findIndex((l) => /(^|[\s[,{:-])\*[^\s,\]}]/.test(l));
     diagnostics.push({ severity: 'error', file, line: aliasLine + 1 || 1, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
-    return { diagnostics };
+    return undefined;
   }
   const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents as Node | null, lineCounter) };
   if (!isObj(value)) {
     report(ctx, 'error', [], `a study must be a YAML map with keys like name, domains, objective; found ${typeName(value)}`, 'start from examples/pile-regmix/pile.mixopt.yaml');
-    return { diagnostics };
+    return undefined;
   }
   if (tooDeep(value)) {
     report(ctx, 'error', [], `the study is nested more than ${MAX_DEPTH} levels deep`, 'a study needs only a few levels');
-    return { diagnostics };
+    return undefined;
   }
-  const root = value;
+  return { ctx, root: value };
+}
+
+/**
+ * The schema's verdict on what the parser let through: a violation at a key that already has a diagnostic (or
+ * under one) is the same problem, said better by the parser; any other one is reported at its line.
+ */
+function checkSchema(ctx: Ctx, root: Obj): void {
+  const said = ctx.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.key ?? '');
+  const covered = (key: string): boolean => said.some((k) => k === key || k.startsWith(`${key}.`) || k.startsWith(`${key}[`) || (k !== '' && (key.startsWith(`${k}.`) || key.startsWith(`${k}[`))));
+  for (const problem of schemaProblems(root)) {
+    const key = fmtPath(problem.path);
+    if (covered(key)) continue;
+    report(ctx, 'error', problem.path, `${key || 'the study'} ${problem.message}`, 'see schemas/mixopt.schema.json (your editor shows it as you type)', problem.message.startsWith('unknown key'));
+  }
+}
+
+/** Study + semantic checks from the YAML map; undefined when errors leave nothing usable. */
+function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
+  const { diagnostics } = ctx;
   checkKeys(ctx, root, [], STUDY_KEYS.top);
   const errorsBefore = (): number => diagnostics.filter((d) => d.severity === 'error').length;
 
@@ -623,7 +654,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     fidelityKernel: getEnum(ctx, opt, ['optimizer'], 'fidelity_kernel', STUDY_ENUMS.fidelityKernel, 'rbf'),
   };
 
-  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return { diagnostics };
+  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return undefined;
   const study: Study = {
     file,
     name,
@@ -638,5 +669,5 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     ...(launch ? { launch } : {}),
     optimizer,
   };
-  return { study, diagnostics };
+  return study;
 }
