@@ -11,17 +11,14 @@ import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger
 import { foldTrials } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
 import type {
-  BudgetView,
   DiagnosticView,
   PosteriorView,
   RecommendationView,
   StudySnapshot,
   SuggestionView,
-  TrialView,
 } from '../protocol/snapshot';
 import { DiscoverCache, discoverRuns } from '../runs/discover';
-import type { RunRecord } from '../runs/types';
-import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
+import { runCost, toBudgetUnit } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
 import type { AnalyzeParams, EngineMethod, EngineParams, EngineRequest, EngineResults } from './api';
@@ -30,8 +27,9 @@ import { EngineCancelled, StudyInputError, toEngineError } from './errors';
 import { checkpoint, fingerprint, readStudy, toView } from './pipeline';
 import type { EngineContext } from './pipeline';
 import type { Dataset, FidelityInfo } from './dataset';
-import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
+import { buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
 import { limitProblems } from './limits';
+import { baseSnapshot, budgetView, runsCost, trialViewsOf, unreadableSnapshot } from './snapshot';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
@@ -85,45 +83,13 @@ export function gpConfig(study: Study, dataset: Dataset): GpConfig {
   };
 }
 
-function runsCost(study: Study, runs: readonly RunRecord[]): { total: number; byModel: Record<string, number>; perRun: Map<string, number> } {
-  const byModel: Record<string, number> = {};
-  const perRun = new Map<string, number>();
-  let total = 0;
-  for (const r of runs) {
-    if (r.model === undefined || !study.fidelities.models.some((m) => m.name === r.model)) continue;
-    const steps = r.steps ?? study.fidelities.target.steps;
-    const logged = { ...(r.gpuHours !== undefined ? { gpuHours: r.gpuHours } : {}), ...(r.flops !== undefined ? { flops: r.flops } : {}) };
-    const c = toBudgetUnit(study, runCost(study, r.model, steps, logged));
-    if (!Number.isFinite(c)) continue;
-    perRun.set(r.id, c);
-    byModel[r.model] = (byModel[r.model] ?? 0) + c;
-    total += c;
-  }
-  return { total, byModel, perRun };
-}
-
 async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<StudySnapshot> {
   const studyFile = resolve(params.studyFile);
   const studyDir = dirname(studyFile);
   const state = stateFor(studyFile);
   await checkpoint(ctx, 'Reading the study', 0.02);
   const { study, diagnostics: studyDiagnostics, text: studyText } = readStudy(studyFile);
-  if (!study) {
-    return {
-      studyFile,
-      name: studyFile,
-      domains: [],
-      direction: 'minimize',
-      objectiveLabel: '',
-      target: { model: '', steps: 0 },
-      models: [],
-      trials: [],
-      budget: { unit: '', total: 0, used: 0, byModel: {}, burn: [], targetRunCost: 0 },
-      observations: 0,
-      diagnostics: studyDiagnostics.map((d) => toView(d, studyDir)),
-      computedAt: new Date().toISOString(),
-    };
-  }
+  if (!study) return unreadableSnapshot(studyFile, studyDiagnostics.map((d) => toView(d, studyDir)));
   await checkpoint(ctx, 'Reading runs', 0.05);
   const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
   const ledgerPath = ledgerPathFor(studyFile);
@@ -152,20 +118,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   const trialViews = trialViewsOf(study, reconciled.rows, spent.perRun, dataset, cost);
   const budget = budgetView(study, reconciled.runs, spent, dataset, sign);
-  const base = {
-    studyFile,
-    name: study.name,
-    domains: study.domains,
-    direction: study.objective.direction,
-    objectiveLabel: objectiveLabel(study),
-    target: { model: study.fidelities.target.model, steps: study.fidelities.target.steps },
-    models: study.fidelities.models.map((m) => ({ name: m.name, params: m.params })),
-    trials: trialViews,
-    budget,
-    diagnostics: diagnostics.map((d) => toView(d, studyDir)),
-    observations: dataset.observations.length,
-    ...(study.launch !== undefined ? { launch: study.launch } : {}),
-  };
+  const base = baseSnapshot(studyFile, study, trialViews, budget, diagnostics.map((d) => toView(d, studyDir)), dataset.observations.length);
   if (params.fit === false || tooLarge.length > 0) return { ...base, computedAt: new Date().toISOString() };
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
@@ -246,12 +199,6 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
   await checkpoint(ctx, 'Done', 1);
   return snapshot;
-}
-
-function objectiveLabel(study: Study): string {
-  const metrics = objectiveMetrics(study);
-  const agg = study.objective.aggregate.kind;
-  return metrics.length === 1 ? metrics[0]! : `${agg} of ${metrics.length} metrics`;
 }
 
 function suggestionView(study: Study, dataset: Dataset, c: Candidate): SuggestionView {
@@ -478,66 +425,6 @@ function perDomainComparison(study: Study, dataset: Dataset, model: GaussianProc
     out.push({ metric, recommended, lower, upper, ...(bestObserved !== undefined ? { bestObserved } : {}), worse });
   }
   return out;
-}
-
-function trialViewsOf(
-  study: Study,
-  rows: ReturnType<typeof reconcile>['rows'],
-  perRun: Map<string, number>,
-  dataset: Dataset,
-  cost: (model: string, steps: number) => number,
-): TrialView[] {
-  const metrics = objectiveMetrics(study);
-  return rows.map((r) => {
-    const last = r.run?.checkpoints[r.run.checkpoints.length - 1];
-    const value = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
-    const spent = r.run ? perRun.get(r.run.id) : undefined;
-    let planned = NaN;
-    try {
-      planned = cost(r.model, r.steps);
-    } catch {
-      planned = NaN;
-    }
-    return {
-      id: r.id,
-      status: r.status,
-      mixture: r.mixture,
-      model: r.model,
-      steps: r.steps,
-      ...(value !== undefined ? { value } : {}),
-      cost: spent ?? (Number.isFinite(planned) ? planned : 0),
-      ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
-      ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
-      ...(r.time !== undefined ? { time: r.time } : {}),
-    };
-  });
-  void dataset;
-}
-
-function budgetView(study: Study, runs: readonly RunRecord[], spent: ReturnType<typeof runsCost>, dataset: Dataset, sign: number): BudgetView {
-  const metrics = objectiveMetrics(study);
-  const burn: { cost: number; model: string; bestTarget?: number }[] = [];
-  let cumulative = 0;
-  let best: number | undefined;
-  for (const r of runs) {
-    const c = spent.perRun.get(r.id);
-    if (c === undefined || r.model === undefined) continue;
-    cumulative += c;
-    if (r.model === dataset.target.model && r.status !== 'failed') {
-      const last = r.checkpoints[r.checkpoints.length - 1];
-      const v = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
-      if (v !== undefined && (best === undefined || sign * v < sign * best)) best = v;
-    }
-    burn.push({ cost: cumulative, model: r.model, ...(best !== undefined ? { bestTarget: best } : {}) });
-  }
-  return {
-    unit: budgetUnitLabel(study),
-    total: study.budget.total,
-    used: spent.total,
-    byModel: spent.byModel,
-    burn,
-    targetRunCost: toBudgetUnit(study, targetRunCost(study)),
-  };
 }
 
 export { ConfigExistsError, EngineCancelled, StudyInputError };
