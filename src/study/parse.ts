@@ -373,6 +373,145 @@ function checkSchema(ctx: Ctx, root: Obj): void {
   }
 }
 
+/** constraints: bounds, fixed weights and token availability, checked to leave at least one mixture. */
+function parseConstraints(ctx: Ctx, root: Obj, domains: readonly string[], requireDomain: (d: string, path: Path) => boolean, costKind: CostModel['kind']): Study['constraints'] {
+  const cons = getObj(ctx, root, [], 'constraints', false, 'e.g. constraints: {bounds: {github: [0, 0.3]}}') ?? {};
+  checkKeys(ctx, cons, ['constraints'], STUDY_KEYS.constraints);
+  const bounds = dict<readonly [number, number]>();
+  const boundsObj = getObj(ctx, cons, ['constraints'], 'bounds', false, 'domain: [lower, upper]');
+  if (boundsObj)
+    for (const [d, v] of Object.entries(boundsObj)) {
+      const path: Path = ['constraints', 'bounds', d];
+      if (!requireDomain(d, path)) continue;
+      if (!Array.isArray(v) || v.length !== 2) {
+        report(ctx, 'error', path, `${fmtPath(path)} must be [lower, upper], not ${typeName(v)}`, 'e.g. github: [0.0, 0.3]');
+        continue;
+      }
+      const lo = toNumber(ctx, v[0], [...path, 0], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      const hi = toNumber(ctx, v[1], [...path, 1], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      if (lo === undefined || hi === undefined) continue;
+      if (lo > hi) report(ctx, 'error', path, `lower bound ${lo} is above upper bound ${hi}`, 'write [lower, upper]');
+      else bounds[d] = [lo, hi];
+    }
+  const fixed = dict<number>();
+  const fixedObj = getObj(ctx, cons, ['constraints'], 'fixed', false, 'domain: weight');
+  if (fixedObj)
+    for (const [d, v] of Object.entries(fixedObj)) {
+      if (!requireDomain(d, ['constraints', 'fixed', d])) continue;
+      const x = toNumber(ctx, v, ['constraints', 'fixed', d], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      if (x !== undefined) fixed[d] = x;
+    }
+  const availableTokens = dict<number>();
+  const availObj = getObj(ctx, cons, ['constraints'], 'available_tokens', false, 'domain: tokens, e.g. wikipedia_en: 6e9');
+  if (availObj)
+    for (const [d, v] of Object.entries(availObj)) {
+      if (!requireDomain(d, ['constraints', 'available_tokens', d])) continue;
+      const x = toNumber(ctx, v, ['constraints', 'available_tokens', d], { min: 0, max: 1e18, counts: true }, 'tokens available, e.g. 6e9');
+      if (x !== undefined) availableTokens[d] = x;
+    }
+  const maxEpochs = getNumber(ctx, cons, ['constraints'], 'max_epochs', false, { min: 0, exclusiveMin: true, max: 1e6 }, 'how often a domain may be repeated, e.g. 4') ?? 1;
+  if (Object.keys(availableTokens).length > 0 && costKind !== 'flops')
+    report(ctx, 'warning', ['constraints', 'available_tokens'], 'available_tokens needs the tokens of a run, which only cost.kind flops gives (tokens_per_step); the limit is not applied', 'set cost: {kind: flops, tokens_per_step: ...}', true);
+  let lowerSum = 0;
+  let upperSum = 0;
+  for (const d of domains) {
+    const f = own(fixed, d);
+    lowerSum += f ?? own(bounds, d)?.[0] ?? 0;
+    upperSum += f ?? own(bounds, d)?.[1] ?? 1;
+  }
+  if (domains.length > 0 && lowerSum > 1 + 1e-9) report(ctx, 'error', ['constraints'], `the lower bounds and fixed weights add up to ${lowerSum.toFixed(4)} > 1, so no mixture satisfies them`, 'lower some bounds or fixed weights', true);
+  if (domains.length > 0 && upperSum < 1 - 1e-9) report(ctx, 'error', ['constraints'], `the upper bounds and fixed weights add up to ${upperSum.toFixed(4)} < 1, so no mixture satisfies them`, 'raise some upper bounds', true);
+  return { bounds, fixed, availableTokens, maxEpochs };
+}
+
+/** runs: where the logs are (globs) and how CSV tables map onto runs. */
+function parseRuns(ctx: Ctx, root: Obj): Study['runs'] {
+  const runsObj = getObj(ctx, root, [], 'runs', false, 'e.g. runs: {include: ["runs/**"]}') ?? {};
+  checkKeys(ctx, runsObj, ['runs'], STUDY_KEYS.runs);
+  const include = runsObj['include'] !== undefined ? (stringList(ctx, runsObj['include'], ['runs', 'include'], 'globs relative to the study, e.g. ["runs/**"]') ?? []) : ['**'];
+  const exclude = runsObj['exclude'] !== undefined ? (stringList(ctx, runsObj['exclude'], ['runs', 'exclude'], 'globs, e.g. ["**/tmp/**"]') ?? []) : [];
+  const csv: (CsvMapping & { files: readonly string[] })[] = [];
+  if (runsObj['csv'] !== undefined) {
+    const list = Array.isArray(runsObj['csv']) ? runsObj['csv'] : [runsObj['csv']];
+    list.forEach((c, i) => {
+      const path: Path = ['runs', 'csv', i];
+      if (!isObj(c)) {
+        report(ctx, 'error', path, `${fmtPath(path)} must be a map describing a CSV table`, 'e.g. {files: ["tables/*.csv"], weight_column: "w_{domain}", metric_columns: {loss: "loss"}}');
+        return;
+      }
+      checkKeys(ctx, c, path, STUDY_KEYS.csv);
+      const files = c['files'] !== undefined ? (stringList(ctx, c['files'], [...path, 'files'], 'globs of CSV files') ?? []) : [];
+      const mixtureFile = getString(ctx, c, path, 'mixture_file', false, 'glob of the mixture CSV');
+      const metricsFile = getString(ctx, c, path, 'metrics_file', false, 'glob of the metrics CSV');
+      if (files.length === 0 && !mixtureFile) report(ctx, 'error', path, 'a CSV table needs files or mixture_file', 'e.g. files: ["tables/*.csv"]', true);
+      const metricColumns = dict<string>();
+      const mc = getObj(ctx, c, path, 'metric_columns', true, 'metric name -> column pattern, e.g. {"val_loss/{domain}": "metric/the_pile_{domain}_val_loss"}');
+      if (mc) for (const [k, v] of Object.entries(mc)) if (typeof v === 'string') metricColumns[k] = v;
+      const join = getString(ctx, c, path, 'join', false, 'the column that joins the two files, e.g. index');
+      const modelColumn = getString(ctx, c, path, 'model_column', false, 'column with the model name');
+      const model = getString(ctx, c, path, 'model', false, 'a model name for every row');
+      const stepsColumn = getString(ctx, c, path, 'steps_column', false, 'column with the steps');
+      const stepsValue = getNumber(ctx, c, path, 'steps', false, { min: 1, integer: true }, 'steps of every row');
+      const runIdColumn = getString(ctx, c, path, 'run_id_column', false, 'column with a run id');
+      csv.push({
+        files: [...files, ...(mixtureFile ? [mixtureFile] : []), ...(metricsFile ? [metricsFile] : [])],
+        ...(mixtureFile ? { mixtureFile } : {}),
+        ...(metricsFile ? { metricsFile } : {}),
+        ...(join ? { join } : {}),
+        weightColumn: getString(ctx, c, path, 'weight_column', false, 'e.g. train_the_pile_{domain}') ?? '{domain}',
+        metricColumns,
+        ...(modelColumn ? { modelColumn } : {}),
+        ...(model ? { model } : {}),
+        ...(stepsColumn ? { stepsColumn } : {}),
+        ...(stepsValue !== undefined ? { steps: stepsValue } : {}),
+        ...(runIdColumn ? { runIdColumn } : {}),
+      });
+    });
+  }
+
+  return { include, exclude, ...(csv.length > 0 ? { csv } : {}) };
+}
+
+/** config: the template a trial's training config is written from, and where. */
+function parseConfig(ctx: Ctx, root: Obj, requireDomain: (d: string, path: Path) => boolean): Study['config'] {
+  let config: Study['config'];
+  const cfg = getObj(ctx, root, [], 'config', false, 'e.g. config: {template: configs/base.yaml, output: configs/generated/{trial}.yaml, mixture_key: data.mixture}');
+  if (cfg) {
+    checkKeys(ctx, cfg, ['config'], STUDY_KEYS.config);
+    const template = getString(ctx, cfg, ['config'], 'template', true, 'path of your training config template, relative to the study');
+    const output = getString(ctx, cfg, ['config'], 'output', false, 'e.g. configs/generated/{trial}.yaml') ?? 'configs/generated/{trial}.yaml';
+    if (!output.includes('{trial}')) report(ctx, 'error', ['config', 'output'], 'config.output must contain {trial}, or every trial would write the same file', 'e.g. configs/generated/{trial}.yaml');
+    const mixtureKey = getString(ctx, cfg, ['config'], 'mixture_key', true, 'dotted path of the mixture in the template, e.g. data.mixture');
+    const modelKey = getString(ctx, cfg, ['config'], 'model_key', false, 'e.g. model.name');
+    const stepsKey = getString(ctx, cfg, ['config'], 'steps_key', false, 'e.g. trainer.max_steps');
+    const mixtureShape = getEnum(ctx, cfg, ['config'], 'mixture_shape', STUDY_ENUMS.mixtureShape, 'auto');
+    const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
+    const paths = dict<string>();
+    if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
+    const outside = cfg['allow_outside_workspace'];
+    if (outside !== undefined && typeof outside !== 'boolean') report(ctx, 'error', ['config', 'allow_outside_workspace'], `config.allow_outside_workspace must be true or false, not ${typeName(outside)}`, 'true lets template and output lie outside the workspace folder (trusted workspaces only)');
+    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}), ...(outside === true ? { allowOutsideWorkspace: true } : {}) };
+  }
+  return config;
+}
+
+/** optimizer: acquisition, batch, seed and the kernel choices. */
+function parseOptimizer(ctx: Ctx, root: Obj): Study['optimizer'] {
+  const opt = getObj(ctx, root, [], 'optimizer', false, 'e.g. optimizer: {acquisition: auto, batch: 1, seed: 0}') ?? {};
+  checkKeys(ctx, opt, ['optimizer'], STUDY_KEYS.optimizer);
+  const ardRaw = opt['ard'];
+  if (ardRaw !== undefined && typeof ardRaw !== 'boolean') report(ctx, 'error', ['optimizer', 'ard'], `optimizer.ard must be true or false, not ${typeName(ardRaw)}`, 'ard: true gives one lengthscale per domain');
+  const optimizer: Study['optimizer'] = {
+    acquisition: getEnum(ctx, opt, ['optimizer'], 'acquisition', STUDY_ENUMS.acquisition, 'auto'),
+    batch: getNumber(ctx, opt, ['optimizer'], 'batch', false, { min: 1, max: 64, integer: true }, 'trials suggested at once, 1 to 64') ?? 1,
+    seed: getNumber(ctx, opt, ['optimizer'], 'seed', false, { min: 0, max: 2 ** 31, integer: true }, 'a whole number') ?? 0,
+    kernel: getEnum(ctx, opt, ['optimizer'], 'kernel', STUDY_ENUMS.kernel, 'rbf'),
+    ard: ardRaw === true,
+    fidelityKernel: getEnum(ctx, opt, ['optimizer'], 'fidelity_kernel', STUDY_ENUMS.fidelityKernel, 'rbf'),
+  };
+  return optimizer;
+}
+
 /** Study + semantic checks from the YAML map; undefined when errors leave nothing usable. */
 function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
   const { diagnostics } = ctx;
@@ -527,132 +666,13 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
   if (budgetUnit === 'flops' && cost.kind !== 'flops') report(ctx, 'error', ['budget', 'unit'], 'budget.unit flops needs cost.kind flops', 'use unit: target_runs, or set cost: {kind: flops, tokens_per_step: ...}');
   if (budgetUnit === 'gpu_hours' && cost.kind !== 'gpu_hours') report(ctx, 'error', ['budget', 'unit'], 'budget.unit gpu_hours needs cost.kind gpu_hours', 'use unit: target_runs, or set cost.kind: gpu_hours');
 
-  // constraints
-  const cons = getObj(ctx, root, [], 'constraints', false, 'e.g. constraints: {bounds: {github: [0, 0.3]}}') ?? {};
-  checkKeys(ctx, cons, ['constraints'], STUDY_KEYS.constraints);
-  const bounds = dict<readonly [number, number]>();
-  const boundsObj = getObj(ctx, cons, ['constraints'], 'bounds', false, 'domain: [lower, upper]');
-  if (boundsObj)
-    for (const [d, v] of Object.entries(boundsObj)) {
-      const path: Path = ['constraints', 'bounds', d];
-      if (!requireDomain(d, path)) continue;
-      if (!Array.isArray(v) || v.length !== 2) {
-        report(ctx, 'error', path, `${fmtPath(path)} must be [lower, upper], not ${typeName(v)}`, 'e.g. github: [0.0, 0.3]');
-        continue;
-      }
-      const lo = toNumber(ctx, v[0], [...path, 0], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      const hi = toNumber(ctx, v[1], [...path, 1], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      if (lo === undefined || hi === undefined) continue;
-      if (lo > hi) report(ctx, 'error', path, `lower bound ${lo} is above upper bound ${hi}`, 'write [lower, upper]');
-      else bounds[d] = [lo, hi];
-    }
-  const fixed = dict<number>();
-  const fixedObj = getObj(ctx, cons, ['constraints'], 'fixed', false, 'domain: weight');
-  if (fixedObj)
-    for (const [d, v] of Object.entries(fixedObj)) {
-      if (!requireDomain(d, ['constraints', 'fixed', d])) continue;
-      const x = toNumber(ctx, v, ['constraints', 'fixed', d], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      if (x !== undefined) fixed[d] = x;
-    }
-  const availableTokens = dict<number>();
-  const availObj = getObj(ctx, cons, ['constraints'], 'available_tokens', false, 'domain: tokens, e.g. wikipedia_en: 6e9');
-  if (availObj)
-    for (const [d, v] of Object.entries(availObj)) {
-      if (!requireDomain(d, ['constraints', 'available_tokens', d])) continue;
-      const x = toNumber(ctx, v, ['constraints', 'available_tokens', d], { min: 0, max: 1e18, counts: true }, 'tokens available, e.g. 6e9');
-      if (x !== undefined) availableTokens[d] = x;
-    }
-  const maxEpochs = getNumber(ctx, cons, ['constraints'], 'max_epochs', false, { min: 0, exclusiveMin: true, max: 1e6 }, 'how often a domain may be repeated, e.g. 4') ?? 1;
-  if (Object.keys(availableTokens).length > 0 && cost.kind !== 'flops')
-    report(ctx, 'warning', ['constraints', 'available_tokens'], 'available_tokens needs the tokens of a run, which only cost.kind flops gives (tokens_per_step); the limit is not applied', 'set cost: {kind: flops, tokens_per_step: ...}', true);
-  let lowerSum = 0;
-  let upperSum = 0;
-  for (const d of domains) {
-    const f = own(fixed, d);
-    lowerSum += f ?? own(bounds, d)?.[0] ?? 0;
-    upperSum += f ?? own(bounds, d)?.[1] ?? 1;
-  }
-  if (domains.length > 0 && lowerSum > 1 + 1e-9) report(ctx, 'error', ['constraints'], `the lower bounds and fixed weights add up to ${lowerSum.toFixed(4)} > 1, so no mixture satisfies them`, 'lower some bounds or fixed weights', true);
-  if (domains.length > 0 && upperSum < 1 - 1e-9) report(ctx, 'error', ['constraints'], `the upper bounds and fixed weights add up to ${upperSum.toFixed(4)} < 1, so no mixture satisfies them`, 'raise some upper bounds', true);
+  const constraints = parseConstraints(ctx, root, domains, requireDomain, cost.kind);
 
-  // runs
-  const runsObj = getObj(ctx, root, [], 'runs', false, 'e.g. runs: {include: ["runs/**"]}') ?? {};
-  checkKeys(ctx, runsObj, ['runs'], STUDY_KEYS.runs);
-  const include = runsObj['include'] !== undefined ? (stringList(ctx, runsObj['include'], ['runs', 'include'], 'globs relative to the study, e.g. ["runs/**"]') ?? []) : ['**'];
-  const exclude = runsObj['exclude'] !== undefined ? (stringList(ctx, runsObj['exclude'], ['runs', 'exclude'], 'globs, e.g. ["**/tmp/**"]') ?? []) : [];
-  const csv: (CsvMapping & { files: readonly string[] })[] = [];
-  if (runsObj['csv'] !== undefined) {
-    const list = Array.isArray(runsObj['csv']) ? runsObj['csv'] : [runsObj['csv']];
-    list.forEach((c, i) => {
-      const path: Path = ['runs', 'csv', i];
-      if (!isObj(c)) {
-        report(ctx, 'error', path, `${fmtPath(path)} must be a map describing a CSV table`, 'e.g. {files: ["tables/*.csv"], weight_column: "w_{domain}", metric_columns: {loss: "loss"}}');
-        return;
-      }
-      checkKeys(ctx, c, path, STUDY_KEYS.csv);
-      const files = c['files'] !== undefined ? (stringList(ctx, c['files'], [...path, 'files'], 'globs of CSV files') ?? []) : [];
-      const mixtureFile = getString(ctx, c, path, 'mixture_file', false, 'glob of the mixture CSV');
-      const metricsFile = getString(ctx, c, path, 'metrics_file', false, 'glob of the metrics CSV');
-      if (files.length === 0 && !mixtureFile) report(ctx, 'error', path, 'a CSV table needs files or mixture_file', 'e.g. files: ["tables/*.csv"]', true);
-      const metricColumns = dict<string>();
-      const mc = getObj(ctx, c, path, 'metric_columns', true, 'metric name -> column pattern, e.g. {"val_loss/{domain}": "metric/the_pile_{domain}_val_loss"}');
-      if (mc) for (const [k, v] of Object.entries(mc)) if (typeof v === 'string') metricColumns[k] = v;
-      const join = getString(ctx, c, path, 'join', false, 'the column that joins the two files, e.g. index');
-      const modelColumn = getString(ctx, c, path, 'model_column', false, 'column with the model name');
-      const model = getString(ctx, c, path, 'model', false, 'a model name for every row');
-      const stepsColumn = getString(ctx, c, path, 'steps_column', false, 'column with the steps');
-      const stepsValue = getNumber(ctx, c, path, 'steps', false, { min: 1, integer: true }, 'steps of every row');
-      const runIdColumn = getString(ctx, c, path, 'run_id_column', false, 'column with a run id');
-      csv.push({
-        files: [...files, ...(mixtureFile ? [mixtureFile] : []), ...(metricsFile ? [metricsFile] : [])],
-        ...(mixtureFile ? { mixtureFile } : {}),
-        ...(metricsFile ? { metricsFile } : {}),
-        ...(join ? { join } : {}),
-        weightColumn: getString(ctx, c, path, 'weight_column', false, 'e.g. train_the_pile_{domain}') ?? '{domain}',
-        metricColumns,
-        ...(modelColumn ? { modelColumn } : {}),
-        ...(model ? { model } : {}),
-        ...(stepsColumn ? { stepsColumn } : {}),
-        ...(stepsValue !== undefined ? { steps: stepsValue } : {}),
-        ...(runIdColumn ? { runIdColumn } : {}),
-      });
-    });
-  }
-
-  // config
-  let config: Study['config'];
-  const cfg = getObj(ctx, root, [], 'config', false, 'e.g. config: {template: configs/base.yaml, output: configs/generated/{trial}.yaml, mixture_key: data.mixture}');
-  if (cfg) {
-    checkKeys(ctx, cfg, ['config'], STUDY_KEYS.config);
-    const template = getString(ctx, cfg, ['config'], 'template', true, 'path of your training config template, relative to the study');
-    const output = getString(ctx, cfg, ['config'], 'output', false, 'e.g. configs/generated/{trial}.yaml') ?? 'configs/generated/{trial}.yaml';
-    if (!output.includes('{trial}')) report(ctx, 'error', ['config', 'output'], 'config.output must contain {trial}, or every trial would write the same file', 'e.g. configs/generated/{trial}.yaml');
-    const mixtureKey = getString(ctx, cfg, ['config'], 'mixture_key', true, 'dotted path of the mixture in the template, e.g. data.mixture');
-    const modelKey = getString(ctx, cfg, ['config'], 'model_key', false, 'e.g. model.name');
-    const stepsKey = getString(ctx, cfg, ['config'], 'steps_key', false, 'e.g. trainer.max_steps');
-    const mixtureShape = getEnum(ctx, cfg, ['config'], 'mixture_shape', STUDY_ENUMS.mixtureShape, 'auto');
-    const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
-    const paths = dict<string>();
-    if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
-    const outside = cfg['allow_outside_workspace'];
-    if (outside !== undefined && typeof outside !== 'boolean') report(ctx, 'error', ['config', 'allow_outside_workspace'], `config.allow_outside_workspace must be true or false, not ${typeName(outside)}`, 'true lets template and output lie outside the workspace folder (trusted workspaces only)');
-    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}), ...(outside === true ? { allowOutsideWorkspace: true } : {}) };
-  }
+  const runs = parseRuns(ctx, root);
+  const config = parseConfig(ctx, root, requireDomain);
   const launch = getString(ctx, root, [], 'launch', false, 'e.g. launch: "sbatch scripts/train.sh ${config}"');
 
-  // optimizer
-  const opt = getObj(ctx, root, [], 'optimizer', false, 'e.g. optimizer: {acquisition: auto, batch: 1, seed: 0}') ?? {};
-  checkKeys(ctx, opt, ['optimizer'], STUDY_KEYS.optimizer);
-  const ardRaw = opt['ard'];
-  if (ardRaw !== undefined && typeof ardRaw !== 'boolean') report(ctx, 'error', ['optimizer', 'ard'], `optimizer.ard must be true or false, not ${typeName(ardRaw)}`, 'ard: true gives one lengthscale per domain');
-  const optimizer: Study['optimizer'] = {
-    acquisition: getEnum(ctx, opt, ['optimizer'], 'acquisition', STUDY_ENUMS.acquisition, 'auto'),
-    batch: getNumber(ctx, opt, ['optimizer'], 'batch', false, { min: 1, max: 64, integer: true }, 'trials suggested at once, 1 to 64') ?? 1,
-    seed: getNumber(ctx, opt, ['optimizer'], 'seed', false, { min: 0, max: 2 ** 31, integer: true }, 'a whole number') ?? 0,
-    kernel: getEnum(ctx, opt, ['optimizer'], 'kernel', STUDY_ENUMS.kernel, 'rbf'),
-    ard: ardRaw === true,
-    fidelityKernel: getEnum(ctx, opt, ['optimizer'], 'fidelity_kernel', STUDY_ENUMS.fidelityKernel, 'rbf'),
-  };
+  const optimizer = parseOptimizer(ctx, root);
 
   if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return undefined;
   const study: Study = {
@@ -663,8 +683,8 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
     fidelities: { models, steps, target: { model: targetModel, steps: targetSteps! } },
     cost,
     budget: { total: budgetTotal, unit: budgetUnit },
-    constraints: { bounds, fixed, availableTokens, maxEpochs },
-    runs: { include, exclude, ...(csv.length > 0 ? { csv } : {}) },
+    constraints,
+    runs,
     ...(config ? { config } : {}),
     ...(launch ? { launch } : {}),
     optimizer,
