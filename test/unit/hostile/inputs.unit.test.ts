@@ -239,7 +239,7 @@ describe('hostile input', () => {
     assert.deepEqual(readdirSync('/tmp').filter((f) => f.startsWith('mixopt-escape-')), []);
   });
 
-  hostile('config.template outside the workspace (.. or a link) is not read; allowed by the study key in a trusted workspace only', async () => {
+  hostile('config.template outside the workspace (..) is not read; allowed by the study key in a trusted workspace only', async () => {
     const { dir, studyFile } = workspace({ study: STUDY.replace('template: configs/base.yaml', 'template: ../outside-template.yaml') });
     writeFileSync(join(dir, '..', 'outside-template.yaml'), 'secret: 1\ndata:\n  mixture: {web: 1, code: 0, books: 0}\n');
     dirs.push(join(dir, '..', 'outside-template.yaml'));
