@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AcceptResult } from '../engine/api';
-import { runEngine, StudyInputError } from '../engine/engine';
+import { EngineError } from '../engine/api';
+import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
@@ -45,6 +45,14 @@ const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark'] as c
 interface Io {
   out(text: string): void;
   err(text: string): void;
+}
+
+/**
+ * Text as a terminal may show it: run ids, metric names and paths come from logs, so escape sequences
+ * (`\x1b]0;…\x07`, `\x1b[2J`) and other control characters (C0 but newline and tab, DEL, C1) become `?`.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 
 const stdio: Io = {
@@ -146,10 +154,10 @@ function formatStatus(snapshot: StudySnapshot): string[] {
 }
 
 async function analyze(study: string, suggestCount: number, record: boolean, fit = true, reoptimise = false): Promise<StudySnapshot> {
-  return (await runEngine({
+  return runEngine({
     method: 'analyze',
     params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(reoptimise ? { reoptimise } : {}), ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
-  })) as StudySnapshot;
+  });
 }
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
@@ -250,7 +258,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     case 'accept': {
       if (values.trial !== undefined) {
         // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
-        const result = (await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
+        const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
         if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
         else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
         return 0;
@@ -258,15 +266,15 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       const batch = positiveInt(values.batch, 'batch', 1);
       const index = positiveInt(values.index, 'index', 1) - 1;
       if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
-      const snapshot = await analyze(study, batch, false, true, refit);
-      const s = snapshot.suggestions?.[index];
-      if (hasErrors(snapshot) || !s) {
-        printDiagnostics(io, snapshot, false);
-        return 1;
-      }
-      const result = (await runEngine({ method: 'accept', params: { studyFile: study, suggestion: s, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } })) as AcceptResult;
-      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, suggestion: suggestionJson(s) }, null, 2));
-      else io.out([...formatSuggestion(s, snapshot, 0, 1), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
+      // suggest and accept under the study's lock: a concurrent accept never works from the same state
+      const result = await runEngine({
+        method: 'accept',
+        params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
+      }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
+      const s = result.suggestion;
+      const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
+      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
+      else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
       return 0;
     }
     case 'mark': {
@@ -288,7 +296,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
 }
 
-export async function runCli(argv: readonly string[], io: Io = stdio): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: Io = stdio): Promise<number> {
+  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   try {
     return await main(argv, io);
   } catch (e) {
@@ -296,13 +305,14 @@ export async function runCli(argv: readonly string[], io: Io = stdio): Promise<n
       io.err(`mixopt: ${e.message}`);
       return 2;
     }
-    if (e instanceof StudyInputError) {
-      io.err(e.message);
+    if (e instanceof EngineError && e.code !== 'internal') {
+      // the study, its files or the machine: the user can fix it (exit 1); only `internal` is a bug (exit 3)
+      io.err(e.code === 'config-exists' ? `${e.message} (pass --overwrite to replace it)` : `${e.message}${e.value.hint ? `\n  fix: ${e.value.hint}` : ''}`);
       return 1;
     }
-    if (e instanceof Error && e.name === 'ConfigExistsError') {
-      io.err(`${e.message} (pass --overwrite to replace it)`);
-      return 1;
+    if (e instanceof EngineError) {
+      io.err(`mixopt: internal error: ${e.value.detail ?? e.message}`);
+      return 3;
     }
     io.err(`mixopt: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 3;

@@ -1,6 +1,11 @@
 // Fills a training config template with a trial's mixture, model and steps. Pure: text in, text + diagnostics
 // out. Everything else in the template (comments, key order, number formats) is kept: the edit goes through the
 // `yaml` package's Document API, which round-trips untouched nodes as written.
+import { own } from '../core/names';
+import { deepFlowLine } from '../study/parse';
+
+/** deeper flow nesting than this is refused before the YAML parser recurses into it */
+const MAX_TEMPLATE_DEPTH = 256;
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { Diagnostic } from '../study/diagnostics';
@@ -112,6 +117,8 @@ export function renderConfig(templateText: string, templateFile: string, input: 
     return { diagnostics };
   };
   if (!config) return fail('the study has no config section', 'add config.template, config.output and config.mixture_key to the study');
+  const deepLine = deepFlowLine(templateText, MAX_TEMPLATE_DEPTH);
+  if (deepLine !== undefined) return fail(`the template is nested more than ${MAX_TEMPLATE_DEPTH} levels deep here`, 'a training config needs only a few levels; is this the right file?', deepLine);
   try {
     const lineCounter = new LineCounter();
     const doc = parseDocument(templateText.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: false });
@@ -127,7 +134,7 @@ export function renderConfig(templateText: string, templateFile: string, input: 
     };
     const edits = new Edits();
     const domains = study.domains;
-    const weights = roundWeights(domains.map((d) => input.mixture[d] ?? 0));
+    const weights = roundWeights(domains.map((d) => own(input.mixture, d) ?? 0));
     const weightOf = new Map(domains.map((d, i) => [d, weights[i]!]));
     for (const key of Object.keys(input.mixture)) {
       if (!weightOf.has(key)) diagnostics.push({ severity: 'warning', file: templateFile, line: 0, message: `the mixture names "${key}", which is not a study domain; it is left out` });

@@ -1,11 +1,13 @@
 // Study + discovered runs -> what the model sees: observations (w, s, z, y), the fidelities a trial can be run
 // at, and the search space. Pure: no fs.
+import { dict, own, wordMatcher } from '../core/names';
 import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 import type { Study } from '../study/types';
 import type { Checkpoint, RunRecord } from '../runs/types';
 import type { UnusedRun } from '../runs/unused';
 import { belowFirstStep, noMixture, noObjectiveMetrics, toDiagnostic, unknownModel } from '../runs/unused';
+import { extremeValues } from './outliers';
 import { objectiveScale } from './scale';
 import type { ObjectiveScale } from './scale';
 
@@ -21,7 +23,7 @@ export function objectiveMetrics(study: Study): string[] {
 
 /** Domain a metric belongs to, when the metric name contains exactly one study domain. */
 export function metricDomain(study: Study, metric: string): string | undefined {
-  const found = study.domains.filter((d) => new RegExp(`(^|[^a-z0-9])${d}([^a-z0-9]|$)`, 'i').test(metric));
+  const found = study.domains.filter((d) => wordMatcher(d).test(metric));
   return found.length === 1 ? found[0] : found.sort((a, b) => b.length - a.length)[0];
 }
 
@@ -32,8 +34,8 @@ export function metricDomain(study: Study, metric: string): string | undefined {
 export function aggregateObjective(study: Study, metrics: readonly string[], values: Readonly<Record<string, number>>): number | undefined {
   const xs: number[] = [];
   for (const m of metrics) {
-    const v = values[m];
-    if (v === undefined || !Number.isFinite(v)) return undefined;
+    const v = own(values, m);
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     xs.push(v);
   }
   if (xs.length === 0) return undefined;
@@ -48,7 +50,7 @@ export function aggregateObjective(study: Study, metrics: readonly string[], val
       let weightSum = 0;
       metrics.forEach((m, i) => {
         const domain = metricDomain(study, m);
-        const w = domain !== undefined ? agg.weights[domain] ?? 0 : 0;
+        const w = domain !== undefined ? own(agg.weights, domain) ?? 0 : 0;
         total += w * (xs[i] ?? 0);
         weightSum += w;
       });
@@ -185,7 +187,7 @@ function availabilityLimits(study: Study, steps: number, tokensPerStep: number |
   if (Object.keys(available).length === 0 || tokensPerStep === undefined) return undefined;
   const runTokens = steps * tokensPerStep;
   return Float64Array.from(study.domains, (d) => {
-    const a = available[d];
+    const a = own(available, d);
     return a === undefined ? Infinity : (a * study.constraints.maxEpochs) / runTokens;
   });
 }
@@ -196,23 +198,26 @@ export function buildSpace(study: Study): MixtureSpace {
   const upper = new Float64Array(d).fill(1);
   const fixed = new Map<number, number>();
   study.domains.forEach((domain, i) => {
-    const b = study.constraints.bounds[domain];
+    const b = own(study.constraints.bounds, domain);
     if (b) {
       lower[i] = b[0];
       upper[i] = b[1];
     }
-    const f = study.constraints.fixed[domain];
+    const f = own(study.constraints.fixed, domain);
     if (f !== undefined) fixed.set(i, f);
   });
   return { d, lower, upper, ...(fixed.size > 0 ? { fixed } : {}) };
 }
 
 export function mixtureVector(study: Study, mixture: Readonly<Record<string, number>>): Float64Array {
-  return Float64Array.from(study.domains, (d) => mixture[d] ?? 0);
+  return Float64Array.from(study.domains, (d) => {
+    const x = own(mixture, d);
+    return typeof x === 'number' ? x : 0;
+  });
 }
 
 export function mixtureRecord(study: Study, w: ArrayLike<number>): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = dict<number>();
   study.domains.forEach((d, i) => {
     out[d] = w[i] ?? 0;
   });
@@ -245,6 +250,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const curveObservations = useCurve ? runs.reduce((total, run) => total + run.checkpoints.filter((c) => c.step >= minSteps).length, 0) : 0;
   const collapse = curveObservations > COLLAPSE_ABOVE;
   let usable = 0;
+  const runSource = new Map<string, string>();
   for (const run of runs) {
     if (!run.mixture) {
       leaveOut(noMixture(study, run));
@@ -285,10 +291,25 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       const stepsAt = useCurve ? c.step : study.fidelities.target.steps;
       const z = useCurve ? logScale(Math.min(c.step, study.fidelities.target.steps), minSteps, study.fidelities.target.steps) : 1;
       raw.push({ w, s, z, value });
+      runSource.set(run.id, run.source);
       sources.push({ runId: run.id, model: model.name, steps: stepsAt, value, metrics: c.metrics });
     }
     if (points.length === 0 && run.checkpoints.length > 0) leaveOut(belowFirstStep(run, minSteps), 'info');
     else if (missing === points.length) leaveOut(noObjectiveMetrics(run, metrics));
+  }
+  // values that cannot be a loss or score on this scale (1e308, -1e308, ...) stay out of the model (outliers.ts)
+  const flagged = extremeValues(raw.map((r) => r.value));
+  for (const f of flagged) {
+    const src = sources[f.index]!;
+    diagnostics.push({ severity: 'warning', file: runSource.get(src.runId) ?? '', line: 0, message: `run ${src.runId} (${src.model}, step ${src.steps}): objective ${f.value} is left out of the model: ${f.reason}`, hint: 'check what the run logged; exclude the run with runs.exclude if it is broken' });
+  }
+  if (flagged.length > 0) {
+    const drop = new Set(flagged.map((f) => f.index));
+    for (let i = raw.length - 1; i >= 0; i--) {
+      if (!drop.has(i)) continue;
+      raw.splice(i, 1);
+      sources.splice(i, 1);
+    }
   }
   const scale = objectiveScale(study.objective.direction, raw.map((r) => r.value));
   const observations: Observation[] = raw.map((r) => ({ w: r.w, s: r.s, z: r.z, y: scale.toModel(r.value) }));

@@ -1,8 +1,6 @@
 // The engine: study + runs + ledger -> dataset -> fit -> suggest / recommend -> StudySnapshot. The same code runs in
 // the extension's worker thread and in the CLI. The file-system edge of the analysis lives here.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fitGp } from '../core/gp';
 import { MODEL_DEFAULTS } from '../core/gp';
 import type { GpConfig } from '../core/gp';
@@ -12,62 +10,38 @@ import type { SurrogateModel } from '../core/sparseGp';
 import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import type { Candidate, Observation } from '../core/types';
-import { renderConfig } from '../configgen/render';
-import { ConfigExistsError, outputPath, writeConfigAtomic } from '../configgen/write';
-import { acceptOnce, appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
-import { acceptedTrialForKey, foldTrials } from '../ledger/ledger';
-import type { LedgerEvent } from '../ledger/ledger';
+import { ConfigExistsError } from '../configgen/write';
+import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
+import { foldTrials } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
 import type {
-  BudgetView,
   DiagnosticView,
   PosteriorView,
   RecommendationView,
   StudySnapshot,
   SuggestionView,
-  TrialView,
 } from '../protocol/snapshot';
 import { DiscoverCache, discoverRuns } from '../runs/discover';
 import { loadSqlite } from '../runs/sqlite';
-import type { RunRecord } from '../runs/types';
-import { runCost, targetRunCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
+import { runCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
-import { formatDiagnostic } from '../study/diagnostics';
-import { parseStudy } from '../study/parse';
 import type { Study } from '../study/types';
-import type { AcceptParams, AcceptResult, AnalyzeParams, EngineRequest, MarkParams } from './api';
+import type { AnalyzeParams, EngineMethod, EngineParams, EngineRequest, EngineResults } from './api';
+import { accept, mark } from './commands';
+import { EngineCancelled, StudyInputError, toEngineError } from './errors';
+import { checkpoint, fingerprint, readStudy, toView } from './pipeline';
+import type { EngineContext } from './pipeline';
 import type { Dataset, FidelityInfo } from './dataset';
-import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics, runProgress } from './dataset';
+import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objectiveMetrics } from './dataset';
 import { firstDesign } from './firstDesign';
+import { limitProblems } from './limits';
+import { baseSnapshot, budgetView, runsCost, trialViewsOf, unreadableSnapshot } from './snapshot';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
 
 // WebAssembly SIMD Cholesky and inverses for the GP (dist/linalg.wasm); the JavaScript kernels when it is missing.
 installWasmLinalg();
-
-export class EngineCancelled extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'EngineCancelled';
-  }
-}
-
-export interface EngineContext {
-  readonly signal?: AbortSignal;
-  readonly progress?: (message: string, fraction: number) => void;
-}
-
-/** Study-file errors that stop an action (accept, mark); the message lists them with file and line. */
-export class StudyInputError extends Error {
-  constructor(
-    message: string,
-    readonly diagnostics: readonly Diagnostic[],
-  ) {
-    super(message);
-    this.name = 'StudyInputError';
-  }
-}
 
 interface StudyState {
   readonly discoverCache: DiscoverCache;
@@ -92,48 +66,17 @@ function stateFor(studyFile: string): StudyState {
   return s;
 }
 
-export async function runEngine(request: EngineRequest, ctx: EngineContext = {}): Promise<unknown> {
-  switch (request.method) {
-    case 'analyze':
-      return analyze(request.params, ctx);
-    case 'accept':
-      return accept(request.params);
-    case 'mark':
-      return mark(request.params);
-  }
-}
+type Handlers = { readonly [M in EngineMethod]: (params: EngineParams[M], ctx: EngineContext) => Promise<EngineResults[M]> };
+const handlers: Handlers = { analyze, accept: (params, ctx) => accept(params, ctx, analyze), mark };
 
-/** Lets queued messages (a cancel) in and stops when cancelled. */
-async function checkpoint(ctx: EngineContext, message: string, fraction: number): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  if (ctx.signal?.aborted) throw new EngineCancelled();
-  ctx.progress?.(message, fraction);
-}
-
-function toView(d: Diagnostic, baseDir: string): DiagnosticView {
-  const file = isAbsolute(d.file) ? d.file : resolve(baseDir, d.file);
-  return {
-    severity: d.severity,
-    file,
-    line: d.line,
-    ...(d.key !== undefined ? { key: d.key } : {}),
-    message: d.message,
-    ...(d.hint !== undefined ? { hint: d.hint } : {}),
-  };
-}
-
-function readStudy(studyFile: string): { study?: Study; diagnostics: Diagnostic[]; text: string } {
-  let text: string;
+/** Runs one request; whatever goes wrong rejects with an EngineError carrying a code (see api.ts). */
+export async function runEngine<M extends EngineMethod>(request: EngineRequest<M>, ctx: EngineContext = {}): Promise<EngineResults[M]> {
+  const handler: Handlers[M] = handlers[request.method];
   try {
-    text = readFileSync(studyFile, 'utf8');
+    return await handler(request.params, ctx);
   } catch (e) {
-    return {
-      text: '',
-      diagnostics: [{ severity: 'error', file: studyFile, line: 0, message: `cannot read the study file: ${e instanceof Error ? e.message : String(e)}`, hint: 'check the path' }],
-    };
+    throw toEngineError(e);
   }
-  const parsed = parseStudy(text, studyFile);
-  return { ...parsed, diagnostics: [...parsed.diagnostics], text };
 }
 
 /** The GP configuration the engine fits for a study and its data (exported for the calibration test). */
@@ -150,51 +93,13 @@ export function gpConfig(study: Study, dataset: Dataset): GpConfig {
   };
 }
 
-function runsCost(study: Study, runs: readonly RunRecord[]): { total: number; byModel: Record<string, number>; perRun: Map<string, number> } {
-  const byModel: Record<string, number> = {};
-  const perRun = new Map<string, number>();
-  let total = 0;
-  for (const r of runs) {
-    if (r.model === undefined || !study.fidelities.models.some((m) => m.name === r.model)) continue;
-    const steps = r.steps ?? study.fidelities.target.steps;
-    const logged = { ...(r.gpuHours !== undefined ? { gpuHours: r.gpuHours } : {}), ...(r.flops !== undefined ? { flops: r.flops } : {}) };
-    const c = toBudgetUnit(study, runCost(study, r.model, steps, logged));
-    if (!Number.isFinite(c)) continue;
-    perRun.set(r.id, c);
-    byModel[r.model] = (byModel[r.model] ?? 0) + c;
-    total += c;
-  }
-  return { total, byModel, perRun };
-}
-
-function fingerprint(parts: readonly string[]): string {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p).update('\u0000');
-  return h.digest('hex');
-}
-
 async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<StudySnapshot> {
   const studyFile = resolve(params.studyFile);
   const studyDir = dirname(studyFile);
   const state = stateFor(studyFile);
   await checkpoint(ctx, 'Reading the study', 0.02);
   const { study, diagnostics: studyDiagnostics, text: studyText } = readStudy(studyFile);
-  if (!study) {
-    return {
-      studyFile,
-      name: studyFile,
-      domains: [],
-      direction: 'minimize',
-      objectiveLabel: '',
-      target: { model: '', steps: 0 },
-      models: [],
-      trials: [],
-      budget: { unit: '', total: 0, used: 0, byModel: {}, burn: [], targetRunCost: 0 },
-      observations: 0,
-      diagnostics: studyDiagnostics.map((d) => toView(d, studyDir)),
-      computedAt: new Date().toISOString(),
-    };
-  }
+  if (!study) return unreadableSnapshot(studyFile, studyDiagnostics.map((d) => toView(d, studyDir)));
   await checkpoint(ctx, 'Reading runs', 0.05);
   await loadSqlite(); // MLflow's mlflow.db reader (WASM), loaded once
   const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
@@ -206,9 +111,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const cost = (model: string, steps: number): number => toBudgetUnit(study, runCost(study, model, steps));
   const trialSteps = new Map(reconciled.rows.flatMap((row) => (row.run && row.trial ? [[row.run.id, row.steps] as const] : [])));
   const dataset = buildDataset(study, reconciled.runs, cost, { trialSteps });
-  const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics];
+  const tooLarge = limitProblems(study, dataset.observations.length, studyFile, studyText);
+  const diagnostics: Diagnostic[] = [...studyDiagnostics, ...discovered.diagnostics, ...ledger.diagnostics, ...reconciled.diagnostics, ...dataset.diagnostics, ...tooLarge];
 
-  const key = fingerprint([studyText, JSON.stringify(reconciled.runs), JSON.stringify(ledger.events), JSON.stringify({ ...params, record: undefined })]);
+  const key = fingerprint([studyText, reconciled.runs, ledger.events, [{ ...params, record: undefined }]]);
   if (state.lastKey === key && state.lastSnapshot && !params.record) return state.lastSnapshot;
 
   // Pending trials (accepted or launched, not yet finished) are conditioned on as fantasies.
@@ -225,21 +131,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const trialViews = trialViewsOf(study, reconciled.rows, spent.perRun, dataset, cost);
   const budget = budgetView(study, reconciled.runs, spent, dataset, sign);
   const base = {
-    studyFile,
-    name: study.name,
-    domains: study.domains,
-    direction: study.objective.direction,
-    objectiveLabel: objectiveLabel(study),
-    target: { model: study.fidelities.target.model, steps: study.fidelities.target.steps },
-    models: study.fidelities.models.map((m) => ({ name: m.name, params: m.params })),
-    trials: trialViews,
-    budget,
-    diagnostics: diagnostics.map((d) => toView(d, studyDir)),
-    observations: dataset.observations.length,
+    ...baseSnapshot(studyFile, study, trialViews, budget, diagnostics.map((d) => toView(d, studyDir)), dataset.observations.length),
     ...(dataset.unused.length > 0 ? { unusedRuns: dataset.unused } : {}),
-    ...(study.launch !== undefined ? { launch: study.launch } : {}),
   };
-  if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
+  if (params.fit === false || tooLarge.length > 0) return { ...base, computedAt: new Date().toISOString() };
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
   const config = gpConfig(study, dataset);
@@ -325,12 +220,6 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
   await checkpoint(ctx, 'Done', 1);
   return snapshot;
-}
-
-function objectiveLabel(study: Study): string {
-  const metrics = objectiveMetrics(study);
-  const agg = study.objective.aggregate.kind;
-  return metrics.length === 1 ? metrics[0]! : `${agg} of ${metrics.length} metrics`;
 }
 
 function suggestionView(study: Study, dataset: Dataset, c: Candidate): SuggestionView {
@@ -602,153 +491,6 @@ function perDomainComparison(study: Study, dataset: Dataset, model: SurrogateMod
   return out;
 }
 
-function trialViewsOf(
-  study: Study,
-  rows: ReturnType<typeof reconcile>['rows'],
-  perRun: Map<string, number>,
-  dataset: Dataset,
-  cost: (model: string, steps: number) => number,
-): TrialView[] {
-  const metrics = objectiveMetrics(study);
-  return rows.map((r) => {
-    const last = r.run?.checkpoints[r.run.checkpoints.length - 1];
-    const value = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
-    const spent = r.run ? perRun.get(r.run.id) : undefined;
-    let planned = NaN;
-    try {
-      planned = cost(r.model, r.steps);
-    } catch {
-      planned = NaN;
-    }
-    return {
-      id: r.id,
-      status: r.status,
-      mixture: r.mixture,
-      model: r.model,
-      steps: r.steps,
-      ...(value !== undefined ? { value } : {}),
-      ...(r.run && runProgress(r.run, r.trial ? r.steps : undefined).partial ? { partial: true, ...(r.run.steps !== undefined ? { stepsReached: r.run.steps } : {}) } : {}),
-      cost: spent ?? (Number.isFinite(planned) ? planned : 0),
-      ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
-      ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
-      ...(r.time !== undefined ? { time: r.time } : {}),
-    };
-  });
-  void dataset;
-}
-
-function budgetView(study: Study, runs: readonly RunRecord[], spent: ReturnType<typeof runsCost>, dataset: Dataset, sign: number): BudgetView {
-  const metrics = objectiveMetrics(study);
-  const burn: { cost: number; model: string; bestTarget?: number }[] = [];
-  let cumulative = 0;
-  let best: number | undefined;
-  for (const r of runs) {
-    const c = spent.perRun.get(r.id);
-    if (c === undefined || r.model === undefined) continue;
-    cumulative += c;
-    if (r.model === dataset.target.model && r.status !== 'failed') {
-      const last = r.checkpoints[r.checkpoints.length - 1];
-      const v = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
-      if (v !== undefined && (best === undefined || sign * v < sign * best)) best = v;
-    }
-    burn.push({ cost: cumulative, model: r.model, ...(best !== undefined ? { bestTarget: best } : {}) });
-  }
-  return {
-    unit: budgetUnitLabel(study),
-    total: study.budget.total,
-    used: spent.total,
-    byModel: spent.byModel,
-    burn,
-    targetRunCost: toBudgetUnit(study, targetRunCost(study)),
-  };
-}
-
-async function accept(params: AcceptParams): Promise<AcceptResult> {
-  const studyFile = resolve(params.studyFile);
-  const studyDir = dirname(studyFile);
-  const { study, diagnostics } = readStudy(studyFile);
-  if (!study) throw new StudyInputError(`the study has errors:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`, diagnostics);
-  if (!study.config) {
-    throw new StudyInputError(`${studyFile}: the study has no config: section, so MixOpt cannot write a training config (add config.template, config.output and config.mixture_key)`, diagnostics);
-  }
-  const ledgerPath = ledgerPathFor(studyFile);
-  const s = params.suggestion ?? recordedSuggestion(ledgerPath, params.trialId);
-  const already = acceptedTrialForKey(readLedger(ledgerPath).events, s.id);
-  if (already !== undefined) {
-    const trial = foldTrials(readLedger(ledgerPath).events).find((t) => t.id === already);
-    return { trialId: already, configPath: trial?.config ? resolve(studyDir, trial.config) : '' };
-  }
-  const templatePath = resolve(studyDir, study.config.template);
-  let templateText: string;
-  try {
-    templateText = readFileSync(templatePath, 'utf8');
-  } catch (e) {
-    throw new StudyInputError(`${studyFile}: config.template ${study.config.template} cannot be read (${e instanceof Error ? e.message : String(e)})`, diagnostics);
-  }
-  const trialId = s.id;
-  const rendered = renderConfig(templateText, templatePath, { study, mixture: s.mixture, model: s.model, steps: s.steps, trialId });
-  if (rendered.text === undefined) {
-    throw new StudyInputError(`cannot fill the template:\n${rendered.diagnostics.map(formatDiagnostic).join('\n')}`, rendered.diagnostics);
-  }
-  const out = outputPath(study, studyDir, trialId, s.model, s.steps);
-  writeConfigAtomic(out, rendered.text, { overwrite: params.overwrite === true });
-  const event: LedgerEvent & { event: 'accepted'; key: string } = {
-    v: 1,
-    event: 'accepted',
-    trial: trialId,
-    key: s.id,
-    mixture: s.mixture,
-    model: s.model,
-    steps: s.steps,
-    time: new Date().toISOString(),
-    actor: params.actor,
-    config: relative(studyDir, out),
-    ...(s.predictedAtTarget && Number.isFinite(s.predictedAtTarget.mean) ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
-  };
-  const { trial } = acceptOnce(ledgerPath, event);
-  return { trialId: trial, configPath: out };
-}
-
-/** A suggestion recorded in the ledger (`suggested` event), to accept it later by its id. */
-function recordedSuggestion(ledgerPath: string, trialId: string | undefined): SuggestionView {
-  if (trialId === undefined) throw new StudyInputError('accept needs a suggestion or a trial id', []);
-  const trials = foldTrials(readLedger(ledgerPath).events);
-  const trial = trials.find((t) => t.id === trialId);
-  if (!trial) {
-    const open = trials.filter((t) => t.status === 'suggested').map((t) => t.id);
-    throw new StudyInputError(`${ledgerPath}: no trial ${trialId}${open.length ? ` (suggested trials: ${open.slice(-5).join(', ')})` : ' (record suggestions with mixopt suggest --record)'}`, []);
-  }
-  if (trial.status !== 'suggested') throw new StudyInputError(`${ledgerPath}: trial ${trialId} is ${trial.status}, not an open suggestion`, []);
-  const predicted = trial.predicted ?? { mean: Number.NaN, lower: Number.NaN, upper: Number.NaN };
-  return {
-    id: trial.id,
-    mixture: trial.mixture,
-    model: trial.model,
-    steps: trial.steps,
-    predicted,
-    predictedAtTarget: predicted,
-    acquisition: 'recorded',
-    acquisitionValue: Number.NaN,
-    cost: Number.NaN,
-    reason: `suggested by ${trial.actor} at ${trial.created}`,
-  };
-}
-
-async function mark(params: MarkParams): Promise<{ ok: true }> {
-  const studyFile = resolve(params.studyFile);
-  const ledgerPath = ledgerPathFor(studyFile);
-  const trials = foldTrials(readLedger(ledgerPath).events);
-  if (!trials.some((t) => t.id === params.trialId)) throw new Error(`trial ${params.trialId} is not in ${ledgerPath}`);
-  appendEvent(ledgerPath, {
-    v: 1,
-    event: params.status,
-    trial: params.trialId,
-    time: new Date().toISOString(),
-    actor: params.actor,
-    ...(params.note !== undefined ? { note: params.note } : {}),
-  });
-  return { ok: true };
-}
-
-export { ConfigExistsError };
+export { ConfigExistsError, EngineCancelled, StudyInputError };
+export type { EngineContext };
 export type { Observation };

@@ -1,7 +1,8 @@
 // Worker-thread entry of the engine (bundled to dist/worker.js): the extension host never fits on its own thread.
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './api';
-import { EngineCancelled, runEngine } from './engine';
+import { runEngine } from './engine';
+import { toEngineError } from './errors';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -24,13 +25,6 @@ port.on('message', (message: ToWorker) => {
     progress: (text, fraction) => post({ type: 'progress', id, message: text, fraction }),
   })
     .then((result) => post({ type: 'result', id, result }))
-    .catch((err: unknown) =>
-      post({
-        type: 'error',
-        id,
-        message: err instanceof Error ? err.message : String(err),
-        cancelled: err instanceof EngineCancelled,
-      }),
-    )
+    .catch((err: unknown) => post({ type: 'error', id, error: toEngineError(err).value }))
     .finally(() => running.delete(id));
 });

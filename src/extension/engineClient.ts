@@ -2,7 +2,10 @@
 // never fits on its own thread. A worker that does not stop within a second of a cancel is terminated and a
 // fresh one is started on the next request. No vscode import: unit-testable under plain node.
 import { Worker } from 'node:worker_threads';
-import type { EngineRequest, EngineResults, FromWorker, ToWorker } from '../engine/api';
+import { EngineError, isEngineErrorValue } from '../engine/api';
+
+export { EngineError };
+import type { EngineMethod, EngineRequest, EngineResults, FromWorker, ToWorker } from '../engine/api';
 
 export class EngineCancelledError extends Error {
   constructor() {
@@ -29,7 +32,8 @@ export class EngineClient {
 
   constructor(private readonly workerPath: string) {}
 
-  request<M extends EngineRequest['method']>(request: Extract<EngineRequest, { method: M }>, options: RequestOptions = {}): Promise<EngineResults[M]> {
+  // `& EngineRequest`: a request of one method is also one of the union the worker takes (no cast needed)
+  request<M extends EngineMethod>(request: EngineRequest<M> & EngineRequest, options: RequestOptions = {}): Promise<EngineResults[M]> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<EngineResults[M]>((resolve, reject) => {
@@ -88,7 +92,8 @@ export class EngineClient {
     }
     this.pending.delete(m.id);
     if (m.type === 'result') p.resolve(m.result);
-    else p.reject(m.cancelled ? new EngineCancelledError() : new Error(m.message));
+    else if (m.error.code === 'cancelled') p.reject(new EngineCancelledError());
+    else p.reject(new EngineError(isEngineErrorValue(m.error) ? m.error : { code: 'internal', message: `the engine sent an unreadable error: ${String(m.error)}` }));
   }
 
   private failAll(error: Error): void {

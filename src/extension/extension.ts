@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { PanelKind, WebviewCommand } from '../protocol/messages';
 import type { StudySnapshot, SuggestionView, TrialView } from '../protocol/snapshot';
 import { MixtureCodeLens } from './codeLens';
-import { EngineCancelledError, EngineClient } from './engineClient';
+import { EngineCancelledError, EngineClient, EngineError } from './engineClient';
 import { reportHtml, statusBarText, trialsCsv } from './logic';
 import { MixOptPanel } from './panels';
 import type { PanelHost } from './panels';
@@ -123,7 +123,9 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     for (;;) {
       try {
         const chosen = typeof which === 'string' ? { trialId: which } : { suggestion: which };
-        const result = await engine.request({ method: 'accept', params: { studyFile, ...chosen, actor, overwrite } });
+        // the engine confines template and output to this folder; an untrusted workspace never writes outside it
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(studyFile))?.uri.fsPath;
+        const result = await engine.request({ method: 'accept', params: { studyFile, ...chosen, actor, overwrite, trusted: vscode.workspace.isTrusted, ...(folder !== undefined ? { workspaceFolder: folder } : {}) } });
         log.info(`accepted ${result.trialId}: ${result.configPath}`);
         await studies.refresh(studyFile, { fit: false }).catch(() => undefined);
         const node = tree.trialNode(studyFile, result.trialId);
@@ -139,9 +141,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
         return;
       } catch (e) {
         const message = errorText(e);
-        const exists = /already exists; MixOpt does not overwrite it/.exec(message);
-        if (exists && !overwrite) {
-          const path = message.replace(/ already exists; MixOpt does not overwrite it.*$/s, '');
+        const path = e instanceof EngineError && e.value.code === 'config-exists' ? e.value.path : undefined;
+        if (path !== undefined && !overwrite) {
           const choice = await vscode.window.showWarningMessage(`MixOpt: ${path} already exists.`, { modal: true, detail: 'Overwrite it with this trial’s config? The old file is replaced.' }, 'Overwrite', 'Open existing');
           if (choice === 'Overwrite') {
             overwrite = true;

@@ -57,17 +57,23 @@ export function trialDescription(t: TrialView, unit: string): string {
   return parts.join(' · ');
 }
 
+/** Text shown literally inside Markdown: every character Markdown or HTML could act on is escaped. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>&~"'$:]/g, (c) => `\\${c}`);
+}
+
 export function trialTooltip(t: TrialView, snapshot: StudySnapshot): string {
   const top = Object.entries(t.mixture).sort((a, b) => b[1] - a[1]).slice(0, 6);
+  const md = escapeMarkdown;
   return [
-    `**${t.id}** — ${t.status}`,
+    `**${md(t.id)}** — ${t.status}`,
     '',
-    `Model ${t.model}, ${t.steps} steps; cost ${fmt(t.cost)} ${snapshot.budget.unit}`,
-    t.value !== undefined ? `${snapshot.objectiveLabel}: **${fmt(t.value)}**` : 'No result yet',
+    `Model ${md(t.model)}, ${t.steps} steps; cost ${fmt(t.cost)} ${md(snapshot.budget.unit)}`,
+    t.value !== undefined ? `${md(snapshot.objectiveLabel)}: **${fmt(t.value)}**` : 'No result yet',
     '',
-    'Largest weights: ' + top.map(([d, w]) => `${d} ${(w * 100).toFixed(1)}%`).join(', '),
-    ...(t.configPath ? ['', `Config: ${t.configPath}`] : []),
-    ...(t.runSource ? [`Run: ${t.runSource}`] : []),
+    'Largest weights: ' + top.map(([d, w]) => `${md(d)} ${(w * 100).toFixed(1)}%`).join(', '),
+    ...(t.configPath ? ['', `Config: ${md(t.configPath)}`] : []),
+    ...(t.runSource ? [`Run: ${md(t.runSource)}`] : []),
   ].join('\n');
 }
 
@@ -85,9 +91,14 @@ export function budgetLeftText(snapshot: StudySnapshot): string {
   return `${fmt(b.used)} of ${fmt(b.total)} ${b.unit} used; ${fmt(left)} left${perModel.length ? ` ≈ ${perModel.join(' or ')}` : ''}.`;
 }
 
-const csvCell = (v: unknown): string => {
-  const s = v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/**
+ * One CSV cell. Text from logs (run ids, paths) that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
+ * carriage return first: OWASP's CSV injection guidance) gets a leading `'`, so it shows as text; numbers stay numbers.
+ */
+export const csvCell = (v: unknown): string => {
+  let s = v === undefined ? '' : String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
 export function trialsCsv(snapshot: StudySnapshot): string {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileOp } from '../core/faults';
 import type { LedgerEvent, ParsedLedger } from './ledger';
 import type { Trial } from './ledger';
 import { acceptedTrialForKey, foldTrials, formatLedgerLine, newTrialId, parseLedger } from './ledger';
@@ -19,7 +20,9 @@ export function ledgerPathFor(studyFile: string): string {
  */
 export function appendEvent(ledgerPath: string, event: LedgerEvent): void {
   mkdirSync(dirname(ledgerPath), { recursive: true });
+  fileOp('mkdir', dirname(ledgerPath));
   const fd = openSync(ledgerPath, 'a+');
+  fileOp('open', ledgerPath);
   try {
     const size = fstatSync(fd).size;
     let prefix = '';
@@ -30,7 +33,8 @@ export function appendEvent(ledgerPath: string, event: LedgerEvent): void {
     }
     const buffer = Buffer.from(prefix + formatLedgerLine(event), 'utf8');
     const written = writeSync(fd, buffer, 0, buffer.length);
-    if (written !== buffer.length) throw new Error(`short write to ${ledgerPath}: ${written} of ${buffer.length} bytes`);
+    if (written !== buffer.length) throw Object.assign(new Error(`short write to ${ledgerPath}: ${written} of ${buffer.length} bytes`), { code: 'ENOSPC', syscall: 'write', path: ledgerPath });
+    fileOp('append', ledgerPath);
   } finally {
     closeSync(fd);
   }

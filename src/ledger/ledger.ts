@@ -1,5 +1,6 @@
 // The trials ledger (`.mixopt/ledger.jsonl` next to the study): append-only events, one JSON object a line.
 // Pure part: parse the text, fold the events into trials. Writing is in append.ts.
+import { dict } from '../core/names';
 import type { Diagnostic } from '../study/diagnostics';
 
 export type LedgerEventKind = 'suggested' | 'accepted' | 'launched' | 'completed' | 'failed' | 'abandoned';
@@ -67,12 +68,20 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/** A short, safe description of a value from a line (never JSON.stringify: a value nested 5,000 deep overflows it). */
+function preview(x: unknown, max = 30): string {
+  if (typeof x === 'string') return JSON.stringify(x.length > max ? `${x.slice(0, max)}…` : x);
+  if (typeof x === 'number' || typeof x === 'boolean' || x === null) return String(x);
+  if (x === undefined) return 'undefined';
+  return Array.isArray(x) ? 'a list' : 'an object';
+}
+
 /** Validates one parsed line; returns the event or the reason it is not one. */
 export function toLedgerEvent(x: unknown): LedgerEvent | string {
   if (!isRecord(x)) return 'not a JSON object';
-  if (x['v'] !== 1) return `unknown ledger version ${JSON.stringify(x['v'])?.slice(0, 20) ?? 'undefined'}`;
+  if (x['v'] !== 1) return `unknown ledger version ${preview(x['v'], 20)}`;
   const kind = x['event'];
-  if (typeof kind !== 'string' || !(LEDGER_EVENT_KINDS as readonly string[]).includes(kind)) return `unknown event ${JSON.stringify(kind)?.slice(0, 30) ?? 'undefined'}`;
+  if (typeof kind !== 'string' || !(LEDGER_EVENT_KINDS as readonly string[]).includes(kind)) return `unknown event ${preview(kind)}`;
   const trial = x['trial'];
   if (typeof trial !== 'string' || trial === '') return 'missing trial id';
   const time = x['time'];
@@ -81,9 +90,9 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
   let mixture: Record<string, number> | undefined;
   if (x['mixture'] !== undefined) {
     if (!isRecord(x['mixture'])) return 'mixture must be an object';
-    mixture = {};
+    mixture = dict<number>();
     for (const [k, v] of Object.entries(x['mixture'])) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `mixture weight of ${k} is not a finite number >= 0`;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `mixture weight of ${preview(k, 40)} is not a finite number >= 0`;
       mixture[k] = v;
     }
   }
@@ -141,7 +150,13 @@ export function parseLedger(text: string, file = '.mixopt/ledger.jsonl'): Parsed
       }
       return;
     }
-    const event = toLedgerEvent(parsed);
+    let event: LedgerEvent | string;
+    try {
+      event = toLedgerEvent(parsed);
+    } catch (e) {
+      // whatever a line holds costs at most that line
+      event = `unreadable (${e instanceof Error ? e.message : String(e)})`;
+    }
     if (typeof event === 'string') {
       diagnostics.push({ severity: 'warning', file, line: i + 1, message: `ledger line skipped: ${event}` });
       return;

@@ -1,4 +1,5 @@
 // Mapping what a log says onto the study: metric names, model names, mixtures (three config shapes), trial ids.
+import { escapeRegExp, own, wordMatcher } from '../core/names';
 import type { Study } from '../study/types';
 import type { DiagnosticSink } from './util';
 import { findKeyDeep, firstPath, flattenedChildren, getPath, isPlainObject, nameMap, toFiniteNumber } from './util';
@@ -23,7 +24,7 @@ function tokens(name: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((t) => t.length > 0)
-    .map((t) => TOKEN_SYNONYMS[t] ?? t);
+    .map((t) => own(TOKEN_SYNONYMS, t) ?? t);
 }
 
 interface MetricPattern {
@@ -67,23 +68,14 @@ function metricMatcher(study: Study): MetricMatcher {
   return m;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** The longest study domain contained in `name` on word boundaries (`_`, `/`, `-`, `.` count as boundaries). */
 function domainIn(name: string, domainsByLength: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  for (const d of domainsByLength) {
-    const re = new RegExp(`(^|[^a-z0-9])${escapeRegExp(d.toLowerCase())}([^a-z0-9]|$)`);
-    if (re.test(lower)) return d;
-  }
+  for (const d of domainsByLength) if (wordMatcher(d).test(name)) return d;
   return undefined;
 }
 
 function removeDomain(name: string, domain: string): string {
-  const re = new RegExp(`(^|[^a-z0-9])${escapeRegExp(domain.toLowerCase())}([^a-z0-9]|$)`);
-  return name.toLowerCase().replace(re, '$1 $2');
+  return name.toLowerCase().replace(wordMatcher(domain), '$1 $3');
 }
 
 /**

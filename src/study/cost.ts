@@ -1,4 +1,5 @@
 // The cost model of a study: what one run costs, and that cost in the budget's unit.
+import { own } from '../core/names';
 import type { Study } from './types';
 
 export interface LoggedCost {
@@ -27,13 +28,13 @@ export function runCost(study: Study, model: string, steps: number, logged: Logg
       if (logged.flops !== undefined && Number.isFinite(logged.flops) && logged.flops > 0) return logged.flops;
       return 6 * params(study, model) * steps * study.cost.tokensPerStep;
     case 'table': {
-      const c = study.cost.table[model];
+      const c = own(study.cost.table, model);
       if (c === undefined) throw new Error(`cost.table has no cost for model ${model}`);
       return c * stepFraction;
     }
     case 'gpu_hours': {
       if (logged.gpuHours !== undefined && Number.isFinite(logged.gpuHours) && logged.gpuHours >= 0) return logged.gpuHours;
-      const fallback = study.cost.fallback?.[model];
+      const fallback = own(study.cost.fallback, model);
       if (fallback !== undefined) return fallback * stepFraction;
       // Without a fallback, assume compute proportional to parameters, relative to the target (1 per target run).
       const target = params(study, study.fidelities.target.model);

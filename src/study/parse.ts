@@ -3,13 +3,16 @@
 // wrong and how to fix it. Unknown keys are reported (with a "did you mean" when one is close).
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
+import { dict, own } from '../core/names';
 import type { Diagnostic, Severity } from './diagnostics';
+import { schemaProblems } from './schema';
 import type { Aggregate, CostModel, CsvMapping, ModelFidelity, Study } from './types';
 
 type Path = readonly (string | number)[];
 
 const MAX_TEXT = 5_000_000;
 const MAX_DEPTH = 64;
+const MAX_DOMAINS = 256;
 
 export const STUDY_KEYS = {
   top: ['name', 'domains', 'objective', 'fidelities', 'cost', 'budget', 'constraints', 'runs', 'config', 'launch', 'optimizer'],
@@ -22,7 +25,7 @@ export const STUDY_KEYS = {
   constraints: ['bounds', 'fixed', 'available_tokens', 'max_epochs'],
   runs: ['include', 'exclude', 'csv'],
   csv: ['files', 'mixture_file', 'metrics_file', 'join', 'weight_column', 'metric_columns', 'model_column', 'model', 'steps_column', 'steps', 'run_id_column'],
-  config: ['template', 'output', 'mixture_key', 'model_key', 'steps_key', 'mixture_shape', 'paths'],
+  config: ['template', 'output', 'mixture_key', 'model_key', 'steps_key', 'mixture_shape', 'paths', 'allow_outside_workspace'],
   optimizer: ['acquisition', 'batch', 'seed', 'kernel', 'ard', 'fidelity_kernel'],
 } as const;
 
@@ -258,6 +261,37 @@ function tooDeep(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/**
+ * The line where flow brackets (`[`, `{`) first nest deeper than MAX_DEPTH, outside quotes and comments. Checked on
+ * the text before the YAML parser sees it: the parser recurses per level and overflows the stack near 5,000.
+ */
+export function deepFlowLine(text: string, maxDepth = MAX_DEPTH): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote: string | undefined;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) comment = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > maxDepth) return line;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 export function parseStudy(text: string, file: string): { study?: Study; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   try {
@@ -269,11 +303,27 @@ export function parseStudy(text: string, file: string): { study?: Study; diagnos
 }
 
 function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic[]): { study?: Study; diagnostics: Diagnostic[] } {
+  const read = readStudyYaml(rawText, file, diagnostics);
+  if (!read) return { diagnostics };
+  const study = buildStudy(read.ctx, read.root, file);
+  const errors = (): number => diagnostics.filter((d) => d.severity === 'error').length;
+  const before = errors();
+  checkSchema(read.ctx, read.root);
+  return study && errors() === before ? { study, diagnostics } : { diagnostics };
+}
+
+/** The study text as a YAML map with a locator for lines, or undefined after reporting why it is not one. */
+function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[]): { ctx: Ctx; root: Obj } | undefined {
   if (rawText.length > MAX_TEXT) {
-    diagnostics.push({ severity: 'error', file, line: 0, message: `the study file is ${rawText.length} characters long; a study is a short YAML file`, hint: 'is this the right file?' });
-    return { diagnostics };
+    diagnostics.push({ severity: 'error', file, line: 1, message: `the study file is ${rawText.length} characters long; a study is a short YAML file`, hint: 'is this the right file?' });
+    return undefined;
   }
   const text = rawText.replace(/^\uFEFF/, '');
+  const deepLine = deepFlowLine(text);
+  if (deepLine !== undefined) {
+    diagnostics.push({ severity: 'error', file, line: deepLine, message: `the study is nested more than ${MAX_DEPTH} levels deep here`, hint: 'a study needs only a few levels; is this the right file?' });
+    return undefined;
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   for (const err of [...doc.errors, ...doc.warnings]) {
@@ -288,24 +338,183 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename one of the duplicate keys' : 'fix the YAML syntax at this line',
     });
   }
-  if (doc.errors.length > 0) return { diagnostics };
+  if (doc.errors.length > 0) return undefined;
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    diagnostics.push({ severity: 'error', file, line: 0, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
-    return { diagnostics };
+    const aliasLine = text.split('\n').findIndex((l) => /(^|[\s[,{:-])\*[^\s,\]}]/.test(l));
+    diagnostics.push({ severity: 'error', file, line: aliasLine + 1 || 1, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
+    return undefined;
   }
   const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents as Node | null, lineCounter) };
   if (!isObj(value)) {
     report(ctx, 'error', [], `a study must be a YAML map with keys like name, domains, objective; found ${typeName(value)}`, 'start from examples/pile-regmix/pile.mixopt.yaml');
-    return { diagnostics };
+    return undefined;
   }
   if (tooDeep(value)) {
     report(ctx, 'error', [], `the study is nested more than ${MAX_DEPTH} levels deep`, 'a study needs only a few levels');
-    return { diagnostics };
+    return undefined;
   }
-  const root = value;
+  return { ctx, root: value };
+}
+
+/**
+ * The schema's verdict on what the parser let through: a violation at a key that already has a diagnostic (or
+ * under one) is the same problem, said better by the parser; any other one is reported at its line.
+ */
+function checkSchema(ctx: Ctx, root: Obj): void {
+  const said = ctx.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.key ?? '');
+  const covered = (key: string): boolean => said.some((k) => k === key || k.startsWith(`${key}.`) || k.startsWith(`${key}[`) || (k !== '' && (key.startsWith(`${k}.`) || key.startsWith(`${k}[`))));
+  for (const problem of schemaProblems(root)) {
+    const key = fmtPath(problem.path);
+    if (covered(key)) continue;
+    report(ctx, 'error', problem.path, `${key || 'the study'} ${problem.message}`, 'see schemas/mixopt.schema.json (your editor shows it as you type)', problem.message.startsWith('unknown key'));
+  }
+}
+
+/** constraints: bounds, fixed weights and token availability, checked to leave at least one mixture. */
+function parseConstraints(ctx: Ctx, root: Obj, domains: readonly string[], requireDomain: (d: string, path: Path) => boolean, costKind: CostModel['kind']): Study['constraints'] {
+  const cons = getObj(ctx, root, [], 'constraints', false, 'e.g. constraints: {bounds: {github: [0, 0.3]}}') ?? {};
+  checkKeys(ctx, cons, ['constraints'], STUDY_KEYS.constraints);
+  const bounds = dict<readonly [number, number]>();
+  const boundsObj = getObj(ctx, cons, ['constraints'], 'bounds', false, 'domain: [lower, upper]');
+  if (boundsObj)
+    for (const [d, v] of Object.entries(boundsObj)) {
+      const path: Path = ['constraints', 'bounds', d];
+      if (!requireDomain(d, path)) continue;
+      if (!Array.isArray(v) || v.length !== 2) {
+        report(ctx, 'error', path, `${fmtPath(path)} must be [lower, upper], not ${typeName(v)}`, 'e.g. github: [0.0, 0.3]');
+        continue;
+      }
+      const lo = toNumber(ctx, v[0], [...path, 0], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      const hi = toNumber(ctx, v[1], [...path, 1], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      if (lo === undefined || hi === undefined) continue;
+      if (lo > hi) report(ctx, 'error', path, `lower bound ${lo} is above upper bound ${hi}`, 'write [lower, upper]');
+      else bounds[d] = [lo, hi];
+    }
+  const fixed = dict<number>();
+  const fixedObj = getObj(ctx, cons, ['constraints'], 'fixed', false, 'domain: weight');
+  if (fixedObj)
+    for (const [d, v] of Object.entries(fixedObj)) {
+      if (!requireDomain(d, ['constraints', 'fixed', d])) continue;
+      const x = toNumber(ctx, v, ['constraints', 'fixed', d], { min: 0, max: 1 }, 'a weight from 0 to 1');
+      if (x !== undefined) fixed[d] = x;
+    }
+  const availableTokens = dict<number>();
+  const availObj = getObj(ctx, cons, ['constraints'], 'available_tokens', false, 'domain: tokens, e.g. wikipedia_en: 6e9');
+  if (availObj)
+    for (const [d, v] of Object.entries(availObj)) {
+      if (!requireDomain(d, ['constraints', 'available_tokens', d])) continue;
+      const x = toNumber(ctx, v, ['constraints', 'available_tokens', d], { min: 0, max: 1e18, counts: true }, 'tokens available, e.g. 6e9');
+      if (x !== undefined) availableTokens[d] = x;
+    }
+  const maxEpochs = getNumber(ctx, cons, ['constraints'], 'max_epochs', false, { min: 0, exclusiveMin: true, max: 1e6 }, 'how often a domain may be repeated, e.g. 4') ?? 1;
+  if (Object.keys(availableTokens).length > 0 && costKind !== 'flops')
+    report(ctx, 'warning', ['constraints', 'available_tokens'], 'available_tokens needs the tokens of a run, which only cost.kind flops gives (tokens_per_step); the limit is not applied', 'set cost: {kind: flops, tokens_per_step: ...}', true);
+  let lowerSum = 0;
+  let upperSum = 0;
+  for (const d of domains) {
+    const f = own(fixed, d);
+    lowerSum += f ?? own(bounds, d)?.[0] ?? 0;
+    upperSum += f ?? own(bounds, d)?.[1] ?? 1;
+  }
+  if (domains.length > 0 && lowerSum > 1 + 1e-9) report(ctx, 'error', ['constraints'], `the lower bounds and fixed weights add up to ${lowerSum.toFixed(4)} > 1, so no mixture satisfies them`, 'lower some bounds or fixed weights', true);
+  if (domains.length > 0 && upperSum < 1 - 1e-9) report(ctx, 'error', ['constraints'], `the upper bounds and fixed weights add up to ${upperSum.toFixed(4)} < 1, so no mixture satisfies them`, 'raise some upper bounds', true);
+  return { bounds, fixed, availableTokens, maxEpochs };
+}
+
+/** runs: where the logs are (globs) and how CSV tables map onto runs. */
+function parseRuns(ctx: Ctx, root: Obj): Study['runs'] {
+  const runsObj = getObj(ctx, root, [], 'runs', false, 'e.g. runs: {include: ["runs/**"]}') ?? {};
+  checkKeys(ctx, runsObj, ['runs'], STUDY_KEYS.runs);
+  const include = runsObj['include'] !== undefined ? (stringList(ctx, runsObj['include'], ['runs', 'include'], 'globs relative to the study, e.g. ["runs/**"]') ?? []) : ['**'];
+  const exclude = runsObj['exclude'] !== undefined ? (stringList(ctx, runsObj['exclude'], ['runs', 'exclude'], 'globs, e.g. ["**/tmp/**"]') ?? []) : [];
+  const csv: (CsvMapping & { files: readonly string[] })[] = [];
+  if (runsObj['csv'] !== undefined) {
+    const list = Array.isArray(runsObj['csv']) ? runsObj['csv'] : [runsObj['csv']];
+    list.forEach((c, i) => {
+      const path: Path = ['runs', 'csv', i];
+      if (!isObj(c)) {
+        report(ctx, 'error', path, `${fmtPath(path)} must be a map describing a CSV table`, 'e.g. {files: ["tables/*.csv"], weight_column: "w_{domain}", metric_columns: {loss: "loss"}}');
+        return;
+      }
+      checkKeys(ctx, c, path, STUDY_KEYS.csv);
+      const files = c['files'] !== undefined ? (stringList(ctx, c['files'], [...path, 'files'], 'globs of CSV files') ?? []) : [];
+      const mixtureFile = getString(ctx, c, path, 'mixture_file', false, 'glob of the mixture CSV');
+      const metricsFile = getString(ctx, c, path, 'metrics_file', false, 'glob of the metrics CSV');
+      if (files.length === 0 && !mixtureFile) report(ctx, 'error', path, 'a CSV table needs files or mixture_file', 'e.g. files: ["tables/*.csv"]', true);
+      const metricColumns = dict<string>();
+      const mc = getObj(ctx, c, path, 'metric_columns', true, 'metric name -> column pattern, e.g. {"val_loss/{domain}": "metric/the_pile_{domain}_val_loss"}');
+      if (mc) for (const [k, v] of Object.entries(mc)) if (typeof v === 'string') metricColumns[k] = v;
+      const join = getString(ctx, c, path, 'join', false, 'the column that joins the two files, e.g. index');
+      const modelColumn = getString(ctx, c, path, 'model_column', false, 'column with the model name');
+      const model = getString(ctx, c, path, 'model', false, 'a model name for every row');
+      const stepsColumn = getString(ctx, c, path, 'steps_column', false, 'column with the steps');
+      const stepsValue = getNumber(ctx, c, path, 'steps', false, { min: 1, integer: true }, 'steps of every row');
+      const runIdColumn = getString(ctx, c, path, 'run_id_column', false, 'column with a run id');
+      csv.push({
+        files: [...files, ...(mixtureFile ? [mixtureFile] : []), ...(metricsFile ? [metricsFile] : [])],
+        ...(mixtureFile ? { mixtureFile } : {}),
+        ...(metricsFile ? { metricsFile } : {}),
+        ...(join ? { join } : {}),
+        weightColumn: getString(ctx, c, path, 'weight_column', false, 'e.g. train_the_pile_{domain}') ?? '{domain}',
+        metricColumns,
+        ...(modelColumn ? { modelColumn } : {}),
+        ...(model ? { model } : {}),
+        ...(stepsColumn ? { stepsColumn } : {}),
+        ...(stepsValue !== undefined ? { steps: stepsValue } : {}),
+        ...(runIdColumn ? { runIdColumn } : {}),
+      });
+    });
+  }
+
+  return { include, exclude, ...(csv.length > 0 ? { csv } : {}) };
+}
+
+/** config: the template a trial's training config is written from, and where. */
+function parseConfig(ctx: Ctx, root: Obj, requireDomain: (d: string, path: Path) => boolean): Study['config'] {
+  let config: Study['config'];
+  const cfg = getObj(ctx, root, [], 'config', false, 'e.g. config: {template: configs/base.yaml, output: configs/generated/{trial}.yaml, mixture_key: data.mixture}');
+  if (cfg) {
+    checkKeys(ctx, cfg, ['config'], STUDY_KEYS.config);
+    const template = getString(ctx, cfg, ['config'], 'template', true, 'path of your training config template, relative to the study');
+    const output = getString(ctx, cfg, ['config'], 'output', false, 'e.g. configs/generated/{trial}.yaml') ?? 'configs/generated/{trial}.yaml';
+    if (!output.includes('{trial}')) report(ctx, 'error', ['config', 'output'], 'config.output must contain {trial}, or every trial would write the same file', 'e.g. configs/generated/{trial}.yaml');
+    const mixtureKey = getString(ctx, cfg, ['config'], 'mixture_key', true, 'dotted path of the mixture in the template, e.g. data.mixture');
+    const modelKey = getString(ctx, cfg, ['config'], 'model_key', false, 'e.g. model.name');
+    const stepsKey = getString(ctx, cfg, ['config'], 'steps_key', false, 'e.g. trainer.max_steps');
+    const mixtureShape = getEnum(ctx, cfg, ['config'], 'mixture_shape', STUDY_ENUMS.mixtureShape, 'auto');
+    const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
+    const paths = dict<string>();
+    if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
+    const outside = cfg['allow_outside_workspace'];
+    if (outside !== undefined && typeof outside !== 'boolean') report(ctx, 'error', ['config', 'allow_outside_workspace'], `config.allow_outside_workspace must be true or false, not ${typeName(outside)}`, 'true lets template and output lie outside the workspace folder (trusted workspaces only)');
+    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}), ...(outside === true ? { allowOutsideWorkspace: true } : {}) };
+  }
+  return config;
+}
+
+/** optimizer: acquisition, batch, seed and the kernel choices. */
+function parseOptimizer(ctx: Ctx, root: Obj): Study['optimizer'] {
+  const opt = getObj(ctx, root, [], 'optimizer', false, 'e.g. optimizer: {acquisition: auto, batch: 1, seed: 0}') ?? {};
+  checkKeys(ctx, opt, ['optimizer'], STUDY_KEYS.optimizer);
+  const ardRaw = opt['ard'];
+  if (ardRaw !== undefined && typeof ardRaw !== 'boolean') report(ctx, 'error', ['optimizer', 'ard'], `optimizer.ard must be true or false, not ${typeName(ardRaw)}`, 'ard: true gives one lengthscale per domain');
+  const optimizer: Study['optimizer'] = {
+    acquisition: getEnum(ctx, opt, ['optimizer'], 'acquisition', STUDY_ENUMS.acquisition, 'auto'),
+    batch: getNumber(ctx, opt, ['optimizer'], 'batch', false, { min: 1, max: 64, integer: true }, 'trials suggested at once, 1 to 64') ?? 1,
+    seed: getNumber(ctx, opt, ['optimizer'], 'seed', false, { min: 0, max: 2 ** 31, integer: true }, 'a whole number') ?? 0,
+    kernel: getEnum(ctx, opt, ['optimizer'], 'kernel', STUDY_ENUMS.kernel, 'rbf'),
+    ard: ardRaw === true,
+    fidelityKernel: getEnum(ctx, opt, ['optimizer'], 'fidelity_kernel', STUDY_ENUMS.fidelityKernel, 'rbf'),
+  };
+  return optimizer;
+}
+
+/** Study + semantic checks from the YAML map; undefined when errors leave nothing usable. */
+function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
+  const { diagnostics } = ctx;
   checkKeys(ctx, root, [], STUDY_KEYS.top);
   const errorsBefore = (): number => diagnostics.filter((d) => d.severity === 'error').length;
 
@@ -322,6 +531,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       seen.add(d);
     });
     if (domains.length < 2 && Array.isArray(root['domains'])) report(ctx, 'error', ['domains'], `a mixture needs at least 2 domains, found ${domains.length}`, 'list every data source');
+    if (domains.length > MAX_DOMAINS) report(ctx, 'error', ['domains'], `${domains.length} domains, more than the ${MAX_DOMAINS} MixOpt models`, 'group small sources into one domain');
     domains = [...seen];
   }
   const domainSet = new Set(domains);
@@ -348,7 +558,7 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     const weightsRaw = agg['weighted'];
     if (!isObj(weightsRaw)) report(ctx, 'error', ['objective', 'aggregate'], 'aggregate must be mean, max, or weighted: {domain: weight}', 'e.g. aggregate: {weighted: {web: 2, code: 1}}');
     else {
-      const weights: Record<string, number> = {};
+      const weights = dict<number>();
       for (const [d, w] of Object.entries(weightsRaw)) {
         if (!requireDomain(d, ['objective', 'aggregate', 'weighted', d])) continue;
         const x = toNumber(ctx, w, ['objective', 'aggregate', 'weighted', d], { min: 0 }, 'a non-negative weight');
@@ -428,18 +638,18 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
       if (tps !== undefined) cost = { kind: 'flops', tokensPerStep: tps };
     } else if (kind === 'table') {
       const table = getObj(ctx, costObj, ['cost'], 'table', true, 'cost of one run per model, e.g. table: {60M: 0.06, 1B: 1}') ?? {};
-      const parsed: Record<string, number> = {};
+      const parsed = dict<number>();
       for (const [k, v] of Object.entries(table)) {
         if (!models.some((m) => m.name === k)) report(ctx, 'warning', ['cost', 'table', k], `cost.table names "${k}", which is not in fidelities.models`, 'use the model names of fidelities.models', true);
         const x = toNumber(ctx, v, ['cost', 'table', k], { min: 0, exclusiveMin: true, max: 1e30 }, 'a positive cost');
         if (x !== undefined) parsed[k] = x;
       }
-      for (const m of models) if (parsed[m.name] === undefined && m.cost === undefined && costObj['table'] !== undefined) report(ctx, 'error', ['cost', 'table'], `cost.table has no cost for model ${m.name}`, `add ${m.name}: <cost of one run>`);
+      for (const m of models) if (own(parsed, m.name) === undefined && m.cost === undefined && costObj['table'] !== undefined) report(ctx, 'error', ['cost', 'table'], `cost.table has no cost for model ${m.name}`, `add ${m.name}: <cost of one run>`);
       cost = { kind: 'table', table: { ...Object.fromEntries(models.filter((m) => m.cost !== undefined).map((m) => [m.name, m.cost!])), ...parsed } };
     } else {
       const metric = getString(ctx, costObj, ['cost'], 'metric', false, 'the logged metric with GPU-hours') ?? 'gpu_hours';
       const fb = getObj(ctx, costObj, ['cost'], 'fallback', false, 'GPU-hours per model when a log has none');
-      const fallback: Record<string, number> = {};
+      const fallback = dict<number>();
       if (fb) for (const [k, v] of Object.entries(fb)) {
         const x = toNumber(ctx, v, ['cost', 'fallback', k], { min: 0, exclusiveMin: true, max: 1e12 }, 'GPU-hours of one run');
         if (x !== undefined) fallback[k] = x;
@@ -456,132 +666,15 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
   if (budgetUnit === 'flops' && cost.kind !== 'flops') report(ctx, 'error', ['budget', 'unit'], 'budget.unit flops needs cost.kind flops', 'use unit: target_runs, or set cost: {kind: flops, tokens_per_step: ...}');
   if (budgetUnit === 'gpu_hours' && cost.kind !== 'gpu_hours') report(ctx, 'error', ['budget', 'unit'], 'budget.unit gpu_hours needs cost.kind gpu_hours', 'use unit: target_runs, or set cost.kind: gpu_hours');
 
-  // constraints
-  const cons = getObj(ctx, root, [], 'constraints', false, 'e.g. constraints: {bounds: {github: [0, 0.3]}}') ?? {};
-  checkKeys(ctx, cons, ['constraints'], STUDY_KEYS.constraints);
-  const bounds: Record<string, readonly [number, number]> = {};
-  const boundsObj = getObj(ctx, cons, ['constraints'], 'bounds', false, 'domain: [lower, upper]');
-  if (boundsObj)
-    for (const [d, v] of Object.entries(boundsObj)) {
-      const path: Path = ['constraints', 'bounds', d];
-      if (!requireDomain(d, path)) continue;
-      if (!Array.isArray(v) || v.length !== 2) {
-        report(ctx, 'error', path, `${fmtPath(path)} must be [lower, upper], not ${typeName(v)}`, 'e.g. github: [0.0, 0.3]');
-        continue;
-      }
-      const lo = toNumber(ctx, v[0], [...path, 0], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      const hi = toNumber(ctx, v[1], [...path, 1], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      if (lo === undefined || hi === undefined) continue;
-      if (lo > hi) report(ctx, 'error', path, `lower bound ${lo} is above upper bound ${hi}`, 'write [lower, upper]');
-      else bounds[d] = [lo, hi];
-    }
-  const fixed: Record<string, number> = {};
-  const fixedObj = getObj(ctx, cons, ['constraints'], 'fixed', false, 'domain: weight');
-  if (fixedObj)
-    for (const [d, v] of Object.entries(fixedObj)) {
-      if (!requireDomain(d, ['constraints', 'fixed', d])) continue;
-      const x = toNumber(ctx, v, ['constraints', 'fixed', d], { min: 0, max: 1 }, 'a weight from 0 to 1');
-      if (x !== undefined) fixed[d] = x;
-    }
-  const availableTokens: Record<string, number> = {};
-  const availObj = getObj(ctx, cons, ['constraints'], 'available_tokens', false, 'domain: tokens, e.g. wikipedia_en: 6e9');
-  if (availObj)
-    for (const [d, v] of Object.entries(availObj)) {
-      if (!requireDomain(d, ['constraints', 'available_tokens', d])) continue;
-      const x = toNumber(ctx, v, ['constraints', 'available_tokens', d], { min: 0, max: 1e18, counts: true }, 'tokens available, e.g. 6e9');
-      if (x !== undefined) availableTokens[d] = x;
-    }
-  const maxEpochs = getNumber(ctx, cons, ['constraints'], 'max_epochs', false, { min: 0, exclusiveMin: true, max: 1e6 }, 'how often a domain may be repeated, e.g. 4') ?? 1;
-  if (Object.keys(availableTokens).length > 0 && cost.kind !== 'flops')
-    report(ctx, 'warning', ['constraints', 'available_tokens'], 'available_tokens needs the tokens of a run, which only cost.kind flops gives (tokens_per_step); the limit is not applied', 'set cost: {kind: flops, tokens_per_step: ...}', true);
-  let lowerSum = 0;
-  let upperSum = 0;
-  for (const d of domains) {
-    const f = fixed[d];
-    lowerSum += f ?? bounds[d]?.[0] ?? 0;
-    upperSum += f ?? bounds[d]?.[1] ?? 1;
-  }
-  if (domains.length > 0 && lowerSum > 1 + 1e-9) report(ctx, 'error', ['constraints'], `the lower bounds and fixed weights add up to ${lowerSum.toFixed(4)} > 1, so no mixture satisfies them`, 'lower some bounds or fixed weights', true);
-  if (domains.length > 0 && upperSum < 1 - 1e-9) report(ctx, 'error', ['constraints'], `the upper bounds and fixed weights add up to ${upperSum.toFixed(4)} < 1, so no mixture satisfies them`, 'raise some upper bounds', true);
+  const constraints = parseConstraints(ctx, root, domains, requireDomain, cost.kind);
 
-  // runs
-  const runsObj = getObj(ctx, root, [], 'runs', false, 'e.g. runs: {include: ["runs/**"]}') ?? {};
-  checkKeys(ctx, runsObj, ['runs'], STUDY_KEYS.runs);
-  const include = runsObj['include'] !== undefined ? (stringList(ctx, runsObj['include'], ['runs', 'include'], 'globs relative to the study, e.g. ["runs/**"]') ?? []) : ['**'];
-  const exclude = runsObj['exclude'] !== undefined ? (stringList(ctx, runsObj['exclude'], ['runs', 'exclude'], 'globs, e.g. ["**/tmp/**"]') ?? []) : [];
-  const csv: (CsvMapping & { files: readonly string[] })[] = [];
-  if (runsObj['csv'] !== undefined) {
-    const list = Array.isArray(runsObj['csv']) ? runsObj['csv'] : [runsObj['csv']];
-    list.forEach((c, i) => {
-      const path: Path = ['runs', 'csv', i];
-      if (!isObj(c)) {
-        report(ctx, 'error', path, `${fmtPath(path)} must be a map describing a CSV table`, 'e.g. {files: ["tables/*.csv"], weight_column: "w_{domain}", metric_columns: {loss: "loss"}}');
-        return;
-      }
-      checkKeys(ctx, c, path, STUDY_KEYS.csv);
-      const files = c['files'] !== undefined ? (stringList(ctx, c['files'], [...path, 'files'], 'globs of CSV files') ?? []) : [];
-      const mixtureFile = getString(ctx, c, path, 'mixture_file', false, 'glob of the mixture CSV');
-      const metricsFile = getString(ctx, c, path, 'metrics_file', false, 'glob of the metrics CSV');
-      if (files.length === 0 && !mixtureFile) report(ctx, 'error', path, 'a CSV table needs files or mixture_file', 'e.g. files: ["tables/*.csv"]', true);
-      const metricColumns: Record<string, string> = {};
-      const mc = getObj(ctx, c, path, 'metric_columns', true, 'metric name -> column pattern, e.g. {"val_loss/{domain}": "metric/the_pile_{domain}_val_loss"}');
-      if (mc) for (const [k, v] of Object.entries(mc)) if (typeof v === 'string') metricColumns[k] = v;
-      const join = getString(ctx, c, path, 'join', false, 'the column that joins the two files, e.g. index');
-      const modelColumn = getString(ctx, c, path, 'model_column', false, 'column with the model name');
-      const model = getString(ctx, c, path, 'model', false, 'a model name for every row');
-      const stepsColumn = getString(ctx, c, path, 'steps_column', false, 'column with the steps');
-      const stepsValue = getNumber(ctx, c, path, 'steps', false, { min: 1, integer: true }, 'steps of every row');
-      const runIdColumn = getString(ctx, c, path, 'run_id_column', false, 'column with a run id');
-      csv.push({
-        files: [...files, ...(mixtureFile ? [mixtureFile] : []), ...(metricsFile ? [metricsFile] : [])],
-        ...(mixtureFile ? { mixtureFile } : {}),
-        ...(metricsFile ? { metricsFile } : {}),
-        ...(join ? { join } : {}),
-        weightColumn: getString(ctx, c, path, 'weight_column', false, 'e.g. train_the_pile_{domain}') ?? '{domain}',
-        metricColumns,
-        ...(modelColumn ? { modelColumn } : {}),
-        ...(model ? { model } : {}),
-        ...(stepsColumn ? { stepsColumn } : {}),
-        ...(stepsValue !== undefined ? { steps: stepsValue } : {}),
-        ...(runIdColumn ? { runIdColumn } : {}),
-      });
-    });
-  }
-
-  // config
-  let config: Study['config'];
-  const cfg = getObj(ctx, root, [], 'config', false, 'e.g. config: {template: configs/base.yaml, output: configs/generated/{trial}.yaml, mixture_key: data.mixture}');
-  if (cfg) {
-    checkKeys(ctx, cfg, ['config'], STUDY_KEYS.config);
-    const template = getString(ctx, cfg, ['config'], 'template', true, 'path of your training config template, relative to the study');
-    const output = getString(ctx, cfg, ['config'], 'output', false, 'e.g. configs/generated/{trial}.yaml') ?? 'configs/generated/{trial}.yaml';
-    if (!output.includes('{trial}')) report(ctx, 'error', ['config', 'output'], 'config.output must contain {trial}, or every trial would write the same file', 'e.g. configs/generated/{trial}.yaml');
-    const mixtureKey = getString(ctx, cfg, ['config'], 'mixture_key', true, 'dotted path of the mixture in the template, e.g. data.mixture');
-    const modelKey = getString(ctx, cfg, ['config'], 'model_key', false, 'e.g. model.name');
-    const stepsKey = getString(ctx, cfg, ['config'], 'steps_key', false, 'e.g. trainer.max_steps');
-    const mixtureShape = getEnum(ctx, cfg, ['config'], 'mixture_shape', STUDY_ENUMS.mixtureShape, 'auto');
-    const pathsObj = getObj(ctx, cfg, ['config'], 'paths', false, 'domain -> data path, for flat Megatron-style lists');
-    const paths: Record<string, string> = {};
-    if (pathsObj) for (const [d, v] of Object.entries(pathsObj)) if (requireDomain(d, ['config', 'paths', d]) && typeof v === 'string') paths[d] = v;
-    if (template && mixtureKey) config = { template, output, mixtureKey, ...(modelKey ? { modelKey } : {}), ...(stepsKey ? { stepsKey } : {}), mixtureShape, ...(pathsObj ? { paths } : {}) };
-  }
+  const runs = parseRuns(ctx, root);
+  const config = parseConfig(ctx, root, requireDomain);
   const launch = getString(ctx, root, [], 'launch', false, 'e.g. launch: "sbatch scripts/train.sh ${config}"');
 
-  // optimizer
-  const opt = getObj(ctx, root, [], 'optimizer', false, 'e.g. optimizer: {acquisition: auto, batch: 1, seed: 0}') ?? {};
-  checkKeys(ctx, opt, ['optimizer'], STUDY_KEYS.optimizer);
-  const ardRaw = opt['ard'];
-  if (ardRaw !== undefined && typeof ardRaw !== 'boolean') report(ctx, 'error', ['optimizer', 'ard'], `optimizer.ard must be true or false, not ${typeName(ardRaw)}`, 'ard: true gives one lengthscale per domain');
-  const optimizer: Study['optimizer'] = {
-    acquisition: getEnum(ctx, opt, ['optimizer'], 'acquisition', STUDY_ENUMS.acquisition, 'auto'),
-    batch: getNumber(ctx, opt, ['optimizer'], 'batch', false, { min: 1, max: 64, integer: true }, 'trials suggested at once, 1 to 64') ?? 1,
-    seed: getNumber(ctx, opt, ['optimizer'], 'seed', false, { min: 0, max: 2 ** 31, integer: true }, 'a whole number') ?? 0,
-    kernel: getEnum(ctx, opt, ['optimizer'], 'kernel', STUDY_ENUMS.kernel, 'rbf'),
-    ard: ardRaw === true,
-    fidelityKernel: getEnum(ctx, opt, ['optimizer'], 'fidelity_kernel', STUDY_ENUMS.fidelityKernel, 'rbf'),
-  };
+  const optimizer = parseOptimizer(ctx, root);
 
-  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return { diagnostics };
+  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return undefined;
   const study: Study = {
     file,
     name,
@@ -590,11 +683,11 @@ function parseStudyUnsafe(rawText: string, file: string, diagnostics: Diagnostic
     fidelities: { models, steps, target: { model: targetModel, steps: targetSteps! } },
     cost,
     budget: { total: budgetTotal, unit: budgetUnit },
-    constraints: { bounds, fixed, availableTokens, maxEpochs },
-    runs: { include, exclude, ...(csv.length > 0 ? { csv } : {}) },
+    constraints,
+    runs,
     ...(config ? { config } : {}),
     ...(launch ? { launch } : {}),
     optimizer,
   };
-  return { study, diagnostics };
+  return study;
 }

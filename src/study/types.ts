@@ -94,6 +94,8 @@ export interface Study {
     readonly mixtureShape: 'auto' | 'map' | 'list' | 'flat';
     /** for shape "flat" (Megatron/NeMo): domain -> data path */
     readonly paths?: Readonly<Record<string, string>>;
+    /** template and output may lie outside the study's workspace folder (honoured in trusted workspaces only) */
+    readonly allowOutsideWorkspace?: boolean;
   };
   readonly launch?: string;
   readonly optimizer: {

@@ -80,7 +80,7 @@ export interface VsCodeSession {
  * Starts code-server on a copy of `workspaceSource` with the built extension, opens it in Chromium and waits for
  * the workbench. Always call close() (in a finally).
  */
-export async function openVsCode(workspaceSource: string, options: { env?: Record<string, string>; settings?: Record<string, unknown> } = {}): Promise<VsCodeSession> {
+export async function openVsCode(workspaceSource: string, options: { env?: Record<string, string>; settings?: Record<string, unknown>; untrusted?: boolean } = {}): Promise<VsCodeSession> {
   const { node, entry } = ensureCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'mixopt-e2e-'));
   const workspace = join(root, 'workspace');
@@ -99,7 +99,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
       'extensions.autoUpdate': false,
       'extensions.autoCheckUpdates': false,
       'telemetry.telemetryLevel': 'off',
-      'security.workspace.trust.enabled': false,
+      'security.workspace.trust.enabled': options.untrusted === true,
       'window.commandCenter': false,
       'chat.disableAIFeatures': true,
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -109,7 +109,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
   const port = await freePort();
   const proc = spawn(
     node,
-    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, workspace],
+    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...(options.untrusted === true ? [] : ['--disable-workspace-trust']), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, workspace],
     { env: { ...process.env, ...options.env, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let serverLog = '';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineCancelledError, EngineClient } from '../../../src/extension/engineClient';
+import { EngineCancelledError, EngineClient, EngineError } from '../../../src/extension/engineClient';
 
 // A stand-in worker speaking the ToWorker/FromWorker protocol: 'mark' answers at once (after a progress
 // message), 'analyze' with suggest 1 blocks its thread like a long fit and ignores cancels, 'analyze' with
@@ -16,7 +16,7 @@ const timers = new Map();
 parentPort.on('message', (m) => {
   if (m.type === 'cancel') {
     const t = timers.get(m.id);
-    if (t) { clearTimeout(t); parentPort.postMessage({ type: 'error', id: m.id, message: 'cancelled', cancelled: true }); }
+    if (t) { clearTimeout(t); parentPort.postMessage({ type: 'error', id: m.id, error: { code: 'cancelled', message: 'cancelled' } }); }
     return;
   }
   const r = m.request;
@@ -28,7 +28,7 @@ parentPort.on('message', (m) => {
   } else if (r.params.suggest === 2) {
     timers.set(m.id, setTimeout(() => parentPort.postMessage({ type: 'result', id: m.id, result: 'late' }), 60000));
   } else {
-    parentPort.postMessage({ type: 'error', id: m.id, message: 'bad study: line 3', cancelled: false });
+    parentPort.postMessage({ type: 'error', id: m.id, error: { code: 'config-exists', message: 'bad study: line 3', path: '/w/c.yaml' } });
   }
 });`;
 
@@ -49,7 +49,8 @@ describe('EngineClient', () => {
     const result = await client.request({ method: 'mark', params: { studyFile: 's', trialId: 't1', status: 'failed', actor: 'test' } }, { progress: (m) => progress.push(m) });
     assert.deepEqual(result, { ok: true, trial: 't1' });
     assert.deepEqual(progress, ['marking']);
-    await assert.rejects(client.request({ method: 'analyze', params: { studyFile: 's', suggest: 0 } }), /bad study: line 3/);
+    // errors arrive as typed values: the code and path decide, not the wording
+    await assert.rejects(client.request({ method: 'analyze', params: { studyFile: 's', suggest: 0 } }), (e: unknown) => e instanceof EngineError && e.code === 'config-exists' && e.value.path === '/w/c.yaml' && /bad study: line 3/.test(e.message));
   });
 
   test('a cancel the worker honours rejects with EngineCancelledError', async () => {

@@ -78,7 +78,7 @@ describe('parseStudy on valid studies', () => {
     assert.deepEqual(study.fidelities.target, { model: '1B', steps: 25000 });
     assert.deepEqual(study.cost, { kind: 'table', table: { '1M': 0.001, '60M': 0.06, '1B': 1 } });
     assert.deepEqual(study.budget, { total: 40, unit: 'target_runs' });
-    assert.deepEqual(study.constraints.bounds, { github: [0, 0.3] });
+    assert.deepEqual({ ...study.constraints.bounds }, { github: [0, 0.3] }); // a map without a prototype
     assert.equal(study.config?.mixtureKey, 'data.mixture');
     assert.equal(study.config?.mixtureShape, 'auto');
     assert.equal(study.launch, 'bash scripts/train.sh ${config}');
