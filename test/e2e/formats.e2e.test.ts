@@ -69,7 +69,8 @@ describe('every log format in a real VS Code', { timeout: 10 * 60_000 }, () => {
   test('runs of each format are trials in the tree; unusable ones are in the Problems panel', async (t) => {
     const page = vs.page;
     try {
-      await vs.runCommand('View: Show MixOpt');
+      // the MixOpt activity-bar item opens the trials view
+      await page.locator('.activitybar .action-item a[aria-label*="MixOpt"], .activitybar .action-item[aria-label*="MixOpt"]').first().click({ timeout: 60_000 });
       // runs without a ledger trial are listed under "external" (collapsed)
       const group = page.locator('.monaco-list-row[role="treeitem"]', { hasText: /external/i }).first();
       await group.waitFor({ state: 'visible', timeout: 180_000 });
