@@ -187,14 +187,14 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const raw: { w: Float64Array; s: number; z: number; value: number }[] = [];
   const sources: Dataset['sources'] = [];
   const unused: UnusedRun[] = [];
-  const leaveOut = (u: UnusedRun, severity: Diagnostic['severity'] | undefined = 'warning'): void => {
+  const leaveOut = (u: UnusedRun, severity: Diagnostic['severity'] | null = 'warning'): void => {
     unused.push(u);
     if (severity) diagnostics.push({ ...toDiagnostic(u), severity });
   };
   for (const run of runs) {
     if (!run.mixture) {
       // a run naming a trial the ledger does not know is reported by reconcile already
-      leaveOut(noMixture(study, run), run.trialId !== undefined ? undefined : 'warning');
+      leaveOut(noMixture(study, run), run.trialId !== undefined ? null : 'warning');
       continue;
     }
     const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;
