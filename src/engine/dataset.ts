@@ -243,9 +243,9 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const raw: { w: Float64Array; s: number; z: number; value: number }[] = [];
   const sources: Dataset['sources'] = [];
   const unused: UnusedRun[] = [];
-  const leaveOut = (u: UnusedRun, severity: Diagnostic['severity'] = 'warning'): void => {
+  const leaveOut = (u: UnusedRun, severity: Diagnostic['severity'] | null = 'warning'): void => {
     unused.push(u);
-    diagnostics.push({ ...toDiagnostic(u), severity });
+    if (severity) diagnostics.push({ ...toDiagnostic(u), severity });
   };
   const curveObservations = useCurve ? runs.reduce((total, run) => total + run.checkpoints.filter((c) => c.step >= minSteps).length, 0) : 0;
   const collapse = curveObservations > COLLAPSE_ABOVE;
@@ -253,7 +253,8 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
   const runSource = new Map<string, string>();
   for (const run of runs) {
     if (!run.mixture) {
-      leaveOut(noMixture(study, run));
+      // a run naming a trial the ledger does not know is reported by reconcile already
+      leaveOut(noMixture(study, run), run.trialId !== undefined ? null : 'warning');
       continue;
     }
     const model = run.model !== undefined ? models.get(run.model.toLowerCase()) : undefined;

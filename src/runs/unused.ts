@@ -49,10 +49,14 @@ export function noMixture(study: Study, run: RunRecord): UnusedRun {
   const tried = study.config?.mixtureKey !== undefined ? `config.mixture_key ${study.config.mixtureKey} and the usual keys` : 'the usual mixture keys';
   const where = search && search.files.length > 0 ? `${CONFIG_PLACES[run.format]}: ${list(search.files, 4)}` : `${CONFIG_PLACES[run.format]} (none found)`;
   const rejected = search === undefined && run.trialId === undefined;
-  const message = rejected
+  const message = run.trialId !== undefined
+    ? `${formatName(run.format)} run ${run.id} names trial ${run.trialId}, which the ledger does not know, and has no mixture of its own; the run is not used`
+    : rejected
     ? `${formatName(run.format)} run ${run.id}: its mixture could not be used (see the error about it); the run is not used`
     : `${formatName(run.format)} run ${run.id}: no mixture found (looked for ${tried} in ${where}); the run is not used`;
-  const hint = search?.suggestedKey !== undefined
+  const hint = run.trialId !== undefined
+    ? 'was .mixopt/ledger.jsonl deleted? Put the mixture in the run config, or restore the ledger'
+    : search?.suggestedKey !== undefined
     ? `a mixture seems to be at "${search.suggestedKey}": set config.mixture_key: ${search.suggestedKey} in the study`
     : rejected
       ? 'fix the mixture the error names'

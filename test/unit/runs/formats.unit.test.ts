@@ -276,3 +276,13 @@ describe('discovery of every binary format in one workspace', () => {
     assert.match(tb?.hint ?? '', /add_hparams/);
   });
 });
+
+describe('unused runs are reported once', () => {
+  test('a run naming an unknown trial is listed as unused without a second diagnostic (reconcile reports it)', () => {
+    const run: RunRecord = { id: 'live', format: 'mixopt-jsonl', source: 'runs/live.jsonl', trialId: 't-1', checkpoints: [{ step: 1, metrics: { 'val_loss/github': 2 } }], status: 'running' };
+    const ds = buildDataset(study, [run], () => 1);
+    assert.deepEqual(ds.unused.map((u) => [u.runId, u.reason]), [['live', 'no-mixture']]);
+    assert.match(ds.unused[0]?.message ?? '', /names trial t-1/);
+    assert.deepEqual(ds.diagnostics, []);
+  });
+});
