@@ -171,6 +171,7 @@ export interface LoopSummary {
   /** seeds whose final regret is at most their regret at 1 unit */
   readonly notWorseThanAtOne: number;
   readonly coverage: number;
+  /** NaN when no step came after half the budget */
   readonly coverageAfterHalf: number;
   readonly overBudgetSuggestions: number;
   readonly medianSpent: number;
@@ -212,7 +213,7 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
     shareByModel,
     notWorseThanAtOne: seeds.filter((s, i) => finals[i]! <= regretAt(s.steps, 1) + 1e-12).length,
     coverage: all.filter((s) => s.covered).length / Math.max(1, all.length),
-    coverageAfterHalf: late.filter((s) => s.covered).length / Math.max(1, late.length),
+    coverageAfterHalf: late.length === 0 ? NaN : late.filter((s) => s.covered).length / late.length,
     overBudgetSuggestions: seeds.filter((s) => s.stopped === 'over-budget-suggestion').length,
     medianSpent,
     medianSecondsPerSeed: quantile(seeds.map((s) => s.seconds), 0.5),
@@ -261,8 +262,8 @@ export function renderLoopMarkdown(s: LoopSummary, seeds: readonly LoopSeed[], m
     `- MixOpt final median regret ${num(s.finalMixopt)} (median spend ${num(s.medianSpent)} target runs); random at ${meta.budget} runs: ${num(s.finalRandomAtBudget)}.`,
     `- Compute for random search to reach MixOpt's final median regret: ${Number.isFinite(s.randomComputeRatio) ? `${num(s.randomComputeRatio)}x MixOpt's median spend` : `not within ${s.randomRuns} runs (> ${num(s.randomRuns / s.medianSpent)}x)`}.`,
     `- Share of the spend per model size: ${Object.entries(s.shareByModel).sort((a, b) => b[1] - a[1]).map(([m, v]) => `${m} ${(100 * v).toFixed(0)}%`).join(', ')}.`,
-    `- Seeds whose final regret ≤ their regret at 1 unit: ${s.notWorseThanAtOne} of ${s.seeds}.`,
-    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget.`,
+    `- Seeds whose final regret ≤ their regret at 1 unit: ${s.notWorseThanAtOne} of ${s.seeds}${seeds.every((x) => x.spent <= 1) ? ' (vacuous here: no seed spent more than 1 unit)' : ''}.`,
+    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}.`,
     `- Seeds that ended with a suggestion that did not fit in the budget left: ${s.overBudgetSuggestions} of ${s.seeds}.`,
     `- Median wall time per seed: ${num(s.medianSecondsPerSeed)} s.`,
     '',

@@ -25,7 +25,7 @@ interface Io {
 }
 
 const USAGE = `mixopt bench suite [--tables name,name|prefix*|all] [--methods ${SUITE_METHODS.join(',')}] [--seeds N (default: per table)]
-                   [--first-seed 0] [--jobs 1] [--results-md bench/RESULTS.md|none] [--out bench/out/suite] [--list] [--quiet]
+                   [--first-seed 0] [--jobs 1] [--results-md bench/RESULTS.md|none] [--out bench/out/suite] [--reuse] [--list] [--quiet]
                    (every method over every table of the suite; prints and writes the summary)
 mixopt bench make-tables [--regmix ../shared/data/regmix] [--olmix ../shared/data/olmix]
                    (writes every table of the suite: RegMix, Olmix DCLM, the synthetic ones)
@@ -314,8 +314,8 @@ function loadSuiteTable(entry: SuiteTable, io: Io): ReturnType<typeof parseTable
 }
 
 async function suite(args: readonly string[], io: Io): Promise<number> {
-  const { flags, error } = parseFlags(args, new Set(['list', 'quiet']));
-  const known = new Set(['tables', 'methods', 'seeds', 'first-seed', 'results-md', 'out', 'list', 'quiet', 'jobs']);
+  const { flags, error } = parseFlags(args, new Set(['list', 'quiet', 'reuse']));
+  const known = new Set(['tables', 'methods', 'seeds', 'first-seed', 'results-md', 'out', 'list', 'quiet', 'jobs', 'reuse']);
   const unknown = [...flags.keys()].find((k) => !known.has(k));
   const usage = (message: string): number => {
     io.err(`mixopt bench suite: ${message}\n${USAGE}`);
@@ -343,13 +343,26 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
   const started = Date.now();
   const results: SuiteTableResult[] = [];
   let failed = false;
-  if (jobs > 1 && tables.length > 1) {
+  // --reuse: a table whose <out>/<table>.json exists is read, not run again (to finish an interrupted suite)
+  const reused = new Map<string, SuiteTableResult>();
+  if (flags.has('reuse')) {
+    for (const t of tables) {
+      try {
+        reused.set(t.name, readSuiteResult(readFileSync(join(outDir, `${t.name}.json`), 'utf8')));
+        io.out(`${t.name}: reusing ${join(outDir, `${t.name}.json`)}`);
+      } catch {
+        // not there (or unreadable): run it
+      }
+    }
+  }
+  const toRun = tables.filter((t) => !reused.has(t.name));
+  if (jobs > 1 && toRun.length > 1) {
     // Tables in parallel processes: each runs this same command on one table and writes <out>/<table>.json.
     const passOn = ['--methods', methodNames.join(','), '--first-seed', String(firstSeed), '--out', outDir, '--results-md', 'none', ...(seedsFlag !== undefined ? ['--seeds', String(seedsFlag)] : []), ...(flags.has('quiet') ? ['--quiet'] : [])];
     // a table whose process fails must not be reported from an older run's file
-    for (const t of tables) rmSync(join(outDir, `${t.name}.json`), { force: true });
-    const failures = await runInProcesses(tables.map((t) => ['bench', 'suite', '--tables', t.name, ...passOn]), jobs, io);
-    for (const entry of tables) {
+    for (const t of toRun) rmSync(join(outDir, `${t.name}.json`), { force: true });
+    const failures = await runInProcesses(toRun.map((t) => ['bench', 'suite', '--tables', t.name, ...passOn]), jobs, io);
+    for (const entry of toRun) {
       try {
         results.push(readSuiteResult(readFileSync(join(outDir, `${entry.name}.json`), 'utf8')));
       } catch (e) {
@@ -359,7 +372,7 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
     }
     failed ||= failures > 0;
   }
-  for (const entry of jobs > 1 && tables.length > 1 ? [] : tables) {
+  for (const entry of jobs > 1 && toRun.length > 1 ? [] : toRun) {
     const table = loadSuiteTable(entry, io);
     if (!table) {
       failed = true;
@@ -383,6 +396,9 @@ async function suite(args: readonly string[], io: Io): Promise<number> {
     writeFileSync(join(outDir, `${entry.name}.json`), JSON.stringify(result, null, 1));
     io.out(`${entry.name}: ${result.wallSeconds.toFixed(0)} s`);
   }
+  results.push(...reused.values());
+  const order = (name: string): number => tables.findIndex((t) => t.name === name);
+  results.sort((a, b) => order(a.name) - order(b.name));
   const wallSeconds = (Date.now() - started) / 1000;
   const table = renderSuiteMarkdown(results);
   io.out(table);

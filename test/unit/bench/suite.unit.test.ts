@@ -260,6 +260,13 @@ describe('the suite', () => {
     assert.match(text, /## Notes \(written by hand/);
     const json = readSuiteResult(readFileSync(join(dir, 'synthetic-bias0.json'), 'utf8'));
     assert.deepEqual(json.methods.map((m) => [m.method, m.seeds]), [['random', 2], ['regmix', 2]]);
+    // --reuse reads the table's JSON instead of running it: the same summary, and says so
+    const again: string[] = [];
+    const md2 = join(dir, 'RESULTS2.md');
+    assert.equal(await runBench(['suite', '--tables', 'synthetic-bias0', '--methods', 'random,regmix', '--seeds', '5', '--out', dir, '--results-md', md2, '--quiet', '--reuse'], { out: (t) => again.push(t), err: (t) => err.push(t) }), 0);
+    assert.ok(again.some((l) => /synthetic-bias0: reusing/.test(l)));
+    const rows = (t: string): string => t.split('\n').filter((l) => l.startsWith('| synthetic-bias0 (') || l.startsWith('|  |')).join('\n');
+    assert.equal(rows(readFileSync(md2, 'utf8')), rows(text), 'the 2-seed results, not a new 5-seed run');
     const bad = await runBench(['suite', '--tables', 'nope'], { out: () => undefined, err: (t) => err.push(t) });
     assert.equal(bad, 2);
     assert.match(err.join('\n'), /unknown table "nope"; tables are regmix-mean/);
