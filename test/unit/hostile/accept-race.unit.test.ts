@@ -11,14 +11,15 @@ import { appendEvent, createTrialId, ledgerPathFor } from '../../../src/ledger/a
 import { foldTrials, parseLedger } from '../../../src/ledger/ledger';
 import { RoundChild } from './processes';
 import type { ChildReply } from './processes';
-import { makeWorkspace } from './workspace';
+import { makeWorkspace, STUDY } from './workspace';
 
 const PROCESSES = 3;
 const ROUNDS = 50;
 const FRESH_ROUNDS = 5;
 
 describe('concurrent accepts', () => {
-  const { dir, studyFile } = makeWorkspace();
+  // 50+ accepted trials stay pending, and suggestions respect the budget left: a budget that they never use up
+  const { dir, studyFile } = makeWorkspace({ study: STUDY.replace('budget: {total: 10,', 'budget: {total: 1000,') });
   const ledgerPath = ledgerPathFor(studyFile);
   const children: RoundChild[] = [];
   after(() => {
