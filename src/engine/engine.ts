@@ -225,6 +225,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     diagnostics: diagnostics.map((d) => toView(d, studyDir)),
     observations: dataset.observations.length,
     ...(study.launch !== undefined ? { launch: study.launch } : {}),
+    ...(study.config ? { configOutput: study.config.output } : {}),
+    runsInclude: study.runs.include,
   };
   if (params.fit === false) return { ...base, computedAt: new Date().toISOString() };
 
@@ -569,6 +571,8 @@ function trialViewsOf(
       ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
       ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
       ...(r.time !== undefined ? { time: r.time } : {}),
+      ...(r.trial?.jobs?.length ? { job: { ...r.trial.jobs[r.trial.jobs.length - 1]!, attempts: r.trial.jobs.length } } : {}),
+      ...(r.trial?.note !== undefined ? { note: r.trial.note } : {}),
     };
   });
   void dataset;
@@ -683,6 +687,7 @@ async function mark(params: MarkParams): Promise<{ ok: true }> {
     time: new Date().toISOString(),
     actor: params.actor,
     ...(params.note !== undefined ? { note: params.note } : {}),
+    ...(params.job ? { job: params.job } : {}),
   });
   return { ok: true };
 }

@@ -35,6 +35,15 @@ export interface LedgerEvent {
    * first `accepted` line with the key wins; later trials with the same key are duplicates and dropped by the fold.
    */
   readonly key?: string;
+  /** the scheduler's job, on launched events of a tracked launch (and on failed/abandoned events it caused) */
+  readonly job?: JobRef;
+}
+
+/** A job a scheduler runs for a trial: which scheduler, its id there, its output file when known. */
+export interface JobRef {
+  readonly scheduler: string;
+  readonly id: string;
+  readonly output?: string;
 }
 
 export type TrialState = 'suggested' | 'pending' | 'completed' | 'failed' | 'abandoned';
@@ -56,6 +65,8 @@ export interface Trial {
   readonly updated: string;
   readonly actor: string;
   readonly note?: string;
+  /** jobs launched for the trial, oldest first (a resubmission adds one); the last is the current one */
+  readonly jobs?: readonly JobRef[];
 }
 
 export interface ParsedLedger {
@@ -97,6 +108,10 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
     predicted = { mean: p['mean'], lower: p['lower'], upper: p['upper'] };
   }
   const str = (k: string): string | undefined => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  const j = x['job'];
+  const job: JobRef | undefined = isRecord(j) && typeof j['scheduler'] === 'string' && typeof j['id'] === 'string' && j['id'] !== ''
+    ? { scheduler: j['scheduler'], id: j['id'], ...(typeof j['output'] === 'string' ? { output: j['output'] } : {}) }
+    : undefined;
   const event: LedgerEvent = {
     v: 1,
     event: kind as LedgerEventKind,
@@ -111,6 +126,7 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
     ...(str('note') !== undefined ? { note: str('note') } : {}),
     ...(str('key') !== undefined ? { key: str('key') } : {}),
     ...(predicted ? { predicted } : {}),
+    ...(job ? { job } : {}),
   };
   return event;
 }
@@ -166,6 +182,7 @@ interface MutableTrial {
   updated: string;
   actor: string;
   note?: string;
+  jobs?: JobRef[];
 }
 
 /**
@@ -230,6 +247,7 @@ export function foldTrials(events: readonly LedgerEvent[]): Trial[] {
     switch (e.event) {
       case 'launched':
         t.launched = true;
+        if (e.job && !t.jobs?.some((x) => x.scheduler === e.job!.scheduler && x.id === e.job!.id)) t.jobs = [...(t.jobs ?? []), e.job];
         if (t.status === 'suggested' || t.status === 'failed') t.status = 'pending';
         break;
       case 'completed':

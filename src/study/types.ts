@@ -95,7 +95,7 @@ export interface Study {
     /** for shape "flat" (Megatron/NeMo): domain -> data path */
     readonly paths?: Readonly<Record<string, string>>;
   };
-  readonly launch?: string;
+  readonly launch?: LaunchSpec;
   readonly optimizer: {
     readonly acquisition: 'auto' | 'logei' | 'ei-per-cost' | 'mes' | 'ucb';
     readonly batch: number;
@@ -104,4 +104,13 @@ export interface Study {
     readonly ard: boolean;
     readonly fidelityKernel: 'rbf' | 'downsampling';
   };
+}
+
+/**
+ * How trials are launched. The plain string form `launch: "bash train.sh ${config}"` is the terminal launcher;
+ * `launch: {scheduler: slurm, command: "sbatch train.sh ${config}"}` has MixOpt submit the job and track it.
+ */
+export interface LaunchSpec {
+  readonly scheduler: 'terminal' | 'slurm';
+  readonly command: string;
 }
