@@ -9,13 +9,17 @@ import { ledgerPathFor, readTrials } from '../ledger/append';
 import type { DiagnosticView, Interval, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
+import { jobLines, launchTrial, recordEndedJobs, withLiveJobs } from './jobs';
 
 const VERSION = '0.1.0';
 
 export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi-fidelity Bayesian optimisation
 
 Usage:
-  mixopt status <study.mixopt.yaml> [--json]           runs found, problems, budget
+  mixopt status <study.mixopt.yaml> [--json] [--record]
+                                                       runs found, problems, budget, jobs of launched trials;
+                                                       --record marks trials whose job failed / was cancelled
+  mixopt launch <study.mixopt.yaml> --trial <id>       run the study's launch command for an accepted trial
   mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record] [--refit]
                                                        the next trial(s) to run; --record appends them to the ledger
   mixopt recommend <study.mixopt.yaml> [--json] [--refit]
@@ -35,7 +39,7 @@ Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 inter
 
 export class UsageError extends Error {}
 
-const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark'] as const;
+const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark', 'launch'] as const;
 
 interface Io {
   out(text: string): void;
@@ -175,12 +179,15 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
   switch (command) {
     case 'status': {
-      const snapshot = await analyze(study, 0, false, false);
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics }, null, 2));
+      let snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+      const recorded = values.record ? recordEndedJobs(snapshot, `cli:${process.pid}`) : [];
+      if (recorded.length > 0) snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, ...(values.record ? { recorded } : {}) }, null, 2));
       else {
+        for (const line of recorded) io.out(line);
         // A study that could not be parsed has no objective, target or budget to summarise.
         const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
-        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : formatStatus(snapshot).join('\n'));
+        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...(jobLines(snapshot).length ? ['  jobs:', ...jobLines(snapshot)] : [])].join('\n'));
         printDiagnostics(io, snapshot, true);
       }
       return hasErrors(snapshot) ? 1 : 0;
@@ -253,6 +260,17 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
       io.out(`trial ${values.trial} marked ${status}`);
       return 0;
+    }
+    case 'launch': {
+      if (!values.trial) throw new UsageError('--trial <id> is required');
+      const snapshot = await analyze(study, 0, false, false);
+      if (hasErrors(snapshot)) {
+        printDiagnostics(io, snapshot, false);
+        return 1;
+      }
+      const result = await launchTrial(snapshot, values.trial, `cli:${process.pid}`);
+      (result.code === 0 ? io.out : io.err)(result.message);
+      return result.code;
     }
     default:
       throw new UsageError(`unknown command "${command}" (run mixopt --help)`);

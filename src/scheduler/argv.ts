@@ -52,7 +52,7 @@ export function displayCommandLine(argv: readonly string[]): string {
  * writes configs to (the fixed part of config.output, relative to the study). A `config` value read from a ledger
  * line that points anywhere else is refused. Returns the absolute path, or why not.
  */
-export function checkGeneratedConfig(studyFile: string, outputPattern: string, config: string): { path: string } | { error: string } {
+export function checkGeneratedConfig(studyFile: string, outputPattern: string, config: string, trialId?: string): { path: string } | { error: string } {
   const studyDir = dirname(studyFile);
   const fixed = outputPattern.split('{')[0] ?? '';
   const folder = resolve(studyDir, fixed.endsWith('/') || fixed === '' ? fixed : dirname(fixed));
@@ -61,5 +61,15 @@ export function checkGeneratedConfig(studyFile: string, outputPattern: string, c
   if (config.includes('\0') || rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
     return { error: `the trial's config ${JSON.stringify(config)} is not in ${relative(studyDir, folder) || '.'}/, where MixOpt writes configs (config.output: ${outputPattern}); MixOpt only launches configs it wrote. Accept the trial again to write its config.` };
   }
+  if (trialId !== undefined && !outputPatternRegExp(resolve(studyDir, outputPattern), trialId).test(path)) {
+    return { error: `the trial's config ${JSON.stringify(config)} is not the file config.output (${outputPattern}) gives trial ${trialId}; MixOpt only launches configs it wrote. Accept the trial again to write its config.` };
+  }
   return { path };
+}
+
+/** config.output as a pattern over absolute paths: {trial} is the trial id, any other {key} one path segment. */
+function outputPatternRegExp(absolutePattern: string, trialId: string): RegExp {
+  const parts = absolutePattern.split(/(\{[a-z_]+\})/);
+  const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${parts.map((p) => (p === '{trial}' ? escape(trialId) : /^\{[a-z_]+\}$/.test(p) ? '[^/\\\\]+' : escape(p))).join('')}$`);
 }

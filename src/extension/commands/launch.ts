@@ -3,9 +3,10 @@
 // Everything here runs a program, so it needs a trusted workspace.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import type { StudySnapshot, TrialView } from '../../protocol/snapshot';
-import { buildLaunchArgv, checkGeneratedConfig, displayCommandLine } from '../../scheduler/argv';
+import { dirname } from 'node:path';
+import type { TrialView } from '../../protocol/snapshot';
+import { displayCommandLine } from '../../scheduler/argv';
+import { launchArgv } from '../../scheduler/launch';
 import type { MixOptContext, TrialNode } from '../context';
 import { errorText, firstLine, isTrialNode } from '../context';
 import { pickTrial } from './trials';
@@ -18,19 +19,6 @@ function requireTrust(): boolean {
   return false;
 }
 
-/** The program and arguments of a trial's launch, or why it cannot be launched (shown to the user). */
-export function launchArgv(snap: StudySnapshot, trial: TrialView): { argv: string[]; config: string } | { error: string } {
-  const command = snap.launch?.command;
-  if (!command) return { error: 'the study has no launch: command (e.g. launch: {scheduler: slurm, command: "sbatch scripts/train.sh ${config}"}).' };
-  if (!trial.configPath) return { error: `trial ${trial.id} has no config yet; accept it first.` };
-  const checked = checkGeneratedConfig(snap.studyFile, snap.configOutput ?? 'configs/generated/{trial}.yaml', trial.configPath);
-  if ('error' in checked) return checked;
-  if (!existsSync(checked.path)) return { error: `the config of trial ${trial.id} (${checked.path}) does not exist; accept the trial again to write it.` };
-  const config = relative(dirname(snap.studyFile), checked.path);
-  const built = buildLaunchArgv(command, { config, trial: trial.id, model: trial.model, steps: String(trial.steps) }, process.env);
-  return 'error' in built ? { error: `launch: ${built.error}` } : { argv: built.argv, config: checked.path };
-}
-
 export async function launch(ctx: MixOptContext, studyFile: string, trialId?: string, statuses: readonly TrialView['status'][] = ['pending']): Promise<void> {
   if (!requireTrust()) return;
   const { studies, engine, log } = ctx;
@@ -38,7 +26,7 @@ export async function launch(ctx: MixOptContext, studyFile: string, trialId?: st
   if (!snap) return;
   const trial = trialId ? snap.trials.find((t) => t.id === trialId) : await pickTrial(ctx, studyFile, statuses, 'Which trial to launch?');
   if (!trial) return;
-  const built = launchArgv(snap, trial);
+  const built = launchArgv(snap, trial, process.env);
   if ('error' in built) {
     void vscode.window.showWarningMessage(`MixOpt: ${built.error}`);
     return;
