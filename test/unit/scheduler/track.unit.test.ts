@@ -7,6 +7,7 @@ import { foldTrials, parseLedger } from '../../../src/ledger/ledger';
 import { jobStateText } from '../../../src/protocol/jobText';
 import type { StudySnapshot, TrialView } from '../../../src/protocol/snapshot';
 import { ledgerEventForJob, trialsInFlight, withJobStates } from '../../../src/scheduler/track';
+import type { RunRecord } from '../../../src/runs/types';
 import type { JobStatus } from '../../../src/scheduler/types';
 import { parseStudy } from '../../../src/study/parse';
 
@@ -112,5 +113,19 @@ describe('the ledger keeps every job of a trial', () => {
     const [t] = foldTrials(parsed.events);
     assert.equal(t?.status, 'pending');
     assert.deepEqual(t?.jobs, [{ scheduler: 'slurm', id: '11', output: '/w/slurm-11.out' }, { scheduler: 'slurm', id: '12' }]);
+  });
+});
+
+describe('a failed job with a partial log', () => {
+  test('the trial stays failed (not running) until its run says completed', async () => {
+    const { reconcile } = await import('../../../src/ledger/reconcile');
+    const trials = foldTrials(parseLedger([
+      JSON.stringify({ v: 1, event: 'accepted', trial: 't', time: '2026-01-01T00:00:00Z', actor: 'x', mixture: { a: 0.5, b: 0.5 }, model: '1B', steps: 100 }),
+      JSON.stringify({ v: 1, event: 'failed', trial: 't', time: '2026-01-01T00:01:00Z', actor: 'x', note: 'Slurm job 3 FAILED' }),
+    ].join('\n') + '\n').events);
+    const partial: RunRecord = { id: 't', source: 'runs/t.jsonl', format: 'mixopt-jsonl', trialId: 't', steps: 30, checkpoints: [{ step: 30, metrics: { loss: 3 } }], status: 'running' };
+    const rows = (r: RunRecord) => reconcile(trials, [r]).rows;
+    assert.equal(rows(partial).find((x) => x.id === 't')?.status, 'failed');
+    assert.equal(rows({ ...partial, status: 'completed', steps: 100 }).find((x) => x.id === 't')?.status, 'completed');
   });
 });
