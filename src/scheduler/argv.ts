@@ -4,7 +4,7 @@
 // expanded, so spaces, quotes, $(…) and backticks in a path stay characters of one argument. Pipes, redirections,
 // `;` and `&&` are refused: they need a shell, so they belong in the user's script.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { parse, quote } from 'shell-quote';
+import { parse } from 'shell-quote';
 
 export const LAUNCH_PLACEHOLDERS = ['config', 'trial', 'model', 'steps'] as const;
 export type LaunchVars = Readonly<Record<(typeof LAUNCH_PLACEHOLDERS)[number], string>>;
@@ -44,7 +44,7 @@ export function buildLaunchArgv(template: string, vars: LaunchVars, env: Readonl
 
 /** A command line for display and for a terminal: every word single-quoted where needed, so no shell expands it. */
 export function displayCommandLine(argv: readonly string[]): string {
-  return quote([...argv]);
+  return argv.map((a) => (/^[A-Za-z0-9_./@%+=:,-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
 /**

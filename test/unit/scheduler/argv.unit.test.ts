@@ -86,3 +86,9 @@ describe('only configs MixOpt wrote are launched', () => {
     }
   });
 });
+
+describe('the command line shown and sent to a terminal', () => {
+  test('plain words stay as they are; anything else is single-quoted', () => {
+    assert.equal(displayCommandLine(['sbatch', '--begin=now+5', 'a b', "it's", '']), `sbatch --begin=now+5 'a b' 'it'\\''s' ''`);
+  });
+});
