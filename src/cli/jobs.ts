@@ -50,7 +50,7 @@ export function recordEndedJobs(snapshot: StudySnapshot, actor: string): string[
       time: new Date().toISOString(),
       actor,
       note: event.note,
-      job: { scheduler: t.job.scheduler, id: t.job.id, ...(t.job.output ? { output: t.job.output } : {}) },
+      job: event.job,
     });
     lines.push(`trial ${t.id} marked ${event.status}: ${event.note}`);
   }

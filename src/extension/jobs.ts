@@ -101,9 +101,8 @@ export class JobTracker implements vscode.Disposable {
     for (const t of trialsInFlight(snap)) {
       const event = ledgerEventForJob(t);
       if (!event || !t.job) continue;
-      const job = { scheduler: t.job.scheduler, id: t.job.id, ...(t.job.output ? { output: t.job.output } : {}) };
       try {
-        await this.engine.request({ method: 'mark', params: { studyFile, trialId: t.id, status: event.status, actor: this.actor, note: event.note, job } });
+        await this.engine.request({ method: 'mark', params: { studyFile, trialId: t.id, status: event.status, actor: this.actor, note: event.note, job: event.job } });
         this.log.info(`${t.id}: ${event.note} -> ${event.status}`);
         changed = true;
       } catch (e) {

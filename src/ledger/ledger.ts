@@ -1,5 +1,6 @@
 // The trials ledger (`.mixopt/ledger.jsonl` next to the study): append-only events, one JSON object a line.
 // Pure part: parse the text, fold the events into trials. Writing is in append.ts.
+import type { JobState } from '../protocol/snapshot';
 import type { Diagnostic } from '../study/diagnostics';
 
 export type LedgerEventKind = 'suggested' | 'accepted' | 'launched' | 'completed' | 'failed' | 'abandoned';
@@ -44,7 +45,12 @@ export interface JobRef {
   readonly scheduler: string;
   readonly id: string;
   readonly output?: string;
+  /** how the job ended, on the failed / abandoned event it caused */
+  readonly state?: JobState;
+  readonly exitCode?: number;
 }
+
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'out-of-memory', 'node-failure', 'unknown'];
 
 export type TrialState = 'suggested' | 'pending' | 'completed' | 'failed' | 'abandoned';
 
@@ -110,7 +116,13 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
   const str = (k: string): string | undefined => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
   const j = x['job'];
   const job: JobRef | undefined = isRecord(j) && typeof j['scheduler'] === 'string' && typeof j['id'] === 'string' && j['id'] !== ''
-    ? { scheduler: j['scheduler'], id: j['id'], ...(typeof j['output'] === 'string' ? { output: j['output'] } : {}) }
+    ? {
+        scheduler: j['scheduler'],
+        id: j['id'],
+        ...(typeof j['output'] === 'string' ? { output: j['output'] } : {}),
+        ...((JOB_STATES as readonly unknown[]).includes(j['state']) ? { state: j['state'] as JobState } : {}),
+        ...(typeof j['exitCode'] === 'number' && Number.isInteger(j['exitCode']) ? { exitCode: j['exitCode'] } : {}),
+      }
     : undefined;
   const event: LedgerEvent = {
     v: 1,
@@ -254,6 +266,8 @@ export function foldTrials(events: readonly LedgerEvent[]): Trial[] {
       case 'failed':
       case 'abandoned':
         t.status = e.event;
+        // how the trial's job ended, kept on that job
+        if (e.job && t.jobs) t.jobs = t.jobs.map((x) => (x.scheduler === e.job!.scheduler && x.id === e.job!.id ? { ...x, ...e.job } : x));
         break;
     }
   }

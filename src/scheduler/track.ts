@@ -1,6 +1,7 @@
 // What the job states mean for the trials: which trials have a job in flight, the snapshot with the states put in,
 // the ledger event a finished job calls for, and the words shown for a state. Pure: the CLI (`mixopt status`) and
 // the extension's poll share it.
+import type { JobRef } from '../ledger/ledger';
 import { jobStateText } from '../protocol/jobText';
 import type { JobView, StudySnapshot, TrialView } from '../protocol/snapshot';
 import type { JobStatus } from './types';
@@ -63,12 +64,13 @@ function jobFields(s: JobStatus, previous: JobView): Partial<JobView> {
  * The ledger event a finished job calls for: failed (with the exit code and output file) or abandoned
  * (cancelled); none while it is queued or running, or when it completed (its logs complete the trial).
  */
-export function ledgerEventForJob(trial: TrialView): { status: 'failed' | 'abandoned'; note: string } | undefined {
+export function ledgerEventForJob(trial: TrialView): { status: 'failed' | 'abandoned'; note: string; job: JobRef } | undefined {
   const job = trial.job;
   if (!job?.state || !FINISHED_JOB_STATES.includes(job.state) || job.state === 'completed') return undefined;
   if (trial.status !== 'pending' && trial.status !== 'running') return undefined;
   const what = `${job.scheduler === 'slurm' ? 'Slurm job' : 'job'} ${job.id} ${job.rawState ?? job.state}`;
   const output = job.output ? `; output: ${job.output}` : '';
-  if (job.state === 'cancelled') return { status: 'abandoned', note: `${what} (cancelled outside MixOpt)${output}` };
-  return { status: 'failed', note: `${what}: ${jobStateText(job)}${output}` };
+  const ref: JobRef = { scheduler: job.scheduler, id: job.id, ...(job.output ? { output: job.output } : {}), state: job.state, ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}) };
+  if (job.state === 'cancelled') return { status: 'abandoned', note: `${what} (cancelled outside MixOpt)${output}`, job: ref };
+  return { status: 'failed', note: `${what}: ${jobStateText(job)}${output}`, job: ref };
 }

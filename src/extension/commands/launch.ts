@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { TrialView } from '../../protocol/snapshot';
 import { displayCommandLine } from '../../scheduler/argv';
 import { launchArgv } from '../../scheduler/launch';
+import { FINISHED_JOB_STATES } from '../../scheduler/types';
 import type { MixOptContext, TrialNode } from '../context';
 import { errorText, firstLine, isTrialNode } from '../context';
 import { pickTrial } from './trials';
@@ -26,6 +27,10 @@ export async function launch(ctx: MixOptContext, studyFile: string, trialId?: st
   if (!snap) return;
   const trial = trialId ? snap.trials.find((t) => t.id === trialId) : await pickTrial(ctx, studyFile, statuses, 'Which trial to launch?');
   if (!trial) return;
+  if (trial.job && (trial.status === 'pending' || trial.status === 'running') && !FINISHED_JOB_STATES.includes(trial.job.state ?? 'unknown')) {
+    void vscode.window.showWarningMessage(`MixOpt: trial ${trial.id} is already ${trial.job.scheduler} job ${trial.job.id} (${trial.job.state ?? 'submitted'}); cancel it first to launch it again.`);
+    return;
+  }
   const built = launchArgv(snap, trial, process.env);
   if ('error' in built) {
     void vscode.window.showWarningMessage(`MixOpt: ${built.error}`);
@@ -90,7 +95,7 @@ export async function cancelTrial(ctx: MixOptContext, arg: unknown, confirmed = 
   }
   try {
     await scheduler.cancel(job.id);
-    await ctx.engine.request({ method: 'mark', params: { studyFile: node.studyFile, trialId: node.trial.id, status: 'abandoned', actor: ctx.actor, note: `cancelled in MixOpt (job ${job.id})`, job: { scheduler: job.scheduler, id: job.id, ...(job.output ? { output: job.output } : {}) } } });
+    await ctx.engine.request({ method: 'mark', params: { studyFile: node.studyFile, trialId: node.trial.id, status: 'abandoned', actor: ctx.actor, note: `cancelled in MixOpt (job ${job.id})`, job: { scheduler: job.scheduler, id: job.id, ...(job.output ? { output: job.output } : {}), state: 'cancelled' } } });
     ctx.log.info(`cancelled job ${job.id} of ${node.trial.id}`);
     await ctx.studies.refresh(node.studyFile, { fit: false }).catch(() => undefined);
   } catch (e) {

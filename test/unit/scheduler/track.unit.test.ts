@@ -65,13 +65,13 @@ describe('job states in the snapshot', () => {
   });
 
   test('failed -> trial failed with exit code and output; cancelled -> abandoned; queued, running, completed -> nothing', () => {
-    assert.deepEqual(ledgerEventForJob(byId.get('t-f')!), { status: 'failed', note: 'Slurm job 3 FAILED: failed, exit code 3; output: /w/slurm-3.out' });
+    assert.deepEqual(ledgerEventForJob(byId.get('t-f')!), { status: 'failed', note: 'Slurm job 3 FAILED: failed, exit code 3; output: /w/slurm-3.out', job: { scheduler: 'slurm', id: '3', output: '/w/slurm-3.out', state: 'failed', exitCode: 3 } });
     assert.equal(ledgerEventForJob(byId.get('t-c')!)?.status, 'abandoned');
     assert.equal(ledgerEventForJob(byId.get('t-q')!), undefined);
     assert.equal(ledgerEventForJob(byId.get('t-r')!), undefined);
     assert.equal(ledgerEventForJob(byId.get('t-done')!), undefined);
     const timedOut = withJobStates(snap, new Map([['1', status('1', { state: 'timeout', rawState: 'TIMEOUT', exitCode: 0, signal: 15 })]])).trials[0]!;
-    assert.deepEqual(ledgerEventForJob(timedOut), { status: 'failed', note: 'Slurm job 1 TIMEOUT: timeout' });
+    assert.deepEqual(ledgerEventForJob(timedOut), { status: 'failed', note: 'Slurm job 1 TIMEOUT: timeout', job: { scheduler: 'slurm', id: '1', state: 'timeout', exitCode: 0 } });
   });
 });
 
@@ -104,7 +104,7 @@ describe('the ledger keeps every job of a trial', () => {
     const text = [
       line({ event: 'accepted', mixture: { a: 1 }, model: '1B', steps: 10, config: 'configs/generated/t.yaml' }),
       line({ event: 'launched', job: { scheduler: 'slurm', id: '11', output: '/w/slurm-11.out' } }),
-      line({ event: 'failed', note: 'Slurm job 11 FAILED', job: { scheduler: 'slurm', id: '11' } }),
+      line({ event: 'failed', note: 'Slurm job 11 FAILED', job: { scheduler: 'slurm', id: '11', state: 'failed', exitCode: 3 } }),
       line({ event: 'launched', job: { scheduler: 'slurm', id: '12' } }),
       line({ event: 'launched', job: { scheduler: 'slurm', id: '' } }),
     ].join('\n') + '\n';
@@ -112,7 +112,13 @@ describe('the ledger keeps every job of a trial', () => {
     assert.equal(parsed.diagnostics.length, 0);
     const [t] = foldTrials(parsed.events);
     assert.equal(t?.status, 'pending');
-    assert.deepEqual(t?.jobs, [{ scheduler: 'slurm', id: '11', output: '/w/slurm-11.out' }, { scheduler: 'slurm', id: '12' }]);
+    assert.deepEqual(t?.jobs, [{ scheduler: 'slurm', id: '11', output: '/w/slurm-11.out', state: 'failed', exitCode: 3 }, { scheduler: 'slurm', id: '12' }]);
+    const failedOnly = foldTrials(parseLedger(text.split('\n').slice(0, 3).join('\n') + '\n').events)[0];
+    assert.equal(failedOnly?.status, 'failed');
+    assert.deepEqual(failedOnly?.jobs?.[0], { scheduler: 'slurm', id: '11', output: '/w/slurm-11.out', state: 'failed', exitCode: 3 });
+    // a state MixOpt does not know is dropped, the rest of the line kept
+    const odd = parseLedger(line({ event: 'launched', job: { scheduler: 'slurm', id: '13', state: 'exploded', exitCode: 1.5 } }) + '\n').events[0];
+    assert.deepEqual(odd?.job, { scheduler: 'slurm', id: '13' });
   });
 });
 
