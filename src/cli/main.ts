@@ -141,6 +141,34 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   return n;
 }
 
+/** `status`: the study read without fitting, and the jobs of launched trials asked once. */
+async function status(study: string, json: boolean, record: boolean, io: Io): Promise<number> {
+  let snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+  const recorded = record ? recordEndedJobs(snapshot, `cli:${process.pid}`) : [];
+  if (recorded.length > 0) snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+  if (json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, ...(record ? { recorded } : {}) }, null, 2));
+  else {
+    for (const line of recorded) io.out(line);
+    // A study that could not be parsed has no objective, target or budget to summarise.
+    const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
+    io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...(jobLines(snapshot).length ? ['  jobs:', ...jobLines(snapshot)] : [])].join('\n'));
+    printDiagnostics(io, snapshot, true);
+  }
+  return hasErrors(snapshot) ? 1 : 0;
+}
+
+/** `launch --trial`: the study's launch command for one trial. */
+async function launch(study: string, trialId: string, io: Io): Promise<number> {
+  const snapshot = await analyze(study, 0, false, false);
+  if (hasErrors(snapshot)) {
+    printDiagnostics(io, snapshot, false);
+    return 1;
+  }
+  const result = await launchTrial(snapshot, trialId, `cli:${process.pid}`);
+  (result.code === 0 ? io.out : io.err)(result.message);
+  return result.code;
+}
+
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -178,20 +206,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return 1;
   }
   switch (command) {
-    case 'status': {
-      let snapshot = await withLiveJobs(await analyze(study, 0, false, false));
-      const recorded = values.record ? recordEndedJobs(snapshot, `cli:${process.pid}`) : [];
-      if (recorded.length > 0) snapshot = await withLiveJobs(await analyze(study, 0, false, false));
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, ...(values.record ? { recorded } : {}) }, null, 2));
-      else {
-        for (const line of recorded) io.out(line);
-        // A study that could not be parsed has no objective, target or budget to summarise.
-        const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
-        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...(jobLines(snapshot).length ? ['  jobs:', ...jobLines(snapshot)] : [])].join('\n'));
-        printDiagnostics(io, snapshot, true);
-      }
-      return hasErrors(snapshot) ? 1 : 0;
-    }
+    case 'status':
+      return status(study, values.json === true, values.record === true, io);
     case 'suggest': {
       const batch = positiveInt(values.batch, 'batch', 1);
       const snapshot = await analyze(study, batch, values.record === true, true, refit);
@@ -261,17 +277,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       io.out(`trial ${values.trial} marked ${status}`);
       return 0;
     }
-    case 'launch': {
+    case 'launch':
       if (!values.trial) throw new UsageError('--trial <id> is required');
-      const snapshot = await analyze(study, 0, false, false);
-      if (hasErrors(snapshot)) {
-        printDiagnostics(io, snapshot, false);
-        return 1;
-      }
-      const result = await launchTrial(snapshot, values.trial, `cli:${process.pid}`);
-      (result.code === 0 ? io.out : io.err)(result.message);
-      return result.code;
-    }
+      return launch(study, values.trial, io);
     default:
       throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
   }
