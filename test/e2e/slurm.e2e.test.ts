@@ -72,18 +72,6 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
-  /** A palette command; retried while the workbench is still registering the extension's commands. */
-  async function command(title: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await vs.runCommand(title);
-      } catch (e) {
-        if (attempt >= 4) throw e;
-        await vs.page.keyboard.press('Escape');
-        await vs.page.waitForTimeout(2000);
-      }
-    }
-  }
   const row = (trial: string) => vs.page.locator('.monaco-list-row[role="treeitem"]', { hasText: trial }).first();
   /** Waits until the trial's row in the trials tree shows `pattern`; returns every distinct text it showed. */
   async function rowShows(trial: string, pattern: RegExp, seen: string[] = [], timeoutMs = 90_000): Promise<string[]> {
@@ -108,7 +96,7 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
   /** Suggest -> Accept in the Next trial panel; the job will do `mode` (modes/<trial>, read by train.sh). */
   async function acceptNext(mode: 'ok' | 'fail' | 'long'): Promise<string> {
     const before = ledger().filter((e) => e.event === 'accepted').length;
-    await command('MixOpt: Suggest next mixture');
+    await vs.runCommand('MixOpt: Suggest next mixture');
     const frame = await vs.waitForWebview('#accept-button', 180_000);
     await frame.click('#accept-button');
     const trial = await until('an accepted event', () => ledger().filter((e) => e.event === 'accepted')[before]?.trial);
@@ -117,14 +105,14 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     return trial;
   }
   async function launchFromPalette(trial: string): Promise<string> {
-    await command('MixOpt: Launch trial');
+    await vs.runCommand('MixOpt: Launch trial');
     await pickInQuickPick(trial);
     const id = await until(`a launched event with a job for ${trial}`, () => ledger().find((e) => e.event === 'launched' && e.trial === trial && e.job)?.job?.id);
     jobIds.push(id);
     return id;
   }
   const observations = async (): Promise<number> => {
-    await command('MixOpt: Show posterior');
+    await vs.runCommand('MixOpt: Show posterior');
     const frame = await vs.waitForWebview('#loo-chart', 180_000);
     const text = await until('the posterior caption', async () => /Fitted to (\d+) observations/.exec((await frame.textContent('body')) ?? '')?.[1]);
     return Number(text);
@@ -186,7 +174,7 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
       const trial = await acceptNext('long');
       const job = await launchFromPalette(trial);
       await rowShows(trial, /running/);
-      await command('MixOpt: Cancel trial (stop its job)');
+      await vs.runCommand('MixOpt: Cancel trial (stop its job)');
       await pickInQuickPick(trial);
       const confirm = vs.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel job' });
       await confirm.waitFor({ state: 'visible', timeout: 20_000 });
