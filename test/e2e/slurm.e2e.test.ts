@@ -129,11 +129,14 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
       // the Next trial panel lists the trial with its job
       const next = await vs.waitForWebview(`#pending-trials tr[data-trial="${trial}"]`, 30_000);
       assert.match((await next.textContent(`#pending-trials tr[data-trial="${trial}"]`)) ?? '', new RegExp(`slurm ${job}`));
-      const seen = await rowShows(trial, /queued/);
-      console.log(`[e2e] screenshot ${await vs.screenshot('slurm-queued')}`);
-      await rowShows(trial, /running \d+:\d\d/, seen);
+      // the row is sampled all along (the job is queued ~5 s and runs ~15 s; a loaded machine must not miss a state)
+      const seen: string[] = [];
+      const sampling = rowShows(trial, /completed/, seen, 180_000);
+      sampling.catch(() => undefined); // awaited below; failures surface there
+      await until('the row to show queued', () => seen.some((x) => /queued \(BeginTime\)/.test(x)) || undefined, 90_000);
+      await until('the row to show running with the elapsed time', () => seen.some((x) => /running \d+:\d\d/.test(x)) || undefined, 90_000);
       console.log(`[e2e] screenshot ${await vs.screenshot('slurm-running')}`);
-      await rowShows(trial, /completed/, seen);
+      await sampling;
       console.log(`[e2e] tree row of ${trial}: ${seen.join(' -> ')}`);
       const order = ['queued', 'running', 'completed'].map((w) => seen.findIndex((s) => s.includes(w)));
       assert.ok(order[0]! >= 0 && order[0]! < order[1]! && order[1]! < order[2]!, `queued, then running, then completed: ${seen.join(' -> ')}`);
