@@ -165,6 +165,20 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
       const state = execFileSync('scontrol', ['show', 'job', '-o', job], { env: env(), encoding: 'utf8' });
       assert.match(state, /JobState=FAILED .*ExitCode=3:0/);
       console.log(`[e2e] screenshot ${await vs.screenshot('slurm-failed')}`);
+      // Open job output shows the job's output file in an editor
+      await vs.runCommand('MixOpt: Open job output');
+      await pickInQuickPick(trial);
+      await vs.page.locator('.tabs-container .tab', { hasText: `slurm-${job}.out` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      // Resubmit: the same config as a new job; the ledger keeps both jobs and the first failure
+      await vs.runCommand('MixOpt: Resubmit failed trial');
+      await pickInQuickPick(trial);
+      const second = await until('a second launched event', () => ledger().filter((e) => e.event === 'launched' && e.trial === trial)[1]?.job?.id);
+      jobIds.push(second);
+      assert.notEqual(second, job);
+      const launches = ledger().filter((e) => e.event === 'launched' && e.trial === trial);
+      assert.equal(launches[0]!.note?.split(' ').at(-1), launches[1]!.note?.split(' ').at(-1), 'the same config');
+      await until('the resubmitted job to fail again', () => ledger().filter((e) => e.event === 'failed' && e.trial === trial)[1], 90_000);
+      assert.match(ledger().filter((e) => e.event === 'failed' && e.trial === trial)[1]!.note ?? '', new RegExp(`^Slurm job ${second} FAILED: failed, exit code 3`));
     } catch (e) {
       t.diagnostic(`screenshot of the failure: ${await vs.screenshot('slurm-fail-failure')}`);
       t.diagnostic(vs.logs());
