@@ -122,17 +122,17 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     try {
       const before = await observations();
       const trial = await acceptNext('ok');
+      // the row is sampled from now on (the job is queued ~8 s and runs ~15 s; a loaded machine must not miss a state)
+      const seen: string[] = [];
+      const sampling = rowShows(trial, /completed/, seen, 240_000);
+      sampling.catch(() => undefined); // awaited below; failures surface there
       const job = await launchFromPalette(trial);
       const launched = ledger().find((e) => e.event === 'launched' && e.trial === trial)!;
-      assert.match(launched.note ?? '', /^sbatch --parsable --begin=now\+5 --job-name=mixopt-t-\S+ scripts\/train\.sh configs\/generated\/t-\S+\.yaml$/);
+      assert.match(launched.note ?? '', /^sbatch --parsable --begin=now\+8 --job-name=mixopt-t-\S+ scripts\/train\.sh configs\/generated\/t-\S+\.yaml$/);
       assert.equal(launched.job?.output, join(vs.workspace, `slurm-${job}.out`));
       // the Next trial panel lists the trial with its job
       const next = await vs.waitForWebview(`#pending-trials tr[data-trial="${trial}"]`, 30_000);
       assert.match((await next.textContent(`#pending-trials tr[data-trial="${trial}"]`)) ?? '', new RegExp(`slurm ${job}`));
-      // the row is sampled all along (the job is queued ~5 s and runs ~15 s; a loaded machine must not miss a state)
-      const seen: string[] = [];
-      const sampling = rowShows(trial, /completed/, seen, 180_000);
-      sampling.catch(() => undefined); // awaited below; failures surface there
       await until('the row to show queued', () => seen.some((x) => /queued \(BeginTime\)/.test(x)) || undefined, 90_000);
       await until('the row to show running with the elapsed time', () => seen.some((x) => /running \d+:\d\d/.test(x)) || undefined, 90_000);
       console.log(`[e2e] screenshot ${await vs.screenshot('slurm-running')}`);
