@@ -2,7 +2,9 @@
 // state directory), in a real VS Code: Accept -> Launch -> the job runs test/fixtures/slurm-workspace/scripts/
 // train.sh, which writes MixOpt JSONL logs step by step -> the tree shows queued, running, completed and the
 // posterior is refitted with the new observations; a job that exits 3 fails its trial with exit code 3; Cancel on a
-// long job runs scancel and abandons the trial. When Slurm cannot be started the test fails; it never skips.
+// long job runs scancel and abandons the trial. The study submits with --hold and the ok job waits for a file, so
+// the test releases each step after it has seen the state before (no race with a loaded machine). When Slurm
+// cannot be started the test fails; it never skips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -104,11 +106,13 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     writeFileSync(join(vs.workspace, 'modes', trial), `${mode}\n`);
     return trial;
   }
-  async function launchFromPalette(trial: string): Promise<string> {
+  /** Launch trial from the palette; the study submits with --hold: `release` lets the job start. */
+  async function launchFromPalette(trial: string, release = true): Promise<string> {
     await vs.runCommand('MixOpt: Launch trial');
     await pickInQuickPick(trial);
     const id = await until(`a launched event with a job for ${trial}`, () => ledger().find((e) => e.event === 'launched' && e.trial === trial && e.job)?.job?.id);
     jobIds.push(id);
+    if (release) execFileSync('scontrol', ['release', id], { env: env() });
     return id;
   }
   const observations = async (): Promise<number> => {
@@ -122,21 +126,21 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     try {
       const before = await observations();
       const trial = await acceptNext('ok');
-      // the row is sampled from now on (the job is queued ~8 s and runs ~15 s; a loaded machine must not miss a state)
-      const seen: string[] = [];
-      const sampling = rowShows(trial, /completed/, seen, 240_000);
-      sampling.catch(() => undefined); // awaited below; failures surface there
-      const job = await launchFromPalette(trial);
+      const job = await launchFromPalette(trial, false);
       const launched = ledger().find((e) => e.event === 'launched' && e.trial === trial)!;
-      assert.match(launched.note ?? '', /^sbatch --parsable --begin=now\+8 --job-name=mixopt-t-\S+ scripts\/train\.sh configs\/generated\/t-\S+\.yaml$/);
+      assert.match(launched.note ?? '', /^sbatch --parsable --hold --job-name=mixopt-t-\S+ scripts\/train\.sh configs\/generated\/t-\S+\.yaml$/);
       assert.equal(launched.job?.output, join(vs.workspace, `slurm-${job}.out`));
       // the Next trial panel lists the trial with its job
       const next = await vs.waitForWebview(`#pending-trials tr[data-trial="${trial}"]`, 30_000);
       assert.match((await next.textContent(`#pending-trials tr[data-trial="${trial}"]`)) ?? '', new RegExp(`slurm ${job}`));
-      await until('the row to show queued', () => seen.some((x) => /queued \(BeginTime\)/.test(x)) || undefined, 90_000);
-      await until('the row to show running with the elapsed time', () => seen.some((x) => /running \d+:\d\d/.test(x)) || undefined, 90_000);
+      // held in the queue until the tree has shown it queued; then it runs until the tree has shown it running
+      const seen = await rowShows(trial, /queued \(JobHeldUser\)/);
+      console.log(`[e2e] screenshot ${await vs.screenshot('slurm-queued')}`);
+      execFileSync('scontrol', ['release', job], { env: env() });
+      await rowShows(trial, /running \d+:\d\d/, seen);
       console.log(`[e2e] screenshot ${await vs.screenshot('slurm-running')}`);
-      await sampling;
+      writeFileSync(join(vs.workspace, 'modes', `${trial}.go`), '');
+      await rowShows(trial, /completed/, seen);
       console.log(`[e2e] tree row of ${trial}: ${seen.join(' -> ')}`);
       const order = ['queued', 'running', 'completed'].map((w) => seen.findIndex((s) => s.includes(w)));
       assert.ok(order[0]! >= 0 && order[0]! < order[1]! && order[1]! < order[2]!, `queued, then running, then completed: ${seen.join(' -> ')}`);
@@ -175,6 +179,7 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
       const second = await until('a second launched event', () => ledger().filter((e) => e.event === 'launched' && e.trial === trial)[1]?.job?.id);
       jobIds.push(second);
       assert.notEqual(second, job);
+      execFileSync('scontrol', ['release', second], { env: env() });
       const launches = ledger().filter((e) => e.event === 'launched' && e.trial === trial);
       assert.equal(launches[0]!.note?.split(' ').at(-1), launches[1]!.note?.split(' ').at(-1), 'the same config');
       await until('the resubmitted job to fail again', () => ledger().filter((e) => e.event === 'failed' && e.trial === trial)[1], 90_000);

@@ -69,7 +69,7 @@ describe('mixopt status and launch with a scheduler', () => {
     const snap = await analyze(w.study);
     const ok = await launchTrial(snap, 't-2', 'cli:test', runner);
     assert.deepEqual(ok, { code: 0, message: 'trial t-2 submitted as slurm job 42' });
-    assert.deepEqual(calls[0], ['sbatch', '--parsable', '--begin=now+8', '--job-name=mixopt-t-2', 'scripts/train.sh', 'configs/generated/t-2.yaml']);
+    assert.deepEqual(calls[0], ['sbatch', '--parsable', '--hold', '--job-name=mixopt-t-2', 'scripts/train.sh', 'configs/generated/t-2.yaml']);
     const events = readFileSync(w.ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; trial: string; job?: { id: string } });
     assert.deepEqual(events.at(-1)?.job, { scheduler: 'slurm', id: '42' });
     const refused = await launchTrial(snap, 't-3', 'cli:test', runner);
