@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLaunchArgv, checkGeneratedConfig, displayCommandLine, splitLaunchTemplate } from '../../../src/scheduler/argv';
@@ -41,6 +41,7 @@ describe('launch argv', () => {
     execFileSync('sh', ['-c', displayCommandLine(r.argv)]);
     assert.equal(readFileSync(out, 'utf8'), `1\n${nasty}\n`);
     assert.equal(existsSync(join(dir, 'pwned')), false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('pipes, redirections, ; and && are refused with the fix; a glob too', () => {

@@ -1,9 +1,9 @@
 // `mixopt status` with jobs in flight: the engine's snapshot of a real study folder (the Slurm fixture workspace,
 // copied) with launched events in its ledger, the scheduler answered by a fake runner replaying captured Slurm
 // output; --record appends the failed event the job calls for.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchTrial, recordEndedJobs, withLiveJobs } from '../../../src/cli/jobs';
@@ -15,8 +15,11 @@ const fixtures = join(__dirname, '..', '..', 'fixtures');
 const captured = (name: string): CommandResult => ({ code: 0, stdout: readFileSync(join(fixtures, 'slurm', `${name}.txt`), 'utf8'), stderr: '' });
 const failedId = /exit3=(\d+)/.exec(readFileSync(join(fixtures, 'slurm', 'README.txt'), 'utf8'))![1]!;
 
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 function workspace(): { study: string; ledger: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mixopt-clijobs-'));
+  made.push(dir);
   cpSync(join(fixtures, 'slurm-workspace'), dir, { recursive: true });
   return { dir, study: join(dir, 'tiny.mixopt.yaml'), ledger: join(dir, '.mixopt', 'ledger.jsonl') };
 }
