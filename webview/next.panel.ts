@@ -1,6 +1,7 @@
 // Next trial panel: the suggested mixture next to the recommended (current best) one, the fidelity to run it
 // at, what the model predicts, why, and what it costs; Accept / Skip / Suggest a batch of k.
-import type { StudySnapshot, SuggestionView } from '../src/protocol/snapshot';
+import { jobStateText } from '../src/protocol/jobText';
+import type { StudySnapshot, SuggestionView, TrialView } from '../src/protocol/snapshot';
 import { button, el, emptyNote, fmt, header, pct, savedState, saveState, send, startPanel, statusLine } from './shared';
 
 let selected = 0;
@@ -57,6 +58,26 @@ function facts(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
   );
 }
 
+/** The job of a launched trial: its state in words, with the output file and where logs were looked for. */
+function jobCell(t: TrialView): HTMLElement {
+  if (!t.job) return el('td', { class: 'muted' }, '—');
+  const title = [t.job.output ? `output: ${t.job.output}` : '', t.job.logsMissing ? `no run log found; looked in ${t.job.logsMissing}` : '', t.job.queryError ?? ''].filter(Boolean).join('\n');
+  return el('td', { class: `job-state${t.job.logsMissing ? ' warn' : ''}`, title: title || undefined }, `${t.job.scheduler} ${t.job.id}${t.job.state ? `: ${jobStateText(t.job)}` : ''}`);
+}
+
+/** Trials whose job ended without a result (failed, timed out, cancelled): why, and where the output is. */
+function endedJobs(snapshot: StudySnapshot): HTMLElement | undefined {
+  const ended = snapshot.trials.filter((t) => t.job && (t.status === 'failed' || t.status === 'abandoned')).sort((a, b) => (b.time ?? '').localeCompare(a.time ?? '')).slice(0, 5);
+  if (ended.length === 0) return undefined;
+  return el(
+    'div',
+    { id: 'ended-jobs' },
+    el('h2', {}, 'Jobs that ended without a result'),
+    el('ul', {}, ...ended.map((t) => el('li', { 'data-trial': t.id, 'data-status': t.status }, `${t.id} (${t.status}): ${t.note ?? `job ${t.job!.id}`}`))),
+    el('p', { class: 'muted small' }, 'Resubmit a failed trial from the trials tree (same config, new job); the ledger keeps the earlier job.'),
+  );
+}
+
 function render(snapshot: StudySnapshot | undefined, status: { busy?: string; error?: string }): void {
   const app = document.getElementById('app')!;
   const parts: (Node | undefined)[] = [header('Next trial', snapshot), statusLine(status)];
@@ -76,12 +97,13 @@ function render(snapshot: StudySnapshot | undefined, status: { busy?: string; er
         el(
           'table',
           { id: 'pending-trials', class: 'grid' },
-          el('thead', {}, el('tr', {}, el('th', {}, 'Trial'), el('th', {}, 'Status'), el('th', {}, 'Model'), el('th', {}, 'Config'), el('th', { class: 'num' }, 'Cost'))),
-          el('tbody', {}, ...pending.slice(0, 10).map((t) => el('tr', {}, el('td', { class: 'trial-id' }, t.id), el('td', {}, t.status), el('td', {}, t.model), el('td', { class: 'muted' }, t.configPath ?? '—'), el('td', { class: 'num' }, `${fmt(t.cost, 3)} ${snapshot.budget.unit}`)))),
+          el('thead', {}, el('tr', {}, el('th', {}, 'Trial'), el('th', {}, 'Status'), el('th', {}, 'Job'), el('th', {}, 'Model'), el('th', {}, 'Config'), el('th', { class: 'num' }, 'Cost'))),
+          el('tbody', {}, ...pending.slice(0, 10).map((t) => el('tr', { 'data-trial': t.id, 'data-job-state': t.job?.state }, el('td', { class: 'trial-id' }, t.id), el('td', {}, t.status), jobCell(t), el('td', {}, t.model), el('td', { class: 'muted' }, t.configPath ?? '—'), el('td', { class: 'num' }, `${fmt(t.cost, 3)} ${snapshot.budget.unit}`)))),
         ),
         el('p', { class: 'muted small' }, 'Pending trials are treated as fantasies: the next suggestion goes elsewhere. They complete when their run logs appear in the workspace.'),
       );
     }
+    parts.push(endedJobs(snapshot));
   } else {
     if (selected >= suggestions.length) selected = 0;
     const s = suggestions[selected]!;

@@ -11,6 +11,7 @@ import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
 import { runInit } from './init';
 import { formatUnusedRuns } from './unusedRuns';
+import { jobLines, launchTrial, recordEndedJobs, withLiveJobs } from './jobs';
 
 const VERSION = '0.1.0';
 
@@ -19,8 +20,11 @@ export const USAGE = `mixopt ${VERSION} — data-mixture optimisation with multi
 Usage:
   mixopt init [folder] [--name n] [--metric m] [--models 1M=1e6,...] [--target-steps n] [--yes]
                                                        write a new study from the training configs found
-  mixopt status <study.mixopt.yaml> [--json] [--verbose]
-                                                       runs found, unused runs and why, problems, budget
+  mixopt status <study.mixopt.yaml> [--json] [--verbose] [--record]
+                                                       runs found, unused runs and why, problems, budget, jobs of
+                                                       launched trials; --record marks trials whose job failed /
+                                                       was cancelled
+  mixopt launch <study.mixopt.yaml> --trial <id>       run the study's launch command for an accepted trial
   mixopt suggest <study.mixopt.yaml> [--batch k] [--json] [--record] [--refit]
                                                        the next trial(s) to run; --record appends them to the ledger
   mixopt recommend <study.mixopt.yaml> [--json] [--refit]
@@ -40,7 +44,7 @@ Exit codes: 0 ok, 1 problems in the study or its inputs, 2 usage errors, 3 inter
 
 export class UsageError extends Error {}
 
-const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark'] as const;
+const STUDY_COMMANDS = ['status', 'suggest', 'recommend', 'accept', 'mark', 'launch'] as const;
 
 interface Io {
   out(text: string): void;
@@ -167,6 +171,34 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   return n;
 }
 
+/** `status`: the study read without fitting, and the jobs of launched trials asked once. */
+async function status(study: string, json: boolean, record: boolean, verbose: boolean, io: Io): Promise<number> {
+  let snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+  const recorded = record ? recordEndedJobs(snapshot, `cli:${process.pid}`) : [];
+  if (recorded.length > 0) snapshot = await withLiveJobs(await analyze(study, 0, false, false));
+  if (json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, unusedRuns: snapshot.unusedRuns ?? [], ...(record ? { recorded } : {}) }, null, 2));
+  else {
+    for (const line of recorded) io.out(line);
+    // A study that could not be parsed has no objective, target or budget to summarise.
+    const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
+    io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...formatUnusedRuns(snapshot, verbose), ...(jobLines(snapshot).length ? ['  jobs:', ...jobLines(snapshot)] : [])].join('\n'));
+    printDiagnostics(io, snapshot, true);
+  }
+  return hasErrors(snapshot) ? 1 : 0;
+}
+
+/** `launch --trial`: the study's launch command for one trial. */
+async function launch(study: string, trialId: string, io: Io): Promise<number> {
+  const snapshot = await analyze(study, 0, false, false);
+  if (hasErrors(snapshot)) {
+    printDiagnostics(io, snapshot, false);
+    return 1;
+  }
+  const result = await launchTrial(snapshot, trialId, `cli:${process.pid}`);
+  (result.code === 0 ? io.out : io.err)(result.message);
+  return result.code;
+}
+
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -206,17 +238,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return 1;
   }
   switch (command) {
-    case 'status': {
-      const snapshot = await analyze(study, 0, false, false);
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, name: snapshot.name, trials: snapshot.trials, budget: snapshot.budget, diagnostics: snapshot.diagnostics, unusedRuns: snapshot.unusedRuns ?? [] }, null, 2));
-      else {
-        // A study that could not be parsed has no objective, target or budget to summarise.
-        const unreadable = snapshot.domains.length === 0 && hasErrors(snapshot);
-        io.out(unreadable ? `Study ${snapshot.studyFile} cannot be used until its errors are fixed:` : [...formatStatus(snapshot), ...formatUnusedRuns(snapshot, values.verbose === true)].join('\n'));
-        printDiagnostics(io, snapshot, true);
-      }
-      return hasErrors(snapshot) ? 1 : 0;
-    }
+    case 'status':
+      return status(study, values.json === true, values.record === true, values.verbose === true, io);
     case 'suggest': {
       const batch = positiveInt(values.batch, 'batch', 1);
       const snapshot = await analyze(study, batch, values.record === true, true, refit);
@@ -291,6 +314,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       io.out(`trial ${values.trial} marked ${status}`);
       return 0;
     }
+    case 'launch':
+      if (!values.trial) throw new UsageError('--trial <id> is required');
+      return launch(study, values.trial, io);
     default:
       throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
   }

@@ -1,4 +1,5 @@
 // The engine's interface: the same calls back the extension (through a worker thread) and the CLI (in process).
+import type { JobRef } from '../ledger/ledger';
 import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
 
 export interface AnalyzeParams {
@@ -53,6 +54,8 @@ export interface MarkParams {
   readonly status: 'failed' | 'abandoned' | 'launched';
   readonly actor: string;
   readonly note?: string;
+  /** the scheduler job the event is about (a tracked launch, or the job whose end failed the trial) */
+  readonly job?: JobRef;
 }
 
 /** What each engine method takes: one table, from which requests, handlers and results are typed. */

@@ -274,6 +274,7 @@ export async function mark(params: MarkParams): Promise<{ readonly ok: true }> {
     time: new Date().toISOString(),
     actor: params.actor,
     ...(params.note !== undefined ? { note: params.note } : {}),
+    ...(params.job ? { job: params.job } : {}),
   });
   return { ok: true };
 }

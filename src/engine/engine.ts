@@ -133,6 +133,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const base = {
     ...baseSnapshot(studyFile, study, trialViews, budget, diagnostics.map((d) => toView(d, studyDir)), dataset.observations.length),
     ...(dataset.unused.length > 0 ? { unusedRuns: dataset.unused } : {}),
+    ...(study.config ? { configOutput: study.config.output } : {}),
+    runsInclude: study.runs.include,
   };
   if (params.fit === false || tooLarge.length > 0) return { ...base, computedAt: new Date().toISOString() };
 

@@ -97,6 +97,8 @@ export function trialViewsOf(
       ...(r.configPath !== undefined ? { configPath: r.configPath } : {}),
       ...(r.runSource !== undefined ? { runSource: r.runSource } : {}),
       ...(r.time !== undefined ? { time: r.time } : {}),
+      ...(r.trial?.jobs?.length ? { job: { ...r.trial.jobs[r.trial.jobs.length - 1]!, attempts: r.trial.jobs.length } } : {}),
+      ...(r.trial?.note !== undefined ? { note: r.trial.note } : {}),
     };
   });
   void dataset;

@@ -1,6 +1,7 @@
 // Host logic that needs no vscode API: text of the status bar and tree items, grouping of trials, the exported
 // report. Unit-tested under plain node.
-import type { StudySnapshot, TrialStatus, TrialView } from '../protocol/snapshot';
+import { jobStateText } from '../protocol/jobText';
+import type { JobState, StudySnapshot, TrialStatus, TrialView } from '../protocol/snapshot';
 
 export const STATUS_GROUPS: readonly { status: TrialStatus | 'running'; label: string; icon: string }[] = [
   { status: 'suggested', label: 'Suggested', icon: 'lightbulb' },
@@ -50,8 +51,32 @@ export function statusBarText(snapshot: StudySnapshot): { text: string; tooltip:
   return { text, tooltip };
 }
 
+/** Codicons for job states (a finished job whose logs were not found gets a warning). */
+export const JOB_ICONS: Readonly<Record<JobState | 'logs-missing', string>> = {
+  queued: 'watch',
+  running: 'sync~spin',
+  completed: 'pass',
+  failed: 'error',
+  cancelled: 'circle-slash',
+  timeout: 'clock',
+  'out-of-memory': 'flame',
+  'node-failure': 'server',
+  unknown: 'question',
+  'logs-missing': 'warning',
+};
+
+/**
+ * The tree item's contextValue, read by the menus' `viewItem =~` clauses in package.json:
+ * trial.<status>[.config][.run][.job.<state|none>][.output].
+ */
+export function trialContextValue(t: TrialView): string {
+  const job = t.job ? `.job.${t.job.state ?? 'none'}${t.job.output ? '.output' : ''}` : '';
+  return `trial.${t.status}${t.configPath ? '.config' : ''}${t.runSource ? '.run' : ''}${job}`;
+}
+
 export function trialDescription(t: TrialView, unit: string): string {
   const parts = [t.partial ? `${t.status}, partial at ${t.stepsReached ?? '?'} steps` : t.status, `${t.model}${t.steps > 1 ? `@${t.steps}` : ''}`];
+  if (t.job?.state) parts.splice(1, 0, jobStateText(t.job));
   if (t.value !== undefined) parts.push(`= ${fmt(t.value)}`);
   if (t.cost > 0) parts.push(`${fmt(t.cost, 2)} ${unit}`);
   return parts.join(' · ');
@@ -62,7 +87,7 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>&~"'$:]/g, (c) => `\\${c}`);
 }
 
-export function trialTooltip(t: TrialView, snapshot: StudySnapshot): string {
+export function trialTooltip(t: TrialView, snapshot: StudySnapshot, trusted = true): string {
   const top = Object.entries(t.mixture).sort((a, b) => b[1] - a[1]).slice(0, 6);
   const md = escapeMarkdown;
   return [
@@ -74,6 +99,12 @@ export function trialTooltip(t: TrialView, snapshot: StudySnapshot): string {
     'Largest weights: ' + top.map(([d, w]) => `${md(d)} ${(w * 100).toFixed(1)}%`).join(', '),
     ...(t.configPath ? ['', `Config: ${md(t.configPath)}`] : []),
     ...(t.runSource ? [`Run: ${md(t.runSource)}`] : []),
+    ...(t.job ? ['', `Job: ${md(t.job.scheduler)} ${md(t.job.id)}${t.job.state ? ` — ${md(jobStateText(t.job))}` : ''}${t.job.attempts > 1 ? ` (launch ${t.job.attempts})` : ''}`] : []),
+    ...(t.job?.output ? [`Job output: ${md(t.job.output)}`] : []),
+    ...(t.job?.logsMissing ? [`The job ended but no run log of the trial was found; MixOpt looked in ${md(t.job.logsMissing)}.`] : []),
+    ...(t.job?.queryError ? [`The scheduler could not be asked: ${md(t.job.queryError)}`] : []),
+    ...(t.note && (t.status === 'failed' || t.status === 'abandoned') ? [`Why: ${md(t.note)}`] : []),
+    ...(!trusted && (t.job || snapshot.launch) ? ['', `Launch, Cancel and Resubmit are disabled: they run programs, so they need a trusted workspace.`] : []),
   ].join('\n');
 }
 

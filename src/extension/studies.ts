@@ -61,8 +61,24 @@ export class Studies implements vscode.Disposable {
     return this.studyFiles;
   }
 
+  /** The latest snapshot, with what `decorate` adds (the job states of launched trials). */
   snapshot(studyFile: string): StudySnapshot | undefined {
+    const snap = this.snapshots.get(studyFile);
+    return snap ? this.decorate(snap) : undefined;
+  }
+
+  /** The latest snapshot as the engine returned it. */
+  raw(studyFile: string): StudySnapshot | undefined {
     return this.snapshots.get(studyFile);
+  }
+
+  /** Adds live information to every snapshot handed out (set once by activate: the job tracker's states). */
+  decorate: (snapshot: StudySnapshot) => StudySnapshot = (s) => s;
+
+  /** Tells the listeners (tree, panels) that what `decorate` adds changed. */
+  notify(studyFile: string): void {
+    const snap = this.snapshot(studyFile);
+    if (snap) this.emitter.fire(snap);
   }
 
   /** The study to act on: the active editor's, the only one, or the user's pick. */
@@ -183,8 +199,9 @@ export class Studies implements vscode.Disposable {
       this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
       if (snapshot.posterior) this.log.debug(`hyperparameters: ${JSON.stringify(snapshot.posterior.hyperparameters)}`);
       for (const d of snapshot.diagnostics.filter((x) => x.severity !== 'info').slice(0, 50)) this.log.warn(`${d.file}:${d.line}: ${d.message}`);
-      this.emitter.fire(snapshot);
-      return snapshot;
+      const shown = this.decorate(snapshot);
+      this.emitter.fire(shown);
+      return shown;
     } catch (e) {
       if (e instanceof EngineCancelledError) {
         this.log.info(`analysis of ${studyFile} cancelled`);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { TrialStatus, TrialView } from '../protocol/snapshot';
-import { groupTrials, STATUS_GROUPS, trialDescription, trialTooltip } from './logic';
+import { groupTrials, JOB_ICONS, STATUS_GROUPS, trialContextValue, trialDescription, trialTooltip } from './logic';
 import type { Studies } from './studies';
 
 export type TreeNode =
@@ -82,9 +82,10 @@ export class TrialsTree implements vscode.TreeDataProvider<TreeNode> {
     const item = new vscode.TreeItem(t.id, vscode.TreeItemCollapsibleState.None);
     item.id = `${node.studyFile}#${t.id}`;
     item.description = trialDescription(t, snap?.budget.unit ?? '');
-    item.tooltip = snap ? new vscode.MarkdownString(trialTooltip(t, snap)) : t.id;
-    item.contextValue = `trial.${t.status}${t.configPath ? '.config' : ''}${t.runSource ? '.run' : ''}`;
-    item.iconPath = new vscode.ThemeIcon(STATUS_GROUPS.find((g) => g.status === t.status)?.icon ?? 'circle-outline');
+    item.tooltip = snap ? new vscode.MarkdownString(trialTooltip(t, snap, vscode.workspace.isTrusted)) : t.id;
+    item.contextValue = trialContextValue(t);
+    const jobIcon = t.job?.state ? JOB_ICONS[t.job.logsMissing ? 'logs-missing' : t.job.state] : undefined;
+    item.iconPath = new vscode.ThemeIcon(jobIcon ?? STATUS_GROUPS.find((g) => g.status === t.status)?.icon ?? 'circle-outline');
     if (t.configPath) item.command = { command: 'mixopt.openConfig', title: 'Open config', arguments: [node] };
     return item;
   }

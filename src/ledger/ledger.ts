@@ -1,6 +1,7 @@
 // The trials ledger (`.mixopt/ledger.jsonl` next to the study): append-only events, one JSON object a line.
 // Pure part: parse the text, fold the events into trials. Writing is in append.ts.
 import { dict } from '../core/names';
+import type { JobState } from '../protocol/snapshot';
 import type { Diagnostic } from '../study/diagnostics';
 
 export type LedgerEventKind = 'suggested' | 'accepted' | 'launched' | 'completed' | 'failed' | 'abandoned';
@@ -36,7 +37,21 @@ export interface LedgerEvent {
    * first `accepted` line with the key wins; later trials with the same key are duplicates and dropped by the fold.
    */
   readonly key?: string;
+  /** the scheduler's job, on launched events of a tracked launch (and on failed/abandoned events it caused) */
+  readonly job?: JobRef;
 }
+
+/** A job a scheduler runs for a trial: which scheduler, its id there, its output file when known. */
+export interface JobRef {
+  readonly scheduler: string;
+  readonly id: string;
+  readonly output?: string;
+  /** how the job ended, on the failed / abandoned event it caused */
+  readonly state?: JobState;
+  readonly exitCode?: number;
+}
+
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'out-of-memory', 'node-failure', 'unknown'];
 
 export type TrialState = 'suggested' | 'pending' | 'completed' | 'failed' | 'abandoned';
 
@@ -57,6 +72,8 @@ export interface Trial {
   readonly updated: string;
   readonly actor: string;
   readonly note?: string;
+  /** jobs launched for the trial, oldest first (a resubmission adds one); the last is the current one */
+  readonly jobs?: readonly JobRef[];
 }
 
 export interface ParsedLedger {
@@ -106,6 +123,16 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
     predicted = { mean: p['mean'], lower: p['lower'], upper: p['upper'] };
   }
   const str = (k: string): string | undefined => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  const j = x['job'];
+  const job: JobRef | undefined = isRecord(j) && typeof j['scheduler'] === 'string' && typeof j['id'] === 'string' && j['id'] !== ''
+    ? {
+        scheduler: j['scheduler'],
+        id: j['id'],
+        ...(typeof j['output'] === 'string' ? { output: j['output'] } : {}),
+        ...((JOB_STATES as readonly unknown[]).includes(j['state']) ? { state: j['state'] as JobState } : {}),
+        ...(typeof j['exitCode'] === 'number' && Number.isInteger(j['exitCode']) ? { exitCode: j['exitCode'] } : {}),
+      }
+    : undefined;
   const event: LedgerEvent = {
     v: 1,
     event: kind as LedgerEventKind,
@@ -120,6 +147,7 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
     ...(str('note') !== undefined ? { note: str('note') } : {}),
     ...(str('key') !== undefined ? { key: str('key') } : {}),
     ...(predicted ? { predicted } : {}),
+    ...(job ? { job } : {}),
   };
   return event;
 }
@@ -181,6 +209,7 @@ interface MutableTrial {
   updated: string;
   actor: string;
   note?: string;
+  jobs?: JobRef[];
 }
 
 /**
@@ -245,12 +274,15 @@ export function foldTrials(events: readonly LedgerEvent[]): Trial[] {
     switch (e.event) {
       case 'launched':
         t.launched = true;
+        if (e.job && !t.jobs?.some((x) => x.scheduler === e.job!.scheduler && x.id === e.job!.id)) t.jobs = [...(t.jobs ?? []), e.job];
         if (t.status === 'suggested' || t.status === 'failed') t.status = 'pending';
         break;
       case 'completed':
       case 'failed':
       case 'abandoned':
         t.status = e.event;
+        // how the trial's job ended, kept on that job
+        if (e.job && t.jobs) t.jobs = t.jobs.map((x) => (x.scheduler === e.job!.scheduler && x.id === e.job!.id ? { ...x, ...e.job } : x));
         break;
     }
   }

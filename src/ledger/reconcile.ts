@@ -137,6 +137,8 @@ export function reconcile(trials: readonly Trial[], runs: readonly RunRecord[], 
     let status: TrialStatus;
     if (!run) status = t.status;
     else if (t.status === 'abandoned' && m?.by !== 'trial-id') status = 'abandoned';
+    // a job that died at step 300 leaves a partial log: the ledger's failed wins until the run says completed
+    else if (t.status === 'failed' && run.status !== 'completed') status = 'failed';
     else status = statusFromRun(run, t);
     if (run && m) {
       completedRuns[m.index] = completeRun(run, t);

@@ -20,6 +20,33 @@ export interface TrialView {
   readonly configPath?: string;
   readonly runSource?: string;
   readonly time?: string;
+  /** the latest scheduler job of a tracked launch (state fields filled in by whoever asked the scheduler) */
+  readonly job?: JobView;
+  /** the note of the trial's latest ledger event (why it failed or was abandoned) */
+  readonly note?: string;
+}
+
+/** What MixOpt shows for a job, whatever the scheduler calls it. */
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'out-of-memory' | 'node-failure' | 'unknown';
+
+export interface JobView {
+  readonly scheduler: string;
+  readonly id: string;
+  /** the job's output file, as the scheduler reported it */
+  readonly output?: string;
+  /** jobs launched for this trial so far (a resubmission adds one) */
+  readonly attempts: number;
+  /** live state, when the scheduler was asked (the extension's poll, `mixopt status`) */
+  readonly state?: JobState;
+  readonly rawState?: string;
+  readonly exitCode?: number;
+  readonly signal?: number;
+  readonly elapsedSeconds?: number;
+  readonly reason?: string;
+  /** the job ended but no run log of the trial was found: where MixOpt looked */
+  readonly logsMissing?: string;
+  /** the scheduler could not be asked (the error), so the state is not known */
+  readonly queryError?: string;
 }
 
 export interface Interval {
@@ -162,7 +189,11 @@ export interface StudySnapshot {
   readonly suggestions?: readonly SuggestionView[];
   /** why some or all sizes were not suggested (the budget left), when that happened */
   readonly suggestionNote?: string;
-  /** the study's launch command (with ${config}, ${trial}, ${model}, ${steps} placeholders) */
-  readonly launch?: string;
+  /** how trials are launched: the command (with ${config}, ${trial}, ${model}, ${steps}) and who runs it */
+  readonly launch?: { readonly scheduler: 'terminal' | 'slurm'; readonly command: string };
+  /** config.output of the study: launches only pass configs under its folder */
+  readonly configOutput?: string;
+  /** runs.include of the study, to say where MixOpt looked for a finished job's logs */
+  readonly runsInclude?: readonly string[];
   readonly computedAt: string;
 }

@@ -6,7 +6,7 @@ import type { Node } from 'yaml';
 import { dict, own } from '../core/names';
 import type { Diagnostic, Severity } from './diagnostics';
 import { schemaProblems } from './schema';
-import type { Aggregate, CostModel, CsvMapping, ModelFidelity, Study } from './types';
+import type { Aggregate, CostModel, CsvMapping, LaunchSpec, ModelFidelity, Study } from './types';
 
 type Path = readonly (string | number)[];
 
@@ -27,6 +27,7 @@ export const STUDY_KEYS = {
   csv: ['files', 'mixture_file', 'metrics_file', 'join', 'weight_column', 'metric_columns', 'model_column', 'model', 'steps_column', 'steps', 'run_id_column'],
   config: ['template', 'output', 'mixture_key', 'model_key', 'steps_key', 'mixture_shape', 'paths', 'allow_outside_workspace'],
   optimizer: ['acquisition', 'batch', 'seed', 'kernel', 'ard', 'fidelity_kernel'],
+  launch: ['scheduler', 'command'],
 } as const;
 
 export const STUDY_ENUMS = {
@@ -38,6 +39,7 @@ export const STUDY_ENUMS = {
   acquisition: ['auto', 'logei', 'ei-per-cost', 'mes', 'ucb'],
   kernel: ['rbf', 'matern52'],
   fidelityKernel: ['rbf', 'downsampling'],
+  scheduler: ['terminal', 'slurm'],
 } as const;
 
 /** Levenshtein distance, for "did you mean". */
@@ -187,6 +189,20 @@ function getString(ctx: Ctx, parent: Obj, path: Path, key: string, required: boo
     return undefined;
   }
   return s;
+}
+
+/** `launch: "cmd ${config}"` (terminal) or `launch: {scheduler: slurm, command: "sbatch … ${config}"}`. */
+function parseLaunch(ctx: Ctx, root: Obj): LaunchSpec | undefined {
+  const hint = 'e.g. launch: {scheduler: slurm, command: "sbatch scripts/train.sh ${config}"}, or a command string run in a terminal';
+  if (!isObj(root['launch'])) {
+    const command = getString(ctx, root, [], 'launch', false, hint);
+    return command ? { scheduler: 'terminal', command } : undefined;
+  }
+  const obj = root['launch'];
+  checkKeys(ctx, obj, ['launch'], STUDY_KEYS.launch);
+  const scheduler = getEnum(ctx, obj, ['launch'], 'scheduler', STUDY_ENUMS.scheduler, 'terminal');
+  const command = getString(ctx, obj, ['launch'], 'command', true, 'e.g. command: "sbatch scripts/train.sh ${config}"');
+  return command ? { scheduler, command } : undefined;
 }
 
 function getEnum<T extends string>(ctx: Ctx, parent: Obj, path: Path, key: string, choices: readonly T[], fallback: T): T {
@@ -670,7 +686,7 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
 
   const runs = parseRuns(ctx, root);
   const config = parseConfig(ctx, root, requireDomain);
-  const launch = getString(ctx, root, [], 'launch', false, 'e.g. launch: "sbatch scripts/train.sh ${config}"');
+  const launch = parseLaunch(ctx, root);
 
   const optimizer = parseOptimizer(ctx, root);
 

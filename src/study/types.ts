@@ -97,7 +97,7 @@ export interface Study {
     /** template and output may lie outside the study's workspace folder (honoured in trusted workspaces only) */
     readonly allowOutsideWorkspace?: boolean;
   };
-  readonly launch?: string;
+  readonly launch?: LaunchSpec;
   readonly optimizer: {
     readonly acquisition: 'auto' | 'logei' | 'ei-per-cost' | 'mes' | 'ucb';
     readonly batch: number;
@@ -106,4 +106,13 @@ export interface Study {
     readonly ard: boolean;
     readonly fidelityKernel: 'rbf' | 'downsampling';
   };
+}
+
+/**
+ * How trials are launched. The plain string form `launch: "bash train.sh ${config}"` is the terminal launcher;
+ * `launch: {scheduler: slurm, command: "sbatch train.sh ${config}"}` has MixOpt submit the job and track it.
+ */
+export interface LaunchSpec {
+  readonly scheduler: 'terminal' | 'slurm';
+  readonly command: string;
 }

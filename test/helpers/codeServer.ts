@@ -143,14 +143,23 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
       workspace,
       userDataDir,
       async runCommand(title: string): Promise<void> {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible', timeout: 15_000 });
-        await input.fill(`>${title}`);
-        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-        await row.waitFor({ state: 'visible', timeout: 20_000 });
-        await page.keyboard.press('Enter');
+        // on a loaded machine the workbench may still be registering the extension's commands: reopen the palette
+        for (let attempt = 1; ; attempt++) {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('F1');
+          const input = page.locator('.quick-input-widget input');
+          await input.waitFor({ state: 'visible', timeout: 15_000 });
+          await input.fill(`>${title}`);
+          const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+          try {
+            await row.waitFor({ state: 'visible', timeout: 20_000 });
+          } catch (e) {
+            if (attempt >= 3) throw e;
+            continue;
+          }
+          await page.keyboard.press('Enter');
+          return;
+        }
       },
       async waitForWebview(selector: string, timeoutMs = 120_000): Promise<Frame> {
         const deadline = Date.now() + timeoutMs;

@@ -81,7 +81,7 @@ describe('parseStudy on valid studies', () => {
     assert.deepEqual({ ...study.constraints.bounds }, { github: [0, 0.3] }); // a map without a prototype
     assert.equal(study.config?.mixtureKey, 'data.mixture');
     assert.equal(study.config?.mixtureShape, 'auto');
-    assert.equal(study.launch, 'bash scripts/train.sh ${config}');
+    assert.deepEqual(study.launch, { scheduler: 'terminal', command: 'bash scripts/train.sh ${config}' });
   });
 
   test('defaults, counts with suffixes, BOM and CRLF', () => {

@@ -1,0 +1,73 @@
+// Analyses the user asks for: a fit (with the panels told they are busy), opening a panel, suggesting.
+import * as vscode from 'vscode';
+import type { PanelKind } from '../../protocol/messages';
+import type { StudySnapshot } from '../../protocol/snapshot';
+import type { MixOptContext } from '../context';
+import { errorText, firstLine } from '../context';
+import { MixOptPanel } from '../panels';
+import type { RefreshOptions } from '../studies';
+
+/** Runs an analysis and reports failures to the user (and the log); undefined when cancelled or failed. */
+export async function analyze(ctx: MixOptContext, studyFile: string, options: RefreshOptions): Promise<StudySnapshot | undefined> {
+  const panels = MixOptPanel.all().filter((p) => (p.studyFile ?? studyFile) === studyFile);
+  for (const p of panels) p.post({ method: 'busy', message: options.suggest ? 'Fitting the model and choosing the next trial…' : 'Fitting the model…' });
+  try {
+    return await ctx.studies.refresh(studyFile, options);
+  } catch (e) {
+    const message = errorText(e);
+    for (const p of panels) p.post({ method: 'error', message });
+    void vscode.window.showErrorMessage(`MixOpt: ${firstLine(message)}`, 'Show log').then((c) => c && ctx.log.show());
+    return undefined;
+  } finally {
+    const snap = ctx.studies.snapshot(studyFile);
+    if (snap) for (const p of panels) p.post({ method: 'snapshot', snapshot: snap, busy: false });
+  }
+}
+
+export async function showPanel(ctx: MixOptContext, kind: PanelKind, studyFile: string, needsFit: boolean): Promise<void> {
+  const panel = MixOptPanel.createOrShow(kind, ctx.panelHost, studyFile);
+  panel.studyFile = studyFile;
+  const snap = ctx.studies.snapshot(studyFile);
+  if (snap) panel.post({ method: 'snapshot', snapshot: snap, busy: needsFit && !snap.posterior });
+  if (needsFit && !snap?.posterior) await analyze(ctx, studyFile, { interactive: true });
+}
+
+export async function suggest(ctx: MixOptContext, studyFile: string, batch: number): Promise<void> {
+  const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
+  panel.studyFile = studyFile;
+  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true });
+  if (snap && (snap.suggestions?.length ?? 0) === 0) {
+    void vscode.window.showWarningMessage(`MixOpt: no suggestion for ${snap.name}. ${snap.diagnostics.find((d) => d.severity === 'error')?.message ?? 'See the MixOpt log.'}`);
+  }
+}
+
+export async function recommend(ctx: MixOptContext, studyFile: string): Promise<void> {
+  await showPanel(ctx, 'posterior', studyFile, false);
+  const snap = await analyze(ctx, studyFile, { interactive: true });
+  const r = snap?.recommendation;
+  if (!snap || !r) return;
+  const top = Object.entries(r.mixture).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([d, w]) => `${d} ${(w * 100).toFixed(1)}%`).join(', ');
+  void vscode.window.showInformationMessage(`MixOpt: recommended ${r.model} mixture, predicted ${r.predicted.mean.toFixed(4)} [${r.predicted.lower.toFixed(4)}, ${r.predicted.upper.toFixed(4)}]: ${top}, …`);
+}
+
+/** Fills the mixture of a config template (or generated config) with the suggestion or the recommendation. */
+export async function fillMixture(ctx: MixOptContext, uri: unknown, which: unknown): Promise<void> {
+  const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+  if (!target) return;
+  const document = await vscode.workspace.openTextDocument(target);
+  const owner = ctx.codeLens.studyFor(document);
+  if (!owner) {
+    void vscode.window.showWarningMessage('MixOpt: this file is not the config template or a generated config of a study.');
+    return;
+  }
+  let snap = ctx.studies.snapshot(owner.studyFile);
+  if (which === 'suggested') {
+    if (!snap?.suggestions?.length) snap = await analyze(ctx, owner.studyFile, { suggest: 1, record: true, interactive: true });
+    const s = snap?.suggestions?.[0];
+    if (s) await ctx.codeLens.fill(target, s.mixture, s.id);
+  } else {
+    if (!snap?.recommendation) snap = await analyze(ctx, owner.studyFile, { interactive: true });
+    const r = snap?.recommendation;
+    if (r) await ctx.codeLens.fill(target, r.mixture, 'recommended');
+  }
+}
