@@ -723,60 +723,38 @@ export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
   return new ProductKernel([new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }), mixture, size, fidelity('z')]);
 }
 
-export interface LinearKernelOptions {
-  readonly d: number;
-  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
-  readonly variance?: number;
-  readonly bounds?: readonly [number, number];
-}
-
 /**
- * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
- * k(w, w') = v <w - c, w' - c> / E|w - c|^2, c = (1/d, ..., 1/d). The scale E|w - c|^2 = (d - 1) / (d (d + 1)) is
- * that of a uniform (Dirichlet(1)) mixture, so v = 1 means the linear trend explains about unit variance whatever
- * d. In a product with the fidelity kernels, and the objective in log space, this is the log-linear mixing law of
- * Olmix/RegMix as a special case of the GP: with few runs in 24-64 dimensions a linear trend is what the data can
- * support, and the stationary part models what it leaves.
+ * k(x, x') = v g(x, x') for a fixed symmetric g: theta = [log v]. The linear and per-size kernels below differ only
+ * in g, so the variance, the Gram matrix and the gradient (dk/dlog v = k) are written once here.
  */
-export class LinearKernel implements Kernel {
-  readonly names: readonly string[] = ['mixture.linear.variance'];
+abstract class ScaledGramKernel implements Kernel {
+  abstract readonly names: readonly string[];
   readonly bounds: ReadonlyArray<readonly [number, number]>;
-  readonly feature: Feature = 'mixture';
+  abstract readonly feature: Feature;
   private logVariance: number;
-  private readonly d: number;
-  private readonly centre: number;
-  private readonly inverseScale: number;
 
-  constructor(options: LinearKernelOptions) {
-    this.d = options.d;
-    this.centre = 1 / options.d;
-    this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
-    this.logVariance = Math.log(options.variance ?? 0.5);
-    const [low, high] = options.bounds ?? [1e-4, 1e3];
-    this.bounds = [[Math.log(low), Math.log(high)]];
+  constructor(variance: number, bounds: readonly [number, number]) {
+    this.logVariance = Math.log(variance);
+    this.bounds = [[Math.log(bounds[0]), Math.log(bounds[1])]];
   }
+
+  /** g between row aRow of aData and row bRow of bData (offsets of the rows' first column) */
+  protected abstract entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number;
 
   get theta(): Float64Array {
     return Float64Array.from([this.logVariance]);
   }
 
   set theta(value: Float64Array) {
-    if (value.length !== 1) throw new Error('LinearKernel: wrong theta length');
+    if (value.length !== 1) throw new Error(`${this.names[0]}: wrong theta length`);
     this.logVariance = value[0]!;
-  }
-
-  /** <w_i - c, w'_j - c> / E|w - c|^2 without the variance. */
-  private dot(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
-    let sum = 0;
-    for (let m = 0; m < this.d; m++) sum += (aData[aRow + m]! - this.centre) * (bData[bRow + m]! - this.centre);
-    return sum * this.inverseScale;
   }
 
   private gram(a: PointSet, b: PointSet): Float64Array {
     const dimA = a.d + 2;
     const dimB = b.d + 2;
     const out = new Float64Array(a.n * b.n);
-    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.dot(a.data, i * dimA, b.data, j * dimB);
+    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.entry(a.data, i * dimA, b.data, j * dimB);
     return out;
   }
 
@@ -789,16 +767,14 @@ export class LinearKernel implements Kernel {
   }
 
   diag(a: PointSet): Float64Array {
-    const dim = a.d + 2;
-    const v = Math.exp(this.logVariance);
-    return Float64Array.from({ length: a.n }, (_, i) => v * this.dot(a.data, i * dim, a.data, i * dim));
+    return this.pairwise(a, a);
   }
 
   pairwise(a: PointSet, b: PointSet): Float64Array {
     checkPaired(a, b);
     const dim = a.d + 2;
     const v = Math.exp(this.logVariance);
-    return Float64Array.from({ length: a.n }, (_, i) => v * this.dot(a.data, i * dim, b.data, i * dim));
+    return Float64Array.from({ length: a.n }, (_, i) => v * this.entry(a.data, i * dim, b.data, i * dim));
   }
 
   gradient(a: PointSet): KernelGradient {
@@ -836,6 +812,42 @@ function symmetricContraction(weights: Float64Array, g: Float64Array, n: number)
   return total;
 }
 
+export interface LinearKernelOptions {
+  readonly d: number;
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
+ * k(w, w') = v <w - c, w' - c> / E|w - c|^2, c = (1/d, ..., 1/d). The scale E|w - c|^2 = (d - 1) / (d (d + 1)) is
+ * that of a uniform (Dirichlet(1)) mixture, so v = 1 means the linear trend explains about unit variance whatever
+ * d. In a product with the fidelity kernels, and the objective in log space, this is the log-linear mixing law of
+ * Olmix/RegMix as a special case of the GP: with few runs in 24-64 dimensions a linear trend is what the data can
+ * support, and the stationary part models what it leaves.
+ */
+export class LinearKernel extends ScaledGramKernel {
+  readonly names: readonly string[] = ['mixture.linear.variance'];
+  readonly feature: Feature = 'mixture';
+  private readonly d: number;
+  private readonly centre: number;
+  private readonly inverseScale: number;
+
+  constructor(options: LinearKernelOptions) {
+    super(options.variance ?? 0.5, options.bounds ?? [1e-4, 1e3]);
+    this.d = options.d;
+    this.centre = 1 / options.d;
+    this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    let sum = 0;
+    for (let m = 0; m < this.d; m++) sum += (aData[aRow + m]! - this.centre) * (bData[bRow + m]! - this.centre);
+    return sum * this.inverseScale;
+  }
+}
+
 export interface LevelKernelOptions {
   readonly feature: 's' | 'z';
   readonly d: number;
@@ -851,82 +863,20 @@ export interface LevelKernelOptions {
  * a cheap size that ranks mixtures differently from the target is recognised by a large v, and what a run there
  * tells about the target (the acquisition's information gain) falls with it.
  */
-export class LevelKernel implements Kernel {
+export class LevelKernel extends ScaledGramKernel {
   readonly names: readonly string[];
-  readonly bounds: ReadonlyArray<readonly [number, number]>;
   readonly feature: Feature;
-  private logVariance: number;
   private readonly column: number;
 
   constructor(options: LevelKernelOptions) {
+    super(options.variance ?? 0.1, options.bounds ?? [1e-4, 100]);
     this.feature = options.feature;
     this.column = featureColumns(options.feature, options.d).start;
-    this.logVariance = Math.log(options.variance ?? 0.1);
-    const [low, high] = options.bounds ?? [1e-4, 100];
-    this.bounds = [[Math.log(low), Math.log(high)]];
     this.names = [`${options.feature}.level.variance`];
   }
 
-  get theta(): Float64Array {
-    return Float64Array.from([this.logVariance]);
-  }
-
-  set theta(value: Float64Array) {
-    if (value.length !== 1) throw new Error('LevelKernel: wrong theta length');
-    this.logVariance = value[0]!;
-  }
-
-  private same(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
     return Math.abs(aData[aRow + this.column]! - bData[bRow + this.column]!) < 1e-9 ? 1 : 0;
-  }
-
-  private indicator(a: PointSet, b: PointSet): Float64Array {
-    const dimA = a.d + 2;
-    const dimB = b.d + 2;
-    const out = new Float64Array(a.n * b.n);
-    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.same(a.data, i * dimA, b.data, j * dimB);
-    return out;
-  }
-
-  matrix(a: PointSet, b?: PointSet): Float64Array {
-    if (b !== undefined) checkCompatible(a, b);
-    const out = this.indicator(a, b ?? a);
-    const v = Math.exp(this.logVariance);
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! * v;
-    return out;
-  }
-
-  diag(a: PointSet): Float64Array {
-    return new Float64Array(a.n).fill(Math.exp(this.logVariance));
-  }
-
-  pairwise(a: PointSet, b: PointSet): Float64Array {
-    checkPaired(a, b);
-    const dim = a.d + 2;
-    const v = Math.exp(this.logVariance);
-    return Float64Array.from({ length: a.n }, (_, i) => v * this.same(a.data, i * dim, b.data, i * dim));
-  }
-
-  gradient(a: PointSet): KernelGradient {
-    const k = this.matrix(a);
-    return { k, dk: [Float64Array.from(k)] };
-  }
-
-  prepare(a: PointSet): PreparedKernel {
-    const n = a.n;
-    const indicator = this.indicator(a, a);
-    const k = new Float64Array(n * n);
-    const kernel = this;
-    return {
-      matrix(): Float64Array {
-        const v = Math.exp(kernel.logVariance);
-        for (let i = 0; i < k.length; i++) k[i] = indicator[i]! * v;
-        return k;
-      },
-      contract(weights: Float64Array): Float64Array {
-        return Float64Array.from([Math.exp(kernel.logVariance) * symmetricContraction(weights, indicator, n)]);
-      },
-    };
   }
 }
 

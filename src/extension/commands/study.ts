@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { basename, dirname, join, relative } from 'node:path';
 import type { MixOptContext } from '../context';
 import { reportHtml, trialsCsv } from '../logic';
-import { findMixtures, insideRunFolder, parseParams, studyYaml } from '../scaffold';
+import { findMixtures, insideRunFolder, parseModels, parseParams, studyYaml } from '../scaffold';
 import { analyze } from './analysis';
 
 export async function exportReport(ctx: MixOptContext, studyFile: string, givenTarget?: vscode.Uri): Promise<void> {
@@ -102,13 +102,3 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-function parseModels(text: string): { name: string; params: number }[] | undefined {
-  const models: { name: string; params: number }[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [name, paramsText] = part.includes('=') ? part.split('=').map((x) => x.trim()) : [part, part];
-    const params = parseParams(paramsText ?? '');
-    if (!name || params === undefined) return undefined;
-    models.push({ name, params });
-  }
-  return models.length > 0 ? models : undefined;
-}

@@ -8,43 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
+import { STUDY, TEMPLATE } from '../hostile/workspace';
 
 const REPO = process.cwd();
 const CLI = join(REPO, 'src', 'cli', 'main.ts');
 
-const STUDY = `name: tiny
-domains: [web, code, books]
-objective:
-  metrics: [val_loss]
-  direction: minimize
-fidelities:
-  models:
-    - {name: 10M, params: 1e7}
-    - {name: 100M, params: 1e8}
-  target: {model: 100M, steps: 1000}
-cost:
-  kind: table
-  table: {10M: 0.1, 100M: 1}
-budget: {total: 10, unit: target_runs}
-runs:
-  include: ["runs/**"]
-config:
-  template: configs/base.yaml
-  output: configs/generated/{trial}.yaml
-  mixture_key: data.mixture
-  model_key: model.name
-  steps_key: trainer.max_steps
-optimizer: {acquisition: auto, batch: 1, seed: 0}
-`;
-
-const TEMPLATE = `# tiny template
-model:
-  name: 10M   # set by MixOpt
-data:
-  mixture: {web: 0.4, code: 0.3, books: 0.3}
-trainer:
-  max_steps: 1000
-`;
+// the same tiny study and template as the hostile-input tests
 
 function runsJsonl(): string {
   const lines: string[] = [];
