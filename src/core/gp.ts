@@ -164,6 +164,16 @@ function kernelFor(d: number, config: GpConfig, sizesInData: number): ProductKer
   });
 }
 
+/** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
+export function kernelOf(hp: GpHyperparameters): ProductKernel {
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? 2 : 1);
+  if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
+    throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
+  }
+  kernel.theta = Float64Array.from(hp.theta.slice(0, hp.theta.length - 1));
+  return kernel;
+}
+
 /** Number of distinct values in column `column` of the points, counted up to `cap`. */
 function distinctLevels(points: PointSet, column: number, cap: number): number {
   const dim = points.d + 2;

@@ -15,9 +15,8 @@
 //   var(x)  = k(x, x) - phi(x)^T phi(x) + phi(x)^T B^-1 phi(x)
 // (Woodbury on C^-1 = Lambda^-1 - Lambda^-1 Phi B^-1 Phi^T Lambda^-1; the test conditional is FIC's, so the prior
 // variance is exact). All of it on the standardised scale of the subset fit.
-import { fitGp } from './gp';
+import { fitGp, kernelOf } from './gp';
 import type { FitOptions, GaussianProcess, GpConfig, GpHyperparameters } from './gp';
-import { buildDefaultKernel } from './kernels';
 import type { ProductKernel } from './kernels';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { CoreInputError } from './types';
@@ -232,8 +231,8 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const search = cold ? subsetFit(stableSubset(points, y, searchSize, options.seed ?? 0), options) : undefined;
   const exact = subsetFit(indices, search ? { ...options, warmStart: search.hyperparameters(), restarts: 0, maxIterations: (options as { refineIterations?: number }).refineIterations ?? REFINE_ITERATIONS } : options);
   const hp = exact.hyperparameters();
-  const kernel = buildDefaultKernel({ d: points.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
-  kernel.theta = Float64Array.from(hp.theta.slice(0, hp.theta.length - 1));
+  // the subset model's own kernel structure (linear trend, per-size component), at its fitted theta
+  const kernel = kernelOf(hp);
   const noise = Math.exp(hp.theta[hp.theta.length - 1]!);
   const ownPoints: PointSet = { n: points.n, d: points.d, data: Float64Array.from(points.data) };
   const tolerance = (options.residualTolerance ?? DEFAULT_RESIDUAL_TOLERANCE) * noise;

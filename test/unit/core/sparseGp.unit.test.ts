@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitGp, hyperparametersFromTheta } from '../../../src/core/gp';
+import { MODEL_DEFAULTS } from '../../../src/core/gp';
 import type { GpConfig } from '../../../src/core/gp';
 import { buildDefaultKernel } from '../../../src/core/kernels';
 import { Rng } from '../../../src/core/random';
@@ -187,9 +188,12 @@ describe('fitSurrogate', () => {
     const d = 5;
     const { points, y } = curves(rng, 280, d, [0, 0.5, 1]);
     assert.ok(points.n > SPARSE_ABOVE);
-    const sparse = fitSurrogate(points, y, config, { restarts: 2, seed: 0 });
+    // the engine's configuration: linear trend and per-size component in the kernel (their names must carry over)
+    const engineConfig: GpConfig = { ...config, ...MODEL_DEFAULTS };
+    const sparse = fitSurrogate(points, y, engineConfig, { restarts: 2, seed: 0 });
     assert.ok(sparse instanceof SparseGp);
-    const exact = fitGp(points, y, config, { restarts: 2, seed: 0 });
+    assert.ok(sparse.hyperparameters().names.includes('mixture.linear.variance') && sparse.hyperparameters().names.includes('s.level.variance'));
+    const exact = fitGp(points, y, engineConfig, { restarts: 2, seed: 0 });
     const candidates = pool(new Rng(12), 300, d, 1, 1);
     const a = sparse.posterior(candidates);
     const b = exact.posterior(candidates);
