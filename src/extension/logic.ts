@@ -75,7 +75,9 @@ export function trialContextValue(t: TrialView): string {
 }
 
 export function trialDescription(t: TrialView, unit: string): string {
-  const parts = [t.partial ? `${t.status}, partial at ${t.stepsReached ?? '?'} steps` : t.status, `${t.model}${t.steps > 1 ? `@${t.steps}` : ''}`];
+  // a failed or abandoned trial's log is partial by nature: its job state says how it ended, not "partial"
+  const showPartial = t.partial === true && t.status !== 'failed' && t.status !== 'abandoned';
+  const parts = [showPartial ? `${t.status}, partial at ${t.stepsReached ?? '?'} steps` : t.status, `${t.model}${t.steps > 1 ? `@${t.steps}` : ''}`];
   if (t.job?.state) parts.splice(1, 0, jobStateText(t.job));
   if (t.value !== undefined) parts.push(`= ${fmt(t.value)}`);
   if (t.cost > 0) parts.push(`${fmt(t.cost, 2)} ${unit}`);

@@ -54,6 +54,9 @@ describe('job actions in the trials tree', () => {
   test('descriptions: queued with the reason; failed with the exit code; the tooltip names the output file and where logs were looked for', () => {
     assert.equal(trialDescription(trial('pending', { scheduler: 'slurm', id: '7', attempts: 1, state: 'queued', reason: 'Priority' }), '1B runs'), 'pending · queued (Priority) · 60M@100 · 0.06 1B runs');
     assert.equal(trialDescription(trial('failed', { scheduler: 'slurm', id: '7', attempts: 2, state: 'failed', exitCode: 3 }), '1B runs'), 'failed · failed, exit code 3 · 60M@100 · 0.06 1B runs');
+    // a partial log: said for a running trial; for a failed one the job's end says it
+    assert.equal(trialDescription({ ...trial('running', { scheduler: 'slurm', id: '7', attempts: 1, state: 'running' }), partial: true, stepsReached: 40 }, '1B runs'), 'running, partial at 40 steps · running · 60M@100 · 0.06 1B runs');
+    assert.equal(trialDescription({ ...trial('failed', { scheduler: 'slurm', id: '7', attempts: 1, state: 'failed', exitCode: 3 }), partial: true, stepsReached: 40 }, '1B runs'), 'failed · failed, exit code 3 · 60M@100 · 0.06 1B runs');
     const tip = trialTooltip(trial('pending', { scheduler: 'slurm', id: '7', attempts: 2, state: 'completed', output: '/w/slurm-7.out', logsMissing: 'runs.include (runs/**) under /w' }), snap);
     assert.match(tip, /Job: slurm 7 — job completed, no logs found \(launch 2\)/);
     // paths reach the tooltip's Markdown escaped (issue 12: names from logs and ledgers are never markup)
