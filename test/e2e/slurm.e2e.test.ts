@@ -89,10 +89,10 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     }, timeoutMs);
     return seen;
   }
-  async function pickInQuickPick(label: string): Promise<void> {
+  async function pickInQuickPick(label: string, timeout = 20_000): Promise<void> {
     const item = vs.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-    await item.waitFor({ state: 'visible', timeout: 20_000 });
-    await item.click();
+    await item.waitFor({ state: 'visible', timeout });
+    await item.click({ timeout });
   }
 
   /** Suggest -> Accept in the Next trial panel; the job will do `mode` (modes/<trial>, read by train.sh). */
@@ -108,8 +108,20 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
   }
   /** Launch trial from the palette; the study submits with --hold: `release` lets the job start. */
   async function launchFromPalette(trial: string, release = true): Promise<string> {
-    await vs.runCommand('MixOpt: Launch trial');
-    await pickInQuickPick(trial);
+    const launched = (): boolean => ledger().some((e) => e.event === 'launched' && e.trial === trial);
+    // On a loaded machine a refresh of the tree or a panel can close the quick pick under the click ("element is
+    // not visible"): open it again, up to three times, unless the launch went through.
+    for (let attempt = 1; ; attempt++) {
+      await vs.runCommand('MixOpt: Launch trial');
+      try {
+        await pickInQuickPick(trial, 15_000);
+        break;
+      } catch (e) {
+        if (launched()) break;
+        if (attempt >= 3) throw e;
+        await vs.page.keyboard.press('Escape');
+      }
+    }
     const id = await until(`a launched event with a job for ${trial}`, () => ledger().find((e) => e.event === 'launched' && e.trial === trial && e.job)?.job?.id);
     jobIds.push(id);
     if (release) execFileSync('scontrol', ['release', id], { env: env() });
