@@ -67,17 +67,18 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
     const file = join(vs.workspace, '.mixopt', 'ledger.jsonl');
     return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LedgerLine) : [];
   };
-  async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  async function until<T>(what: string | (() => string), get: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
     for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await vs.page.waitForTimeout(300)) {
       const v = await get();
       if (v !== undefined && v !== false) return v;
     }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
   }
   const row = (trial: string) => vs.page.locator('.monaco-list-row[role="treeitem"]', { hasText: trial }).first();
   /** Waits until the trial's row in the trials tree shows `pattern`; returns every distinct text it showed. */
   async function rowShows(trial: string, pattern: RegExp, seen: string[] = [], timeoutMs = 90_000): Promise<string[]> {
-    await until(`the tree row of ${trial} to show ${pattern} (it showed: ${seen.join(' | ')})`, async () => {
+    // the message is built when the wait times out, so it lists what the row did show
+    await until(() => `the tree row of ${trial} to show ${pattern} (it showed: ${seen.join(' | ')})`, async () => {
       const text = (await row(trial).textContent({ timeout: 1000 }).catch(() => '')) ?? '';
       if (!text) {
         // the trial moved to a group that starts collapsed (Completed, Failed, Abandoned): open it as a user would
