@@ -11,11 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fitGp } from '../src/core/gp';
+import { fitGp } from '../src/core/gp/fit';
 import { runDenseKernelComparison, runRegmixComparison, runScaleSweep } from './scale';
 import { installWasmLinalg } from '../src/engine/wasm';
 import { ALWAYS_OPTIMISE_BELOW } from '../src/engine/fitCache';
-import type { GaussianProcess, GpConfig } from '../src/core/gp';
+import type { GpConfig } from '../src/core/gp/config';
+import type { GaussianProcess } from '../src/core/gp/model';
 import { Rng } from '../src/core/random';
 import { suggest } from '../src/core/suggest';
 import type { Fidelity, MixtureSpace, Observation, PointSet } from '../src/core/types';

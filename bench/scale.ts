@@ -8,8 +8,8 @@
 // and as an update after one more run (warm, hyperparameters kept as the engine's fit cache does). Today's exact
 // path (every checkpoint an observation, fitGp, suggest, recommend) runs side by side where it finishes
 // (--exact-max), and both are compared on 500 candidate mixtures at the target (Spearman of the posterior means).
-import { fitGp } from '../src/core/gp';
-import type { GpConfig } from '../src/core/gp';
+import { fitGp } from '../src/core/gp/fit';
+import type { GpConfig } from '../src/core/gp/config';
 import { recommend } from '../src/core/recommend';
 import { Rng } from '../src/core/random';
 import { fitSurrogate, SparseGp } from '../src/core/sparseGp';

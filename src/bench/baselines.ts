@@ -6,8 +6,9 @@
 // - Data Mixing Law (Ye et al., 2024, used as a baseline by ADMIRE-BayesOpt): L(w) = c + k exp(sum_j t_j w_j).
 // - GP BO: the MixOpt GP with `suggest` over the candidate rows, at every fidelity or at the target only.
 import { cholesky, choleskySolve } from '../core/linalg';
-import { fitGp, MODEL_DEFAULTS } from '../core/gp';
-import type { GpConfig, GpHyperparameters } from '../core/gp';
+import { MODEL_DEFAULTS } from '../core/gp/config';
+import { fitGp } from '../core/gp/fit';
+import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { minimize } from '../core/lbfgs';
 import { Rng } from '../core/random';
 import { recommend } from '../core/recommend';

@@ -4,8 +4,8 @@
 // `suggest` in discrete mode over the unobserved rows, with the objective in log space when it is positive.
 import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget } from './baselines';
 import type { ObservedRow, SelectionMethod } from './baselines';
-import { fitGp } from '../core/gp';
-import type { GpConfig, GpHyperparameters } from '../core/gp';
+import { fitGp } from '../core/gp/fit';
+import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { Rng } from '../core/random';
 import { suggest } from '../core/suggest';
 import type { Fidelity, PointSet } from '../core/types';

@@ -5,7 +5,7 @@
 // no priors, 8 random starts, on the objective as measured (not its log). The suite stores the figures
 // (src/bench/suite.ts) so that a change to the model does not move the yardstick; `mixopt bench noise` prints
 // them again.
-import { fitGp } from '../core/gp';
+import { fitGp } from '../core/gp/fit';
 import type { PointSet } from '../core/types';
 
 /** Noise sd (objective units) of an ML GP fitted to the rows: w row-major n x d, y the measured values. */

@@ -15,8 +15,11 @@
 //   var(x)  = k(x, x) - phi(x)^T phi(x) + phi(x)^T B^-1 phi(x)
 // (Woodbury on C^-1 = Lambda^-1 - Lambda^-1 Phi B^-1 Phi^T Lambda^-1; the test conditional is FIC's, so the prior
 // variance is exact). All of it on the standardised scale of the subset fit.
-import { fitGp, kernelOf } from './gp';
-import type { FitOptions, GaussianProcess, GpConfig, GpHyperparameters } from './gp';
+import { fitGp } from './gp/fit';
+import { kernelOf } from './gp/hyperparameters';
+import type { FitOptions, GpConfig, GpHyperparameters } from './gp/config';
+import type { GaussianProcess } from './gp/model';
+import { trendAt } from './gp/mean';
 import type { ProductKernel } from './kernels';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { CoreInputError } from './types';
@@ -277,14 +280,8 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
 /** r = (y - yMean) / yStd - m(x) with the subset fit's standardisation and mean coefficients. */
 function standardisedResidual(exact: GaussianProcess, points: PointSet, y: Float64Array): Float64Array {
   const hp = exact.hyperparameters();
-  const beta = hp.meanCoefficients;
   const dim = points.d + 2;
-  return Float64Array.from(y, (value, i) => {
-    const s = points.data[i * dim + points.d]!;
-    const z = points.data[i * dim + points.d + 1]!;
-    const mean = beta[0]! + beta[1]! * s + beta[2]! * z + (beta[3] ?? 0) * s * s + (beta[4] ?? 0) * z * z;
-    return (value - hp.yMean) / hp.yStd - mean;
-  });
+  return Float64Array.from(y, (value, i) => (value - hp.yMean) / hp.yStd - trendAt(hp.meanCoefficients, points.data[i * dim + points.d]!, points.data[i * dim + points.d + 1]!));
 }
 
 /** B = I + Phi^T Lambda^-1 Phi and c = Phi^T Lambda^-1 r from phiT = Phi^T (M x n, row-major): n M^2 / 2 multiply-adds. */
@@ -385,10 +382,7 @@ export class SparseGp implements SurrogateModel {
 
   private priorMean(points: PointSet, i: number): number {
     const dim = points.d + 2;
-    const s = points.data[i * dim + points.d]!;
-    const z = points.data[i * dim + points.d + 1]!;
-    const beta = this.beta;
-    return beta[0]! + beta[1]! * s + beta[2]! * z + (beta[3] ?? 0) * s * s + (beta[4] ?? 0) * z * z;
+    return trendAt(this.beta, points.data[i * dim + points.d]!, points.data[i * dim + points.d + 1]!);
   }
 
   /** phi = K(points, u) L_uu^-T and psi = K(points, u) P^T (each points.n x M), standardised scale. */

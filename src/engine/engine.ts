@@ -1,9 +1,9 @@
 // The engine: study + runs + ledger -> dataset -> fit -> suggest / recommend -> StudySnapshot. The same code runs in
 // the extension's worker thread and in the CLI. The file-system edge of the analysis lives here.
 import { dirname, resolve } from 'node:path';
-import { fitGp } from '../core/gp';
-import { MODEL_DEFAULTS } from '../core/gp';
-import type { GpConfig } from '../core/gp';
+import { fitGp } from '../core/gp/fit';
+import { MODEL_DEFAULTS } from '../core/gp/config';
+import type { GpConfig } from '../core/gp/config';
 import { fitSurrogate } from '../core/sparseGp';
 import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';

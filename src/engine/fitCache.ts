@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { GpConfig, GpHyperparameters } from '../core/gp';
+import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import type { Observation } from '../core/types';
 
 /** Below this many observations every fit re-optimises: a warm re-optimisation costs well under half a second. */

@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGp } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
 import { buildDefaultKernel } from '../../../src/core/kernels';
-import type { GaussianProcess, GpConfig } from '../../../src/core/gp';
+import type { GpConfig } from '../../../src/core/gp/config';
+import type { GaussianProcess } from '../../../src/core/gp/model';
 import { Rng } from '../../../src/core/random';
 import { CoreInputError } from '../../../src/core/types';
 import type { PointSet } from '../../../src/core/types';

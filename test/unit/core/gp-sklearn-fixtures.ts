@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConstantKernel, DownsamplingKernel, ProductKernel, StationaryKernel } from '../../../src/core/kernels';
 import type { Kernel } from '../../../src/core/kernels';
-import type { GpConfig } from '../../../src/core/gp';
+import type { GpConfig } from '../../../src/core/gp/config';
 import type { PointSet } from '../../../src/core/types';
 
 export interface FactorSpec {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGp, hyperparameterBounds, hyperparametersFromTheta } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import { hyperparameterBounds, hyperparametersFromTheta } from '../../../src/core/gp/hyperparameters';
 import { loadFixtures, maxScaledError, pointSet, relativeError } from './gp-sklearn-fixtures';
 
 describe('GP agrees with scikit-learn 1.2.1 GaussianProcessRegressor', () => {

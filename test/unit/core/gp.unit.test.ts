@@ -1,13 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  evaluateObjective,
-  fitGp,
-  hyperparameterBounds,
-  hyperparameterNames,
-  hyperparametersFromTheta,
-} from '../../../src/core/gp';
-import type { GpConfig } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import { hyperparameterBounds, hyperparameterNames, hyperparametersFromTheta } from '../../../src/core/gp/hyperparameters';
+import { evaluateObjective } from '../../../src/core/gp/likelihood';
+import type { GpConfig } from '../../../src/core/gp/config';
 import { buildDefaultKernel } from '../../../src/core/kernels';
 import { cholesky, choleskySolve } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';

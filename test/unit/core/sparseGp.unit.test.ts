@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGp, hyperparametersFromTheta } from '../../../src/core/gp';
-import { MODEL_DEFAULTS } from '../../../src/core/gp';
-import type { GpConfig } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import { hyperparametersFromTheta } from '../../../src/core/gp/hyperparameters';
+import { MODEL_DEFAULTS } from '../../../src/core/gp/config';
+import type { GpConfig } from '../../../src/core/gp/config';
 import { buildDefaultKernel } from '../../../src/core/kernels';
 import { Rng } from '../../../src/core/random';
 import { fitSparseGp, fitSurrogate, pivotedCholesky, SparseGp, SPARSE_ABOVE, stableSubset } from '../../../src/core/sparseGp';

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGp } from '../../../src/core/gp';
-import type { GaussianProcess, GpConfig } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import type { GpConfig } from '../../../src/core/gp/config';
+import type { GaussianProcess } from '../../../src/core/gp/model';
 import { Rng } from '../../../src/core/random';
 import { normalCdf } from '../../../src/core/acquisition';
 import { probabilityLower, recommend, UNMEASURED_CONFIDENCE } from '../../../src/core/recommend';

@@ -5,8 +5,9 @@
 // target in at least 18 of 20 seeds. Per-seed costs are printed as test diagnostics.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGp } from '../../../src/core/gp';
-import type { GaussianProcess, GpConfig, GpHyperparameters } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import type { GpConfig, GpHyperparameters } from '../../../src/core/gp/config';
+import type { GaussianProcess } from '../../../src/core/gp/model';
 import { Rng } from '../../../src/core/random';
 import { recommend } from '../../../src/core/recommend';
 import { suggest } from '../../../src/core/suggest';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitGp } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
 import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLowerTransposed, multiplyRowsByLowerTransposed, setDenseBackend } from '../../../src/core/linalg';
 import type { DenseBackend } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';

@@ -1,14 +1,14 @@
 // The fitted-hyperparameter cache in .mixopt/cache/ and the rule for when a fit re-optimises: unit checks of the
 // rule and of the file (round trip, anything malformed ignored), then the engine on a 420-run study across
 // "processes" (forgetEngineState), with runs added below and above the 5% threshold and an explicit refit.
-import { MODEL_DEFAULTS } from '../../../src/core/gp';
+import { MODEL_DEFAULTS } from '../../../src/core/gp/config';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitGp } from '../../../src/core/gp';
-import type { GpConfig } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
+import type { GpConfig } from '../../../src/core/gp/config';
 import { forgetEngineState, runEngine } from '../../../src/engine/engine';
 import { ALWAYS_OPTIMISE_BELOW, fitCachePath, loadFit, needsOptimisation, observationKey, saveFit } from '../../../src/engine/fitCache';
 import type { OptimisedFit } from '../../../src/engine/fitCache';

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fitGp } from '../../../src/core/gp';
+import { fitGp } from '../../../src/core/gp/fit';
 import { buildDataset, mixtureVector } from '../../../src/engine/dataset';
 import { gpConfig } from '../../../src/engine/engine';
 import { pointSet, spearman } from '../../../src/engine/insights';

@@ -1,0 +1,98 @@
+// Hyperparameter naming, bounds and theta <-> GpHyperparameters conversion, and the kernel a configuration builds.
+// theta is the vector of log-hyperparameters: the kernel's (in its `names` order), then log noise (standardised).
+import { buildDefaultKernel } from '../kernels';
+import type { ProductKernel } from '../kernels';
+import { CoreInputError } from '../types';
+import type { PointSet } from '../types';
+import type { GpConfig, GpHyperparameters } from './config';
+
+export const DEFAULT_NOISE_FLOOR = 1e-6;
+const NOISE_UPPER = 2;
+/** The noise variance (standardised) a cold fit starts from. */
+export const INITIAL_NOISE = 0.05;
+
+/**
+ * The kernel of a configuration. `sizesInData`: how many model sizes the data hold; the per-size component is
+ * left out below two (with one size it only duplicates the amplitude).
+ */
+export function kernelFor(d: number, config: GpConfig, sizesInData: number): ProductKernel {
+  return buildDefaultKernel({
+    d,
+    mixtureKernel: config.mixtureKernel,
+    ard: config.ard,
+    fidelityKernel: config.fidelityKernel,
+    linear: config.linear ?? false,
+    sizeLevels: (config.sizeLevels ?? false) && sizesInData >= 2,
+  });
+}
+
+/** Number of distinct values in column `column` of the points, counted up to `cap`. */
+function distinctLevels(points: PointSet, column: number, cap: number): number {
+  const dim = points.d + 2;
+  const levels = new Set<number>();
+  for (let i = 0; i < points.n && levels.size < cap; i++) levels.add(Math.round(points.data[i * dim + column]! * 1e9));
+  return levels.size;
+}
+
+/** The kernel of a configuration for the data it is fitted on (whether they hold two or more sizes). */
+export function kernelForData(points: PointSet, config: GpConfig): ProductKernel {
+  return kernelFor(points.d, config, distinctLevels(points, points.d, 2));
+}
+
+/** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
+export function kernelOf(hp: GpHyperparameters): ProductKernel {
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? 2 : 1);
+  if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
+    throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
+  }
+  kernel.theta = Float64Array.from(hp.theta.slice(0, hp.theta.length - 1));
+  return kernel;
+}
+
+/** [lower, upper] of the log noise variance (standardised scale) for a configuration's floor. */
+export function noiseBounds(config: GpConfig): [number, number] {
+  const floor = Math.max(config.noiseFloor ?? DEFAULT_NOISE_FLOOR, 1e-12);
+  return [Math.log(floor), Math.log(Math.max(NOISE_UPPER, floor * 10))];
+}
+
+/** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
+export function hyperparameterNames(d: number, config: GpConfig): string[] {
+  const kernel = kernelFor(d, config, 2);
+  return [...kernel.names, 'noise'];
+}
+
+/** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
+export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
+  const kernel = kernelFor(d, config, 2);
+  return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), noiseBounds(config)];
+}
+
+/** exp(theta) by name. */
+export function valuesByName(names: readonly string[], theta: ArrayLike<number>): Record<string, number> {
+  const values: Record<string, number> = {};
+  names.forEach((name, i) => {
+    values[name] = Math.exp(theta[i]!);
+  });
+  return values;
+}
+
+/**
+ * Hyperparameters from a log-theta vector (kernel names then "noise"), e.g. to evaluate a model at fixed values
+ * with `fitGp(..., { fixed: true, warmStart })`. Fields that depend on data (yMean, yStd, mean coefficients)
+ * are neutral: they are recomputed by fitGp.
+ */
+export function hyperparametersFromTheta(d: number, config: GpConfig, theta: ArrayLike<number>): GpHyperparameters {
+  const names = hyperparameterNames(d, config);
+  if (theta.length !== names.length) throw new CoreInputError(`hyperparametersFromTheta: theta has ${theta.length} entries, expected ${names.length}`);
+  return {
+    d,
+    config: { ...config },
+    names,
+    theta: Array.from(theta),
+    values: valuesByName(names, theta),
+    noiseVariance: Math.exp(theta[names.length - 1]!),
+    meanCoefficients: [0, 0, 0, 0, 0],
+    yMean: 0,
+    yStd: 1,
+  };
+}
