@@ -20,7 +20,7 @@ import { kernelOf } from './gp/hyperparameters';
 import type { FitOptions, GpConfig, GpHyperparameters } from './gp/config';
 import type { GaussianProcess } from './gp/model';
 import { trendAt } from './gp/mean';
-import type { ProductKernel } from './kernels';
+import type { ProductKernel } from './kernels/composite';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { CoreInputError } from './types';
 import type { MarginalPosterior, PointSet, PosteriorModel } from './types';

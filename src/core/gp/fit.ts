@@ -1,7 +1,7 @@
 // The hyperparameter fit: maximise log p(y | theta) + log prior(theta) (likelihood.ts) with projected L-BFGS over
 // several seeded starts, warm-started from an earlier fit when its names match; large cold fits search on a random
 // subset and refine the winner on all data. Returns the fitted model (model.ts).
-import type { Kernel } from '../kernels';
+import type { Kernel } from '../kernels/types';
 import { minimize } from '../lbfgs';
 import { validatePointSet, validateValues } from '../points';
 import { Rng } from '../random';
@@ -165,10 +165,9 @@ export function fitGp(input: PointSet, y: Float64Array, config: GpConfig, option
 
   const final = full().evaluate(best, false);
   if (final.jitter > 0) warnings.push(`Cholesky needed jitter ${final.jitter.toExponential(2)} on the diagonal.`);
-  kernel.theta = best.subarray(0, best.length - 1);
   return new GaussianProcess({
     config,
-    kernel,
+    kernel: kernel.withTheta(best.subarray(0, best.length - 1)),
     names,
     theta: Float64Array.from(best),
     points,

@@ -1,7 +1,7 @@
 // Hyperparameter naming, bounds and theta <-> GpHyperparameters conversion, and the kernel a configuration builds.
 // theta is the vector of log-hyperparameters: the kernel's (in its `names` order), then log noise (standardised).
-import { buildDefaultKernel } from '../kernels';
-import type { ProductKernel } from '../kernels';
+import { buildDefaultKernel } from '../kernels/default';
+import type { ProductKernel } from '../kernels/composite';
 import { CoreInputError } from '../types';
 import type { PointSet } from '../types';
 import type { GpConfig, GpHyperparameters } from './config';
@@ -45,8 +45,7 @@ export function kernelOf(hp: GpHyperparameters): ProductKernel {
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }
-  kernel.theta = Float64Array.from(hp.theta.slice(0, hp.theta.length - 1));
-  return kernel;
+  return kernel.withTheta(hp.theta.slice(0, hp.theta.length - 1));
 }
 
 /** [lower, upper] of the log noise variance (standardised scale) for a configuration's floor. */

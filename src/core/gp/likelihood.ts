@@ -1,6 +1,6 @@
 // The objective of the hyperparameter fit: log marginal likelihood (R&W Algorithm 2.1) plus log priors, and its
 // analytic gradient (R&W eq. 5.9), on fixed standardised data with the mean profiled out by GLS (mean.ts).
-import type { Kernel, PreparedKernel } from '../kernels';
+import type { Kernel, PreparedKernel } from '../kernels/types';
 import { cholesky, choleskySolve, inverseFromCholesky, logDetFromCholesky } from '../linalg';
 import { validatePointSet, validateValues } from '../points';
 import { CoreInputError } from '../types';
@@ -39,7 +39,7 @@ export class LikelihoodProblem {
   private last: { theta: Float64Array; evaluation: Evaluation } | undefined;
 
   constructor(
-    private readonly kernel: Kernel,
+    kernel: Kernel,
     points: PointSet,
     private readonly y: Float64Array,
     meanColumns: readonly MeanColumn[],
@@ -68,9 +68,8 @@ export class LikelihoodProblem {
   private compute(theta: Float64Array, withGradient: boolean): Evaluation {
     const n = this.n;
     const kernelSize = theta.length - 1;
-    this.kernel.theta = theta.subarray(0, kernelSize);
     const noise = Math.exp(theta[kernelSize]!);
-    const k = this.prepared.matrix();
+    const k = this.prepared.matrix(theta.subarray(0, kernelSize));
     const a = this.work;
     a.set(k);
     for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + noise;

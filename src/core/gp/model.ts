@@ -2,8 +2,7 @@
 // cross-covariances of a cached Cholesky factor (and L^-1 once queries are large), the mean's uncertainty
 // (R&W eq. 2.41, mean.ts), fantasies by block-Cholesky extension (conditionOn) and closed-form leave-one-out
 // (R&W eq. 5.12). Immutable: conditionOn returns a new model. fit.ts builds it.
-import type { ProductKernel } from '../kernels';
-import { findMixtureStationary } from '../kernels';
+import type { ProductKernel } from '../kernels/composite';
 import { cholesky, choleskySolve, invertLower, invertLowerTransposed, multiplyRowsByLowerTransposed, solveLowerRows } from '../linalg';
 import { validatePointSet, validateValues } from '../points';
 import { CoreInputError } from '../types';
@@ -136,10 +135,9 @@ export class GaussianProcess implements PosteriorModel {
 
   /** Lengthscale of each mixture domain (length d; all equal without ARD). Small = the domain matters. */
   mixtureLengthscales(): Float64Array {
-    const mixture = findMixtureStationary(this.state.kernel);
+    const lengthscales = this.state.kernel.lengthscales('mixture');
     const out = new Float64Array(this.d);
-    if (!mixture) return out.fill(NaN);
-    const lengthscales = mixture.lengthscales();
+    if (!lengthscales) return out.fill(NaN);
     for (let m = 0; m < this.d; m++) out[m] = lengthscales[lengthscales.length === 1 ? 0 : m]!;
     return out;
   }

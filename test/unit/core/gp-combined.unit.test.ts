@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitGp } from '../../../src/core/gp/fit';
-import { buildDefaultKernel } from '../../../src/core/kernels';
+import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import type { GpConfig } from '../../../src/core/gp/config';
 import type { GaussianProcess } from '../../../src/core/gp/model';
 import { Rng } from '../../../src/core/random';
@@ -105,8 +105,8 @@ describe('GaussianProcess.jointPosterior', () => {
 describe('ProductKernel.matrixPair', () => {
   for (const [name, config] of configs) {
     test(`${name}: equals two matrix() calls exactly, with shared and with different mixtures`, () => {
-      const kernel = buildDefaultKernel({ d: 5, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
-      kernel.theta = kernel.theta.map((value, i) => value + 0.1 * Math.sin(i + 1));
+      const base = buildDefaultKernel({ d: 5, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
+      const kernel = base.withTheta(base.theta.map((value, i) => value + 0.1 * Math.sin(i + 1)));
       const train = randomMixtures(new Rng(7), 30, 5, undefined);
       const pool = randomMixtures(new Rng(8), 12, 5, 0);
       for (const second of [atScale(pool, 1), randomMixtures(new Rng(9), 12, 5, 1)]) {

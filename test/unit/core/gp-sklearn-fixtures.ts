@@ -1,8 +1,11 @@
 // Reads the reference values written by scripts/make-sklearn-fixtures.py (no Python needed at test time).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConstantKernel, DownsamplingKernel, ProductKernel, StationaryKernel } from '../../../src/core/kernels';
-import type { Kernel } from '../../../src/core/kernels';
+import { ProductKernel } from '../../../src/core/kernels/composite';
+import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
+import { ConstantKernel } from '../../../src/core/kernels/gram';
+import { StationaryKernel } from '../../../src/core/kernels/stationary';
+import type { Kernel } from '../../../src/core/kernels/types';
 import type { GpConfig } from '../../../src/core/gp/config';
 import type { PointSet } from '../../../src/core/types';
 

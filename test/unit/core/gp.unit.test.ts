@@ -4,7 +4,7 @@ import { fitGp } from '../../../src/core/gp/fit';
 import { hyperparameterBounds, hyperparameterNames, hyperparametersFromTheta } from '../../../src/core/gp/hyperparameters';
 import { evaluateObjective } from '../../../src/core/gp/likelihood';
 import type { GpConfig } from '../../../src/core/gp/config';
-import { buildDefaultKernel } from '../../../src/core/kernels';
+import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { cholesky, choleskySolve } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';
 import { CoreInputError } from '../../../src/core/types';
@@ -89,8 +89,7 @@ describe('log marginal likelihood gradient (R&W eq. 5.9) vs central finite diffe
 /** Reference posterior by explicit formulas (constant mean): y_mean + y_std k*^T (K + s^2 I)^-1 (y - y_mean) / y_std. */
 function referencePosterior(train: PointSet, y: Float64Array, test: PointSet, config: GpConfig, theta: readonly number[]) {
   const n = train.n;
-  const kernel = buildDefaultKernel({ d: train.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel });
-  kernel.theta = Float64Array.from(theta.slice(0, -1));
+  const kernel = buildDefaultKernel({ d: train.d, mixtureKernel: config.mixtureKernel, ard: config.ard, fidelityKernel: config.fidelityKernel }).withTheta(theta.slice(0, -1));
   const noise = Math.exp(theta[theta.length - 1]!);
   let mean = 0;
   y.forEach((value) => (mean += value / n));
@@ -192,8 +191,7 @@ describe('posterior', () => {
     assert.equal(conditioned.n, points.n + 3);
     // Explicit: same hyperparameters and the same standardisation constants as the original fit.
     const h = gp.hyperparameters();
-    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
-    kernel.theta = Float64Array.from(h.theta.slice(0, -1));
+    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' }).withTheta(h.theta.slice(0, -1));
     const noise = h.values['noise']!;
     const all: PointSet = { n: points.n + 3, d, data: Float64Array.from([...points.data, ...pending.data]) };
     const yAll = Float64Array.from([...y, ...values]);
@@ -231,8 +229,7 @@ describe('posterior', () => {
 
   test('leaveOneOut matches refitting without each point at fixed hyperparameters (R&W eq. 5.12)', () => {
     const h = gp.hyperparameters();
-    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
-    kernel.theta = Float64Array.from(h.theta.slice(0, -1));
+    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' }).withTheta(h.theta.slice(0, -1));
     const noise = h.values['noise']!;
     const loo = gp.leaveOneOut();
     const n = points.n;
@@ -279,8 +276,7 @@ describe('linear (MFMS-GP) and quadratic means in (s, z)', () => {
     const gp = fitGp(train, y, config, { seed: 1 });
     const h = gp.hyperparameters();
     const test = mixtures(rng, 5, d, [1, 0.7]);
-    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
-    kernel.theta = Float64Array.from(h.theta.slice(0, -1));
+    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' }).withTheta(h.theta.slice(0, -1));
     const noise = Math.exp(h.theta[h.theta.length - 1]!);
     const n = train.n;
     const k = kernel.matrix(train);

@@ -1,16 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ConstantKernel,
-  DownsamplingKernel,
-  LevelKernel,
-  LinearKernel,
-  ProductKernel,
-  StationaryKernel,
-  SumKernel,
-  buildDefaultKernel,
-} from '../../../src/core/kernels';
-import type { Kernel } from '../../../src/core/kernels';
+import { ProductKernel, SumKernel } from '../../../src/core/kernels/composite';
+import { buildDefaultKernel } from '../../../src/core/kernels/default';
+import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
+import { ConstantKernel, LevelKernel, LinearKernel } from '../../../src/core/kernels/gram';
+import { StationaryKernel } from '../../../src/core/kernels/stationary';
+import type { Kernel } from '../../../src/core/kernels/types';
 import { cholesky } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';
 import type { PointSet } from '../../../src/core/types';
@@ -84,8 +79,8 @@ describe('kernel properties', () => {
       const rng = new Rng(11);
       const points = randomPoints(rng, 12, d);
       const other = randomPoints(rng, 5, d);
-      const kernel = kernelCase.make();
-      kernel.theta = perturbedTheta(kernel, rng);
+      const structure = kernelCase.make();
+      const kernel = structure.withTheta(perturbedTheta(structure, rng));
       const n = points.n;
 
       test('names and bounds match theta', () => {
@@ -149,11 +144,8 @@ describe('kernel properties', () => {
           plus[p] = plus[p]! + h;
           const minus = Float64Array.from(theta);
           minus[p] = minus[p]! - h;
-          kernel.theta = plus;
-          const kPlus = kernel.matrix(points);
-          kernel.theta = minus;
-          const kMinus = kernel.matrix(points);
-          kernel.theta = theta;
+          const kPlus = kernel.withTheta(plus).matrix(points);
+          const kMinus = kernel.withTheta(minus).matrix(points);
           let worst = 0;
           for (let i = 0; i < k.length; i++) {
             const numeric = (kPlus[i]! - kMinus[i]!) / (2 * h);
@@ -163,9 +155,55 @@ describe('kernel properties', () => {
         }
       });
 
+      test('withTheta returns a new kernel at the new theta and leaves this one unchanged', () => {
+        const before = kernel.theta;
+        const k = kernel.matrix(points);
+        const shifted = before.map((value) => value + 0.3);
+        const moved = kernel.withTheta(shifted);
+        assert.notEqual(moved, kernel);
+        assert.deepEqual(Array.from(moved.theta), Array.from(shifted));
+        assert.deepEqual(moved.names, kernel.names);
+        assert.deepEqual(Array.from(kernel.theta), Array.from(before));
+        assert.deepEqual(kernel.matrix(points), k);
+        assert.notDeepEqual(moved.matrix(points), k);
+      });
+
+      test('features are exactly the coordinates the matrix depends on', () => {
+        const k = kernel.matrix(points);
+        const dim = d + 2;
+        for (const feature of ['mixture', 's', 'z'] as const) {
+          const [start, count] = feature === 'mixture' ? [0, d] : [feature === 's' ? d : d + 1, 1];
+          const changed = Float64Array.from(points.data);
+          for (let i = 0; i < n; i++) for (let c = start; c < start + count; c++) changed[i * dim + c] = 0.1 + 0.5 * (i % 2); // two levels, so a per-level kernel sees ties
+          const other = kernel.matrix({ n, d, data: changed });
+          if (kernel.features.includes(feature)) assert.notDeepEqual(other, k, `${feature} is read`);
+          else assert.deepEqual(other, k, `${feature} is not read`);
+        }
+      });
+
+      test('a prepared kernel evaluates any theta of its layout, and contracts at the last one', () => {
+        const prepared = kernel.prepare(points);
+        for (const shift of [0.25, -0.4]) {
+          const theta = kernel.theta.map((value) => value + shift);
+          const moved = kernel.withTheta(theta);
+          const k = prepared.matrix(theta);
+          const reference = moved.matrix(points);
+          for (let i = 0; i < k.length; i++) assert.ok(Math.abs(k[i]! - reference[i]!) <= 1e-13 * (1 + Math.abs(reference[i]!)));
+          const weights = Float64Array.from({ length: n * n }, (_, i) => Math.cos(Math.floor(i / n) * Math.max(1, i % n)));
+          for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) weights[j * n + i] = weights[i * n + j]!;
+          const contracted = prepared.contract(weights);
+          moved.gradient(points).dk.forEach((matrix, p) => {
+            let expected = 0;
+            for (let i = 0; i < matrix.length; i++) expected += weights[i]! * matrix[i]!;
+            assert.ok(Math.abs(contracted[p]! - expected) <= 1e-10 * (1 + Math.abs(expected)), `${kernel.names[p]}: ${contracted[p]} vs ${expected}`);
+          });
+        }
+        assert.throws(() => prepared.matrix(new Float64Array(kernel.theta.length + 1)));
+      });
+
       test('prepared matrix and gradient contraction agree with matrix() and gradient()', () => {
         const prepared = kernel.prepare(points);
-        const k = prepared.matrix();
+        const k = prepared.matrix(kernel.theta);
         const reference = kernel.matrix(points);
         for (let i = 0; i < k.length; i++) assert.ok(Math.abs(k[i]! - reference[i]!) <= 1e-13 * (1 + Math.abs(reference[i]!)));
         const weights = new Float64Array(n * n);
@@ -223,15 +261,26 @@ describe('kernel details', () => {
       'z.downsampling.delta',
     ]);
     const theta = Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
-    kernel.theta = theta;
-    assert.deepEqual(Array.from(kernel.theta), Array.from(theta));
-    assert.deepEqual(Array.from(kernel.factors[2]!.theta), [0.5, 0.6]);
+    const set = kernel.withTheta(theta);
+    assert.deepEqual(Array.from(set.theta), Array.from(theta));
+    assert.deepEqual(Array.from(set.factors[2]!.theta), [0.5, 0.6]);
+  });
+
+  test('composites declare the union of their parts\' features and the mixture lengthscales of their stationary part', () => {
+    const kernel = buildDefaultKernel({ d: 3, mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling', linear: true, sizeLevels: true });
+    assert.deepEqual([...kernel.features].sort(), ['mixture', 's', 'z']);
+    assert.deepEqual(new ConstantKernel().features, []);
+    assert.deepEqual(new SumKernel([new StationaryKernel('rbf', { feature: 'mixture', d: 3 }), new LinearKernel({ d: 3 })]).features, ['mixture']);
+    const theta = kernel.theta.map((value, i) => value + 0.01 * i);
+    const lengthscales = kernel.withTheta(theta).lengthscales('mixture');
+    const first = kernel.names.indexOf('mixture.lengthscale[0]');
+    assert.deepEqual(Array.from(lengthscales ?? []), [0, 1, 2].map((m) => Math.exp(theta[first + m]!)));
+    assert.equal(kernel.lengthscales('s'), undefined);
+    assert.deepEqual(Array.from(new StationaryKernel('rbf', { feature: 's', d: 3, lengthscale: 0.7 }).lengthscales('s') ?? []), [0.7]);
   });
 
   test('wrong theta length throws', () => {
     const kernel = new StationaryKernel('rbf', { feature: 'mixture', d: 3, ard: true });
-    assert.throws(() => {
-      kernel.theta = new Float64Array(2);
-    });
+    assert.throws(() => kernel.withTheta(new Float64Array(2)));
   });
 });

@@ -4,7 +4,7 @@ import { fitGp } from '../../../src/core/gp/fit';
 import { hyperparametersFromTheta } from '../../../src/core/gp/hyperparameters';
 import { MODEL_DEFAULTS } from '../../../src/core/gp/config';
 import type { GpConfig } from '../../../src/core/gp/config';
-import { buildDefaultKernel } from '../../../src/core/kernels';
+import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { Rng } from '../../../src/core/random';
 import { fitSparseGp, fitSurrogate, pivotedCholesky, SparseGp, SPARSE_ABOVE, stableSubset } from '../../../src/core/sparseGp';
 import type { PointSet } from '../../../src/core/types';

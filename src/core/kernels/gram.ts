@@ -1,0 +1,268 @@
+// Kernels that are a variance times a fixed Gram matrix (theta = [log v]): the constant (the amplitude of a
+// product), the linear trend over the mixture weights and the per-level component of a fidelity.
+import { checkCompatible, checkPaired, checkThetaLength, featureColumns } from './types';
+import type { Feature, Kernel, KernelGradient, PreparedKernel } from './types';
+import type { PointSet } from '../types';
+
+export interface ConstantKernelOptions {
+  /** Initial value (natural units). Default 1. */
+  readonly value?: number;
+  readonly bounds?: readonly [number, number];
+  readonly name?: string;
+}
+
+/** A constant k = sigma^2 (as scikit-learn's ConstantKernel); as a factor of a product it is the amplitude. */
+export class ConstantKernel implements Kernel {
+  readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  /** A constant reads no coordinate. */
+  readonly features: readonly Feature[] = [];
+  private readonly logValue: number;
+
+  /** `theta`: [log value] (default: log(options.value)). */
+  constructor(
+    private readonly options: ConstantKernelOptions = {},
+    theta?: ArrayLike<number>,
+  ) {
+    if (theta !== undefined) checkThetaLength(theta, 1, 'ConstantKernel');
+    this.logValue = theta !== undefined ? theta[0]! : Math.log(options.value ?? 1);
+    const [low, high] = options.bounds ?? [0.01, 100];
+    this.names = [options.name ?? 'amplitude'];
+    this.bounds = [[Math.log(low), Math.log(high)]];
+  }
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logValue]);
+  }
+
+  withTheta(theta: ArrayLike<number>): ConstantKernel {
+    return new ConstantKernel(this.options, theta);
+  }
+
+  lengthscales(): undefined {
+    return undefined;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    if (b !== undefined) checkCompatible(a, b);
+    return new Float64Array(a.n * (b ?? a).n).fill(Math.exp(this.logValue));
+  }
+
+  diag(a: PointSet): Float64Array {
+    return new Float64Array(a.n).fill(Math.exp(this.logValue));
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    return this.diag(a);
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const k = this.matrix(a);
+    return { k, dk: [Float64Array.from(k)] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const k = new Float64Array(n * n);
+    let logValue = this.logValue;
+    return {
+      matrix(theta: ArrayLike<number>): Float64Array {
+        checkThetaLength(theta, 1, 'ConstantKernel');
+        logValue = theta[0]!;
+        return k.fill(Math.exp(logValue));
+      },
+      contract(weights: Float64Array): Float64Array {
+        let total = 0;
+        for (let i = 0; i < n; i++) {
+          const row = i * n;
+          let rowTotal = 0;
+          for (let j = 0; j < i; j++) rowTotal += weights[row + j]!;
+          total += 2 * rowTotal + weights[row + i]!;
+        }
+        return Float64Array.from([Math.exp(logValue) * total]);
+      },
+    };
+  }
+}
+
+/**
+ * k(x, x') = v g(x, x') for a fixed symmetric g: theta = [log v]. The linear and per-size kernels below differ only
+ * in g, so the variance, the Gram matrix and the gradient (dk/dlog v = k) are written once here.
+ */
+abstract class ScaledGramKernel implements Kernel {
+  abstract readonly names: readonly string[];
+  readonly bounds: ReadonlyArray<readonly [number, number]>;
+  abstract readonly feature: Feature;
+  private readonly logVariance: number;
+
+  /** `theta`: [log v] (default: log(variance)). */
+  constructor(variance: number, bounds: readonly [number, number], theta: ArrayLike<number> | undefined) {
+    if (theta !== undefined) checkThetaLength(theta, 1, 'ScaledGramKernel');
+    this.logVariance = theta !== undefined ? theta[0]! : Math.log(variance);
+    this.bounds = [[Math.log(bounds[0]), Math.log(bounds[1])]];
+  }
+
+  abstract withTheta(theta: ArrayLike<number>): ScaledGramKernel;
+
+  get features(): readonly Feature[] {
+    return [this.feature];
+  }
+
+  lengthscales(): undefined {
+    return undefined;
+  }
+
+  /** g between row aRow of aData and row bRow of bData (offsets of the rows' first column) */
+  protected abstract entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number;
+
+  get theta(): Float64Array {
+    return Float64Array.from([this.logVariance]);
+  }
+
+  private gram(a: PointSet, b: PointSet): Float64Array {
+    const dimA = a.d + 2;
+    const dimB = b.d + 2;
+    const out = new Float64Array(a.n * b.n);
+    for (let i = 0; i < a.n; i++) for (let j = 0; j < b.n; j++) out[i * b.n + j] = this.entry(a.data, i * dimA, b.data, j * dimB);
+    return out;
+  }
+
+  matrix(a: PointSet, b?: PointSet): Float64Array {
+    if (b !== undefined) checkCompatible(a, b);
+    const out = this.gram(a, b ?? a);
+    const v = Math.exp(this.logVariance);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * v;
+    return out;
+  }
+
+  diag(a: PointSet): Float64Array {
+    return this.pairwise(a, a);
+  }
+
+  pairwise(a: PointSet, b: PointSet): Float64Array {
+    checkPaired(a, b);
+    const dim = a.d + 2;
+    const v = Math.exp(this.logVariance);
+    return Float64Array.from({ length: a.n }, (_, i) => v * this.entry(a.data, i * dim, b.data, i * dim));
+  }
+
+  gradient(a: PointSet): KernelGradient {
+    const k = this.matrix(a);
+    return { k, dk: [Float64Array.from(k)] };
+  }
+
+  prepare(a: PointSet): PreparedKernel {
+    const n = a.n;
+    const gram = this.gram(a, a);
+    const k = new Float64Array(n * n);
+    const owner = this.names[0] ?? 'ScaledGramKernel';
+    let logVariance = this.logVariance;
+    return {
+      matrix(theta: ArrayLike<number>): Float64Array {
+        checkThetaLength(theta, 1, owner);
+        logVariance = theta[0]!;
+        const v = Math.exp(logVariance);
+        for (let i = 0; i < k.length; i++) k[i] = gram[i]! * v;
+        return k;
+      },
+      contract(weights: Float64Array): Float64Array {
+        return Float64Array.from([Math.exp(logVariance) * symmetricContraction(weights, gram, n)]);
+      },
+    };
+  }
+}
+
+/** sum_ij W_ij G_ij for symmetric W (lower triangle read) and symmetric G. */
+function symmetricContraction(weights: Float64Array, g: Float64Array, n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let offDiagonal = 0;
+    for (let j = 0; j < i; j++) offDiagonal += weights[row + j]! * g[row + j]!;
+    total += 2 * offDiagonal + weights[row + i]! * g[row + i]!;
+  }
+  return total;
+}
+
+export interface LinearKernelOptions {
+  readonly d: number;
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
+ * k(w, w') = v <w - c, w' - c> / E|w - c|^2, c = (1/d, ..., 1/d). The scale E|w - c|^2 = (d - 1) / (d (d + 1)) is
+ * that of a uniform (Dirichlet(1)) mixture, so v = 1 means the linear trend explains about unit variance whatever
+ * d. In a product with the fidelity kernels, and the objective in log space, this is the log-linear mixing law of
+ * Olmix/RegMix as a special case of the GP: with few runs in 24-64 dimensions a linear trend is what the data can
+ * support, and the stationary part models what it leaves.
+ */
+export class LinearKernel extends ScaledGramKernel {
+  readonly names: readonly string[] = ['mixture.linear.variance'];
+  readonly feature: Feature = 'mixture';
+  private readonly d: number;
+  private readonly centre: number;
+  private readonly inverseScale: number;
+
+  constructor(
+    private readonly options: LinearKernelOptions,
+    theta?: ArrayLike<number>,
+  ) {
+    super(options.variance ?? 0.5, options.bounds ?? [1e-4, 1e3], theta);
+    this.d = options.d;
+    this.centre = 1 / options.d;
+    this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
+  }
+
+  withTheta(theta: ArrayLike<number>): LinearKernel {
+    return new LinearKernel(this.options, theta);
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    let sum = 0;
+    for (let m = 0; m < this.d; m++) sum += (aData[aRow + m]! - this.centre) * (bData[bRow + m]! - this.centre);
+    return sum * this.inverseScale;
+  }
+}
+
+export interface LevelKernelOptions {
+  readonly feature: 's' | 'z';
+  readonly d: number;
+  /** Initial variance (natural units). Default 0.1. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * k(s, s') = v [s = s']: added to the fidelity kernel, it gives each model size a component of its own that other
+ * sizes do not share (the bias term delta of autoregressive co-kriging, Kennedy & O'Hagan 2000, with one
+ * variance for all sizes). The correlation of two different sizes at one mixture is then at most 1 / (1 + v):
+ * a cheap size that ranks mixtures differently from the target is recognised by a large v, and what a run there
+ * tells about the target (the acquisition's information gain) falls with it.
+ */
+export class LevelKernel extends ScaledGramKernel {
+  readonly names: readonly string[];
+  readonly feature: Feature;
+  private readonly column: number;
+
+  constructor(
+    private readonly options: LevelKernelOptions,
+    theta?: ArrayLike<number>,
+  ) {
+    super(options.variance ?? 0.1, options.bounds ?? [1e-4, 100], theta);
+    this.feature = options.feature;
+    this.column = featureColumns(options.feature, options.d).start;
+    this.names = [`${options.feature}.level.variance`];
+  }
+
+  withTheta(theta: ArrayLike<number>): LevelKernel {
+    return new LevelKernel(this.options, theta);
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    return Math.abs(aData[aRow + this.column]! - bData[bRow + this.column]!) < 1e-9 ? 1 : 0;
+  }
+}
