@@ -17,6 +17,7 @@ import { installWasmLinalg } from '../src/engine/wasm';
 import { ALWAYS_OPTIMISE_BELOW } from '../src/engine/fitCache';
 import type { GpConfig } from '../src/core/gp/config';
 import type { GaussianProcess } from '../src/core/gp/model';
+import { pointsFromRows } from '../src/core/points';
 import { Rng } from '../src/core/random';
 import { suggest } from '../src/core/suggest';
 import type { Fidelity, MixtureSpace, Observation, PointSet } from '../src/core/types';
@@ -102,15 +103,8 @@ function subset(rows: readonly Row[], n: number, seed: number): Row[] {
 }
 
 function toPointSet(rows: readonly Row[]): { points: PointSet; y: Float64Array } {
-  const d = rows[0]!.w.length;
-  const dim = d + 2;
-  const data = new Float64Array(rows.length * dim);
-  rows.forEach((row, i) => {
-    data.set(row.w, i * dim);
-    data[i * dim + d] = row.s;
-    data[i * dim + d + 1] = 1;
-  });
-  return { points: { n: rows.length, d, data }, y: Float64Array.from(rows, (row) => row.y) };
+  const points = pointsFromRows(rows[0]!.w.length, rows.map((row) => ({ w: row.w, s: row.s, z: 1 })));
+  return { points, y: Float64Array.from(rows, (row) => row.y) };
 }
 
 // Same kernel in scikit-learn: amplitude * RBF(mixture) * RBF(s) * RBF(z) + White, normalize_y, same bounds.

@@ -19,7 +19,8 @@ import type { Observation, PointSet } from '../src/core/types';
 import { buildDataset, logScale } from '../src/engine/dataset';
 import type { Dataset } from '../src/engine/dataset';
 import { needsOptimisation, observationKey } from '../src/engine/fitCache';
-import { pointSet, spearman } from '../src/engine/insights';
+import { spearman } from '../src/engine/insights';
+import { pointsFromRows } from '../src/core/points';
 import type { RunRecord } from '../src/runs/types';
 import type { Study } from '../src/study/types';
 import { availableParallelism, loadavg } from 'node:os';
@@ -134,7 +135,7 @@ function candidatePool(mixtures: readonly number[][], count: number, seed: numbe
 }
 
 function targetMeans(model: SurrogateModel, d: number, pool: readonly number[][]): number[] {
-  const points: PointSet = pointSet(d, pool.map((w) => ({ w: Float64Array.from(w), s: 1, z: 1 })));
+  const points: PointSet = pointsFromRows(d, pool.map((w) => ({ w: Float64Array.from(w), s: 1, z: 1 })));
   return Array.from(model.posterior(points).mean);
 }
 
@@ -159,7 +160,7 @@ export function runScaleSweep(options: SweepOptions): void {
     // cold: nothing kept from an earlier fit
     let started = performance.now();
     const dataset = buildDataset(study, before, cost);
-    const points = pointSet(d, dataset.observations);
+    const points = pointsFromRows(d, dataset.observations);
     const y = Float64Array.from(dataset.observations, (o) => o.y);
     const model = fitSurrogate(points, y, CONFIG, { restarts: 2, seed: 0 });
     decide(model, dataset, dataset.observations);
@@ -171,7 +172,7 @@ export function runScaleSweep(options: SweepOptions): void {
     const after = buildDataset(study, runs, cost);
     const optimised = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(dataset.observations.map(observationKey)) };
     const reoptimise = needsOptimisation(optimised, after.observations.map(observationKey));
-    const updated = fitSurrogate(pointSet(d, after.observations), Float64Array.from(after.observations, (o) => o.y), CONFIG, {
+    const updated = fitSurrogate(pointsFromRows(d, after.observations), Float64Array.from(after.observations, (o) => o.y), CONFIG, {
       seed: 0,
       warmStart: optimised.hyperparameters,
       ...(reoptimise ? {} : { fixed: true }),
@@ -184,7 +185,7 @@ export function runScaleSweep(options: SweepOptions): void {
     if (checkpoints <= options.exactMax) {
       started = performance.now();
       const observations = allCheckpoints(study, before, dataset);
-      const exact = today(() => fitGp(pointSet(d, observations), Float64Array.from(observations, (o) => o.y), CONFIG, { restarts: 2, seed: 0 }));
+      const exact = today(() => fitGp(pointsFromRows(d, observations), Float64Array.from(observations, (o) => o.y), CONFIG, { restarts: 2, seed: 0 }));
       today(() => decide(exact, dataset, observations));
       const exactMs = performance.now() - started;
       exactCell = ms(exactMs);
@@ -250,7 +251,7 @@ export function runDenseKernelComparison(sizes: readonly number[] = [300, 600, 1
 export function runRegmixComparison(rows: readonly { w: number[]; s: number; y: number }[]): void {
   const d = rows[0]!.w.length;
   const observations: Observation[] = rows.map((r) => ({ w: Float64Array.from(r.w), s: r.s, z: 1, y: Math.log(r.y) }));
-  const points = pointSet(d, observations);
+  const points = pointsFromRows(d, observations);
   const y = Float64Array.from(observations, (o) => o.y);
   const space = { d, lower: new Float64Array(d), upper: new Float64Array(d).fill(1) };
   const fidelities = [

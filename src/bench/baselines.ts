@@ -10,6 +10,7 @@ import { MODEL_DEFAULTS } from '../core/gp/config';
 import { fitGp } from '../core/gp/fit';
 import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { minimize } from '../core/lbfgs';
+import { pointsFromRows } from '../core/points';
 import { Rng } from '../core/random';
 import { recommend } from '../core/recommend';
 import { boxFor, projectToBox, sampleMixtures } from '../core/simplex';
@@ -406,16 +407,8 @@ export interface GpMethodOptions {
   readonly logObjective?: boolean;
 }
 
-function pointsOf(rows: readonly ObservedRow[], d: number): PointSet {
-  const dim = d + 2;
-  const data = new Float64Array(rows.length * dim);
-  rows.forEach((r, i) => {
-    data.set(r.w, i * dim);
-    data[i * dim + d] = r.fidelity.s;
-    data[i * dim + d + 1] = r.fidelity.z;
-  });
-  return { n: rows.length, d, data };
-}
+/** The observed rows at their own fidelities. */
+const pointsOf = (rows: readonly ObservedRow[], d: number): PointSet => pointsFromRows(d, rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z })));
 
 export function gpMethod(options: GpMethodOptions): SelectionMethod {
   const refitEvery = Math.max(1, options.refitEvery ?? 3);

@@ -6,6 +6,7 @@ import { gpMethod, mixingLawMethod, randomAtTarget, regmixMethod, sobolAtTarget 
 import type { ObservedRow, SelectionMethod } from './baselines';
 import { fitGp } from '../core/gp/fit';
 import type { GpConfig, GpHyperparameters } from '../core/gp/config';
+import { rowsAt } from '../core/points';
 import { Rng } from '../core/random';
 import { suggest } from '../core/suggest';
 import type { Fidelity, PointSet } from '../core/types';
@@ -20,16 +21,6 @@ export interface MethodTuning {
 export const DEFAULT_TUNING: MethodTuning = { refitEvery: 3 };
 
 const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
-
-function pointsAt(rows: readonly { readonly w: Float64Array }[], d: number, s: number, z: number): PointSet {
-  const data = new Float64Array(rows.length * (d + 2));
-  rows.forEach((r, i) => {
-    data.set(r.w, i * (d + 2));
-    data[i * (d + 2) + d] = s;
-    data[i * (d + 2) + d + 1] = z;
-  });
-  return { n: rows.length, d, data };
-}
 
 /** cheap runs of the zero-shot method (RegMix fitted its regression on 512 1M runs) */
 export const ZERO_SHOT_PICKS = 256;
@@ -50,7 +41,7 @@ export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING, maxPicks =
       const fit = (observations: readonly ObservedRow[], cheap: Fidelity, optimise: boolean) => {
         const rows = observations.filter((o) => sameFidelity(o.fidelity, cheap));
         const refit = optimise && (!hyperparameters || fits++ % tuning.refitEvery === 0);
-        const model = fitGp(pointsAt(rows, d, cheap.s, cheap.z), Float64Array.from(rows, (r) => r.y), config, hyperparameters ? { warmStart: hyperparameters, fixed: !refit, maxIterations: 30 } : { seed, restarts: 1 });
+        const model = fitGp(rowsAt(d, rows, cheap.s, cheap.z), Float64Array.from(rows, (r) => r.y), config, hyperparameters ? { warmStart: hyperparameters, fixed: !refit, maxIterations: 30 } : { seed, restarts: 1 });
         if (refit || !hyperparameters) hyperparameters = model.hyperparameters();
         return { model, rows };
       };
@@ -79,7 +70,7 @@ export function zeroShotMethod(tuning: MethodTuning = DEFAULT_TUNING, maxPicks =
         recommend(input) {
           cheap ??= cheapestOf(input.observations);
           const { model } = fit(input.observations, cheap, false);
-          const post = model.posterior(pointsAt(input.targetRows.map((w) => ({ w })), d, cheap.s, cheap.z));
+          const post = model.posterior(rowsAt(d, input.targetRows.map((w) => ({ w })), cheap.s, cheap.z));
           let best = 0;
           for (let i = 1; i < post.mean.length; i++) if (post.mean[i]! < post.mean[best]!) best = i;
           return best;

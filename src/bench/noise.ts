@@ -6,19 +6,11 @@
 // (src/bench/suite.ts) so that a change to the model does not move the yardstick; `mixopt bench noise` prints
 // them again.
 import { fitGp } from '../core/gp/fit';
-import type { PointSet } from '../core/types';
+import { rowsAt } from '../core/points';
 
 /** Noise sd (objective units) of an ML GP fitted to the rows: w row-major n x d, y the measured values. */
 export function estimateNoise(ws: readonly Float64Array[], y: readonly number[]): number {
-  const n = ws.length;
-  const d = ws[0]?.length ?? 0;
-  const data = new Float64Array(n * (d + 2));
-  ws.forEach((w, i) => {
-    data.set(w, i * (d + 2));
-    data[i * (d + 2) + d] = 1;
-    data[i * (d + 2) + d + 1] = 1;
-  });
-  const points: PointSet = { n, d, data };
+  const points = rowsAt(ws[0]?.length ?? 0, ws.map((w) => ({ w })), 1, 1);
   const model = fitGp(points, Float64Array.from(y), { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', priors: false }, { restarts: 8, seed: 1 });
   return Math.sqrt(model.noiseVariance);
 }

@@ -2,6 +2,7 @@
 // constrained simplex and over every observed mixture, with its 95% credible interval.
 import { normalCdf } from './acquisition';
 import { boxFor, projectToBox, refineOnSimplex, sampleMixtures, validateRows } from './simplex';
+import { mixturesAt } from './points';
 import type { Fidelity, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
 
 export interface RecommendInput {
@@ -42,16 +43,8 @@ export interface Recommendation {
 export const UNMEASURED_CONFIDENCE = 0.8;
 
 
-function atTarget(d: number, ws: Float64Array, count: number, target: Fidelity): PointSet {
-  const dim = d + 2;
-  const data = new Float64Array(count * dim);
-  for (let i = 0; i < count; i++) {
-    data.set(ws.subarray(i * d, i * d + d), i * dim);
-    data[i * dim + d] = target.s;
-    data[i * dim + d + 1] = target.z;
-  }
-  return { n: count, d, data };
-}
+/** Mixtures (row-major in ws) at the target fidelity. */
+const atTarget = (d: number, ws: Float64Array, count: number, target: Fidelity): PointSet => mixturesAt(d, ws, count, target.s, target.z);
 
 export function recommend(model: PosteriorModel, input: RecommendInput): Recommendation {
   const d = input.space.d;

@@ -22,6 +22,7 @@ import type { GaussianProcess } from './gp/model';
 import { trendAt } from './gp/mean';
 import type { ProductKernel } from './kernels/composite';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
+import { selectRows, validatePointSet } from './points';
 import { CoreInputError } from './types';
 import type { MarginalPosterior, PointSet, PosteriorModel } from './types';
 
@@ -104,13 +105,6 @@ export function stableSubset(points: PointSet, y: Float64Array, size: number, se
     if (!taken.has(r.i)) chosen.push(r.i);
   }
   return chosen.sort((a, b) => a - b);
-}
-
-function rowsOf(points: PointSet, indices: readonly number[]): PointSet {
-  const dim = points.d + 2;
-  const data = new Float64Array(indices.length * dim);
-  indices.forEach((source, target) => data.set(points.data.subarray(source * dim, source * dim + dim), target * dim));
-  return { n: indices.length, d: points.d, data };
 }
 
 /**
@@ -224,7 +218,7 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const subsetSize = Math.min(points.n, options.subsetSize ?? DEFAULT_SUBSET);
   const indices = stableSubset(points, y, subsetSize, options.seed ?? 0);
   const subsetFit = (rows: readonly number[], fitOptions: FitOptions): GaussianProcess =>
-    fitGp(rowsOf(points, rows), Float64Array.from(rows, (i) => y[i]!), config, { ...fitOptions, subsetSize: rows.length });
+    fitGp(selectRows(points, rows), Float64Array.from(rows, (i) => y[i]!), config, { ...fitOptions, subsetSize: rows.length });
   // A cold multi-start search costs tens of evaluations: it runs on 150 points (64x cheaper per evaluation than 600),
   // and its winner is refined on the whole subset as a warm start. The subset must not be too small: on the RegMix
   // example (n = 1,088) 300 or 450 points put the mixture lengthscale at 0.85 where all the data say 0.38 (Spearman
@@ -241,7 +235,7 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const tolerance = (options.residualTolerance ?? DEFAULT_RESIDUAL_TOLERANCE) * noise;
   const basis = pivotedCholesky(kernel, ownPoints, options.maxInducing ?? DEFAULT_MAX_INDUCING, tolerance);
   const rank = basis.rank;
-  const inducing = rowsOf(ownPoints, basis.pivots);
+  const inducing = selectRows(ownPoints, basis.pivots);
   // L_uu = the rows of Phi at the pivots (lower triangular in pivot order).
   const luu = new Float64Array(rank * rank);
   basis.pivots.forEach((p, i) => {
@@ -563,7 +557,6 @@ export class SparseGp implements SurrogateModel {
   }
 
   private check(points: PointSet, label: string): void {
-    if (points.d !== this.d || points.data.length !== points.n * (points.d + 2)) throw new CoreInputError(`${label}: expected ${this.d} domains and n*(d+2) values`);
-    for (let i = 0; i < points.data.length; i++) if (!Number.isFinite(points.data[i]!)) throw new CoreInputError(`${label}: value ${i} is ${points.data[i]}`);
+    validatePointSet(points, label, this.d);
   }
 }

@@ -12,6 +12,7 @@ import { boxFor, projectToBox, refineOnSimplex, sampleMixtures, validateRows } f
 import type { Box } from './simplex';
 import type { AcquisitionName, Candidate, Fidelity, MarginalPosterior, MixtureSpace, Observation, PointSet, PosteriorModel } from './types';
 import { CoreInputError } from './types';
+import { mixturesAt, pointsFromRows } from './points';
 
 export interface SuggestInput {
   readonly space: MixtureSpace;
@@ -67,17 +68,6 @@ export function resolveAcquisition(name: AcquisitionName | 'auto', fidelities: r
  */
 export const DEFAULT_UCB_BETA = 1;
 
-function packRows(d: number, ws: Float64Array, count: number, s: number, z: number): PointSet {
-  const dim = d + 2;
-  const data = new Float64Array(count * dim);
-  for (let i = 0; i < count; i++) {
-    data.set(ws.subarray(i * d, i * d + d), i * dim);
-    data[i * dim + d] = s;
-    data[i * dim + d + 1] = z;
-  }
-  return { n: count, d, data };
-}
-
 const sameFidelity = (a: Fidelity, b: Fidelity): boolean => a.s === b.s && a.z === b.z;
 
 interface Scorer {
@@ -95,13 +85,13 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
   return {
     score(ws, count, fidelity, targetPosterior) {
       const out = new Float64Array(count);
-      const at = packRows(d, ws, count, fidelity.s, fidelity.z);
+      const at = mixturesAt(d, ws, count, fidelity.s, fidelity.z);
       // MES at a cheap fidelity also needs the target copies and their covariance with `at`: one joint call
       // whitens each set once (posterior + crossCovarianceDiag would whiten `at` twice).
       const isTarget = sameFidelity(fidelity, input.target);
       const joint =
         acquisition === 'mes' && !isTarget && model.jointPosterior !== undefined
-          ? model.jointPosterior(at, packRows(d, ws, count, input.target.s, input.target.z))
+          ? model.jointPosterior(at, mixturesAt(d, ws, count, input.target.s, input.target.z))
           : undefined;
       const post = joint ? joint.first : isTarget && targetPosterior && acquisition === 'mes' ? targetPosterior : model.posterior(at);
       if (acquisition === 'logei' || acquisition === 'ucb') {
@@ -120,8 +110,8 @@ function makeScorer(model: PosteriorModel, input: SuggestInput, acquisition: Acq
       // MES per unit cost: information about the target minimum f* from a NOISY observation y = f_m(x) + eps
       // (Takeno et al. 2020, MF-MES eq. 6): rho = cov(y, f_target) / (sd_T sd_y) with sd_y^2 = var_m + noise.
       // Leaving the noise out overstates what one run tells where the objective is noisy against its spread.
-      const targetPost = isTarget ? post : (targetPosterior ?? joint?.second ?? model.posterior(packRows(d, ws, count, input.target.s, input.target.z)));
-      const cross = isTarget ? post.variance : (joint?.crossCovariance ?? model.crossCovarianceDiag(at, packRows(d, ws, count, input.target.s, input.target.z)));
+      const targetPost = isTarget ? post : (targetPosterior ?? joint?.second ?? model.posterior(mixturesAt(d, ws, count, input.target.s, input.target.z)));
+      const cross = isTarget ? post.variance : (joint?.crossCovariance ?? model.crossCovarianceDiag(at, mixturesAt(d, ws, count, input.target.s, input.target.z)));
       const noise = input.noiselessMes ? 0 : Math.max(0, model.noiseVariance);
       const gammas = new Array<number>(minValues.length);
       for (let i = 0; i < count; i++) {
@@ -252,13 +242,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
   };
   const fantasize = (rows: readonly { w: Float64Array; fidelity: Fidelity }[]): void => {
     if (rows.length === 0) return;
-    const data = new Float64Array(rows.length * (d + 2));
-    rows.forEach((r, i) => {
-      data.set(r.w, i * (d + 2));
-      data[i * (d + 2) + d] = r.fidelity.s;
-      data[i * (d + 2) + d + 1] = r.fidelity.z;
-    });
-    const points: PointSet = { n: rows.length, d, data };
+    const points = pointsFromRows(d, rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z })));
     const post = current.posterior(points);
     const values = eiFamily
       ? Float64Array.from(rows, (r, i) => {
@@ -296,7 +280,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
         if (here.length > 0) {
           const ws = new Float64Array(here.length * d);
           here.forEach((o, i) => ws.set(o.w, i * d));
-          best = Math.min(...model.posterior(packRows(d, ws, here.length, f.s, f.z)).mean);
+          best = Math.min(...model.posterior(mixturesAt(d, ws, here.length, f.s, f.z)).mean);
         }
       } else {
         for (const o of input.observations) if (o.s === f.s && o.z === f.z) best = Math.min(best, o.y);
@@ -307,7 +291,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
         if (obs.length > 0) {
           const ws = new Float64Array(obs.length * d);
           obs.forEach((o, i) => ws.set(o.w, i * d));
-          const post = model.posterior(packRows(d, ws, obs.length, f.s, f.z));
+          const post = model.posterior(mixturesAt(d, ws, obs.length, f.s, f.z));
           best = Math.min(...post.mean);
         }
       }
@@ -332,7 +316,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       const all = new Float64Array((count + extra.length) * d);
       all.set(ws.subarray(0, count * d));
       extra.forEach((o, i) => all.set(o.w, (count + i) * d));
-      const tp = model.posterior(packRows(d, all, count + extra.length, input.target.s, input.target.z));
+      const tp = model.posterior(mixturesAt(d, all, count + extra.length, input.target.s, input.target.z));
       if (pool) poolAtTarget = { mean: tp.mean.subarray(0, count), variance: tp.variance.subarray(0, count) };
       const incumbent = extra.length > 0 ? Math.min(...extra.map((o) => o.y)) : Infinity;
       const K = 10;
@@ -430,8 +414,8 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
     if (!best) break;
     const b: { w: Float64Array; fidelity: Fidelity; value: number; index?: number; cost?: number } = best;
     if (b.index !== undefined) usedDiscrete.add(b.index);
-    const here = real.posterior(packRows(d, b.w, 1, b.fidelity.s, b.fidelity.z));
-    const atTarget = real.posterior(packRows(d, b.w, 1, input.target.s, input.target.z));
+    const here = real.posterior(mixturesAt(d, b.w, 1, b.fidelity.s, b.fidelity.z));
+    const atTarget = real.posterior(mixturesAt(d, b.w, 1, input.target.s, input.target.z));
     chosen.push({
       w: b.w,
       fidelity: b.fidelity,

@@ -38,7 +38,8 @@ import { limitProblems } from './limits';
 import { baseSnapshot, budgetView, runsCost, trialViewsOf, unreadableSnapshot } from './snapshot';
 import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
-import { domainImportance, pointSet, posteriorSlices, spearman } from './insights';
+import { domainImportance, posteriorSlices, spearman } from './insights';
+import { pointsFromRows, selectRows } from '../core/points';
 
 // WebAssembly SIMD Cholesky and inverses for the GP (dist/linalg.wasm); the JavaScript kernels when it is missing.
 installWasmLinalg();
@@ -145,7 +146,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const keys = dataset.observations.map(observationKey);
   const fitNotes: DiagnosticView[] = [];
   const optimise = params.reoptimise === true || needsOptimisation(fitted, keys);
-  const points = pointSet(study.domains.length, dataset.observations);
+  const points = pointsFromRows(study.domains.length, dataset.observations);
   const y = Float64Array.from(dataset.observations, (o) => o.y);
   // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
   const model = fitSurrogate(points, y, config, {
@@ -429,7 +430,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: SurrogateModel): P
       continue;
     }
     const rows = idx.map((i) => ({ w: dataset.observations[i]!.w, s: 1, z: 1 }));
-    const post = model.posterior(pointSet(study.domains.length, rows));
+    const post = model.posterior(pointsFromRows(study.domains.length, rows));
     out.push({
       model: m.name,
       spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, dataset.scale.fromModel)),
@@ -455,8 +456,8 @@ function perDomainComparison(study: Study, dataset: Dataset, model: SurrogateMod
     return b.s + b.z - (a.s + a.z);
   });
   const chosen = order.slice(0, PER_METRIC_MAX_POINTS);
-  const pts = pointSet(study.domains.length, chosen.map((i) => dataset.observations[i]!));
-  const query = pointSet(study.domains.length, [{ w: mixtureVector(study, rec.mixture), s: 1, z: 1 }]);
+  const pts = pointsFromRows(study.domains.length, chosen.map((i) => dataset.observations[i]!));
+  const query = pointsFromRows(study.domains.length, [{ w: mixtureVector(study, rec.mixture), s: 1, z: 1 }]);
   const bestIdx = bestObservedAtTarget(dataset)?.index;
   const bestMetrics = bestIdx !== undefined ? dataset.sources[bestIdx]!.metrics : undefined;
   const hp = model.hyperparameters();
@@ -473,7 +474,7 @@ function perDomainComparison(study: Study, dataset: Dataset, model: SurrogateMod
       }
     });
     if (ys.length < 2) continue;
-    const sub = pointSet(study.domains.length, rows.map((k) => ({ w: pts.data.subarray(k * (pts.d + 2), k * (pts.d + 2) + pts.d), s: pts.data[k * (pts.d + 2) + pts.d]!, z: pts.data[k * (pts.d + 2) + pts.d + 1]! })));
+    const sub = selectRows(pts, rows);
     // Losses shrink multiplicatively with scale: an additive scale trend fitted on raw values extrapolated a
     // well-learnt domain (dm_mathematics in the RegMix example) to 0.16 at 1B where 60 measured 1B runs never
     // go below 1.18. Positive metrics are modelled in log space, each with its own hyperparameters (warm-started

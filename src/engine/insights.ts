@@ -1,20 +1,9 @@
 // What users need to trust a fit (SPEC.md "Diagnostics users need"): slices through the recommendation,
 // rank agreement between model sizes, domain importance. Pure functions over the posterior.
 import type { ObjectiveScale } from './scale';
-import type { MixtureSpace, PointSet, PosteriorModel } from '../core/types';
+import { pointsFromRows } from '../core/points';
+import type { MixtureSpace, PosteriorModel } from '../core/types';
 import type { PosteriorView } from '../protocol/snapshot';
-
-/** Packs rows (w, s, z) into a PointSet. */
-export function pointSet(d: number, rows: readonly { w: ArrayLike<number>; s: number; z: number }[]): PointSet {
-  const dim = d + 2;
-  const data = new Float64Array(rows.length * dim);
-  rows.forEach((r, i) => {
-    for (let j = 0; j < d; j++) data[i * dim + j] = r.w[j] ?? 0;
-    data[i * dim + d] = r.s;
-    data[i * dim + d + 1] = r.z;
-  });
-  return { n: rows.length, d, data };
-}
 
 /** Ranks with ties averaged (1-based). */
 export function ranks(xs: readonly number[]): number[] {
@@ -99,7 +88,7 @@ export function posteriorSlices(
     }
   }
   if (rows.length === 0) return [];
-  const post = model.posterior(pointSet(space.d, rows));
+  const post = model.posterior(pointsFromRows(space.d, rows));
   const byDomain = new Map<number, { weights: number[]; mean: number[]; lower: number[]; upper: number[] }>();
   meta.forEach((m, k) => {
     let entry = byDomain.get(m.domain);

@@ -3,7 +3,7 @@
 // subset and refine the winner on all data. Returns the fitted model (model.ts).
 import type { Kernel } from '../kernels/types';
 import { minimize } from '../lbfgs';
-import { validatePointSet, validateValues } from '../points';
+import { selectRows, validatePointSet, validateValues } from '../points';
 import { Rng } from '../random';
 import type { PointSet } from '../types';
 import type { FitOptions, GpConfig, GpHyperparameters } from './config';
@@ -44,18 +44,6 @@ function warmTheta(warmStart: GpHyperparameters | undefined, d: number, names: r
     : undefined;
 }
 
-/** Rows `indices` of the points and their values. */
-function subsetPoints(points: PointSet, y: Float64Array, indices: readonly number[]): { points: PointSet; y: Float64Array } {
-  const dim = points.d + 2;
-  const data = new Float64Array(indices.length * dim);
-  const values = new Float64Array(indices.length);
-  indices.forEach((source, target) => {
-    data.set(points.data.subarray(source * dim, source * dim + dim), target * dim);
-    values[target] = y[source]!;
-  });
-  return { points: { n: indices.length, d: points.d, data }, y: values };
-}
-
 /** What the optimisation runs on: the data, and the full-data problem built once when first needed. */
 interface FitData {
   readonly kernel: Kernel;
@@ -88,9 +76,11 @@ function optimiseTheta(data: FitData, box: ThetaBox, first: Float64Array, defaul
       const j = i + rng.int(points.n - i);
       [indices[i], indices[j]] = [indices[j]!, indices[i]!];
     }
-    const subset = subsetPoints(points, data.y, indices.slice(0, subsetSize).sort((x, z) => x - z));
+    const chosen = indices.slice(0, subsetSize).sort((x, z) => x - z);
+    const subset = selectRows(points, chosen);
     // Re-standardise the subset so its scale matches what the full data will see.
-    searchProblem = new LikelihoodProblem(data.kernel, subset.points, standardise(subset.y).values, meanColumnsFor(data.config, subset.points), data.names, data.usePriors);
+    const values = standardise(Float64Array.from(chosen, (i) => data.y[i]!)).values;
+    searchProblem = new LikelihoodProblem(data.kernel, subset, values, meanColumnsFor(data.config, subset), data.names, data.usePriors);
   } else {
     searchProblem = data.full();
   }

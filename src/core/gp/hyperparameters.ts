@@ -2,6 +2,7 @@
 // theta is the vector of log-hyperparameters: the kernel's (in its `names` order), then log noise (standardised).
 import { buildDefaultKernel } from '../kernels/default';
 import type { ProductKernel } from '../kernels/composite';
+import { distinctValues } from '../points';
 import { CoreInputError } from '../types';
 import type { PointSet } from '../types';
 import type { GpConfig, GpHyperparameters } from './config';
@@ -26,17 +27,9 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number): Pro
   });
 }
 
-/** Number of distinct values in column `column` of the points, counted up to `cap`. */
-function distinctLevels(points: PointSet, column: number, cap: number): number {
-  const dim = points.d + 2;
-  const levels = new Set<number>();
-  for (let i = 0; i < points.n && levels.size < cap; i++) levels.add(Math.round(points.data[i * dim + column]! * 1e9));
-  return levels.size;
-}
-
 /** The kernel of a configuration for the data it is fitted on (whether they hold two or more sizes). */
 export function kernelForData(points: PointSet, config: GpConfig): ProductKernel {
-  return kernelFor(points.d, config, distinctLevels(points, points.d, 2));
+  return kernelFor(points.d, config, distinctValues(points, points.d, 2));
 }
 
 /** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fitGp } from '../../../src/core/gp/fit';
 import { buildDataset, mixtureVector } from '../../../src/engine/dataset';
 import { gpConfig } from '../../../src/engine/engine';
-import { pointSet, spearman } from '../../../src/engine/insights';
+import { spearman } from '../../../src/engine/insights';
+import { pointsFromRows } from '../../../src/core/points';
 import { discoverRuns } from '../../../src/runs/discover';
 import { runCost, toBudgetUnit } from '../../../src/study/cost';
 import { parseStudy } from '../../../src/study/parse';
@@ -31,8 +32,8 @@ describe('the RegMix example predicts its held-out 1B runs', { timeout: 120_000 
     const measured = heldOut.map((run) => study.objective.metrics.reduce((sum, m) => sum + run.metrics[m]!, 0) / study.objective.metrics.length);
 
     const config = gpConfig(study, dataset);
-    const model = fitGp(pointSet(study.domains.length, dataset.observations), Float64Array.from(dataset.observations, (o) => o.y), config, { seed: 0 });
-    const posterior = model.posterior(pointSet(study.domains.length, heldOut.map((run) => ({ w: mixtureVector(study, run.mixture), s: 1, z: 1 }))));
+    const model = fitGp(pointsFromRows(study.domains.length, dataset.observations), Float64Array.from(dataset.observations, (o) => o.y), config, { seed: 0 });
+    const posterior = model.posterior(pointsFromRows(study.domains.length, heldOut.map((run) => ({ w: mixtureVector(study, run.mixture), s: 1, z: 1 }))));
     let bias = 0;
     let squared = 0;
     let covered = 0;
