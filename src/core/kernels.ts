@@ -522,7 +522,7 @@ export class ConstantKernel implements Kernel {
 }
 
 /** Product of kernels; theta is the concatenation of the factors' thetas. */
-export class ProductKernel implements Kernel {
+export class ProductKernel implements PairKernel {
   readonly names: readonly string[];
   readonly bounds: ReadonlyArray<readonly [number, number]>;
   readonly factors: readonly Kernel[];
@@ -730,7 +730,8 @@ export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
 abstract class ScaledGramKernel implements Kernel {
   abstract readonly names: readonly string[];
   readonly bounds: ReadonlyArray<readonly [number, number]>;
-  abstract readonly feature: Feature;
+  /** what g reads: the mixture weights, one fidelity column, or both fidelity columns ('fidelity') */
+  abstract readonly feature: Feature | 'fidelity';
   private logVariance: number;
 
   constructor(variance: number, bounds: readonly [number, number]) {
@@ -880,8 +881,70 @@ export class LevelKernel extends ScaledGramKernel {
   }
 }
 
+/** A polynomial feature of (s, z) measured from the target (s = z = 1); see TrendKernel. */
+export type TrendFeature = 's' | 'z' | 's2' | 'z2' | 'sz';
+
+export interface TrendKernelOptions {
+  readonly feature: TrendFeature;
+  readonly d: number;
+  /** Initial variance (natural units). Default 0.25. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * k(x, x') = v phi(x) phi(x') for one feature phi of the fidelity, written from the target so that phi = 0 there:
+ * 1 - s, 1 - z, (1 - s)^2, (1 - z)^2 or (1 - s)(1 - z). Added to the whole kernel (not multiplied by the mixture
+ * kernel) it is a size-and-steps trend shared by every mixture whose coefficient has a N(0, v) prior: a mean
+ * h(x)^T beta with beta ~ N(0, B) is the kernel h(x)^T B h(x') (Rasmussen & Williams 2006, eq. 2.42). The data fit v
+ * where they show the curvature (several sizes or step counts); where they cannot (the target beyond every
+ * observed size or step count), v keeps its prior and widens the interval of the extrapolation, which a mean
+ * with fixed curvature would not.
+ */
+export class TrendKernel extends ScaledGramKernel {
+  readonly names: readonly string[];
+  readonly feature = 'fidelity' as const;
+  readonly trend: TrendFeature;
+  private readonly sColumn: number;
+  private readonly zColumn: number;
+
+  constructor(options: TrendKernelOptions) {
+    super(options.variance ?? 0.25, options.bounds ?? [1e-6, 100]);
+    this.trend = options.feature;
+    this.sColumn = options.d;
+    this.zColumn = options.d + 1;
+    this.names = [`trend.${options.feature}.variance`];
+  }
+
+  private phi(data: Float64Array, row: number): number {
+    const s = 1 - data[row + this.sColumn]!;
+    const z = 1 - data[row + this.zColumn]!;
+    switch (this.trend) {
+      case 's':
+        return s;
+      case 'z':
+        return z;
+      case 's2':
+        return s * s;
+      case 'z2':
+        return z * z;
+      case 'sz':
+        return s * z;
+    }
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    return this.phi(aData, aRow) * this.phi(bData, bRow);
+  }
+}
+
+/** A kernel that computes K(first, b) and K(second, b) together (ProductKernel shares its mixture-only factors). */
+export interface PairKernel extends Kernel {
+  matrixPair(first: PointSet, second: PointSet, b: PointSet): [Float64Array, Float64Array];
+}
+
 /** Sum of kernels over the same feature (scikit-learn's Sum); theta is the concatenation of the parts' thetas. */
-export class SumKernel implements Kernel {
+export class SumKernel implements PairKernel {
   readonly names: readonly string[];
   readonly bounds: ReadonlyArray<readonly [number, number]>;
   readonly parts: readonly Kernel[];
@@ -926,6 +989,18 @@ export class SumKernel implements Kernel {
 
   matrix(a: PointSet, b?: PointSet): Float64Array {
     return this.add((part) => part.matrix(a, b));
+  }
+
+  matrixPair(first: PointSet, second: PointSet, b: PointSet): [Float64Array, Float64Array] {
+    const pairOf = (part: Kernel): [Float64Array, Float64Array] =>
+      'matrixPair' in part && typeof part.matrixPair === 'function' ? (part as PairKernel).matrixPair(first, second, b) : [part.matrix(first, b), part.matrix(second, b)];
+    const [outFirst, outSecond] = pairOf(this.parts[0]!);
+    for (let p = 1; p < this.parts.length; p++) {
+      const [nextFirst, nextSecond] = pairOf(this.parts[p]!);
+      for (let i = 0; i < outFirst.length; i++) outFirst[i] = outFirst[i]! + nextFirst[i]!;
+      for (let i = 0; i < outSecond.length; i++) outSecond[i] = outSecond[i]! + nextSecond[i]!;
+    }
+    return [outFirst, outSecond];
   }
 
   diag(a: PointSet): Float64Array {

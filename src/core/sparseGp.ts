@@ -17,7 +17,7 @@
 // variance is exact). All of it on the standardised scale of the subset fit.
 import { fitGp, kernelOf } from './gp';
 import type { FitOptions, GaussianProcess, GpConfig, GpHyperparameters } from './gp';
-import type { ProductKernel } from './kernels';
+import type { PairKernel } from './kernels';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { CoreInputError } from './types';
 import type { MarginalPosterior, PointSet, PosteriorModel } from './types';
@@ -116,7 +116,7 @@ function rowsOf(points: PointSet, indices: readonly number[]): PointSet {
  * diag(K - Phi Phi^T). Column j costs one kernel row k(X, x_p) (O(n d)) and n j multiply-adds: O(n M^2) in all.
  */
 export function pivotedCholesky(
-  kernel: ProductKernel,
+  kernel: PairKernel,
   points: PointSet,
   maxRank: number,
   absoluteTolerance: number,
@@ -191,7 +191,7 @@ function transpose(x: Float64Array, m: number, n: number): Float64Array {
 
 interface SparseState {
   readonly exact: GaussianProcess;
-  readonly kernel: ProductKernel;
+  readonly kernel: PairKernel;
   readonly d: number;
   /** training points (fantasies included) */
   readonly points: PointSet;

@@ -8,6 +8,7 @@ import {
   ProductKernel,
   StationaryKernel,
   SumKernel,
+  TrendKernel,
   buildDefaultKernel,
 } from '../../../src/core/kernels';
 import type { Kernel } from '../../../src/core/kernels';
@@ -61,6 +62,17 @@ const cases: Case[] = [
   {
     name: 'default with linear trend and per-size component',
     make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeLevels: true }),
+    fullRank: true,
+  },
+  ...(['s', 'z', 's2', 'z2', 'sz'] as const).map((feature) => ({ name: `trend ${feature}`, make: () => new TrendKernel({ feature, d, variance: 0.4 }), fullRank: false })),
+  {
+    name: 'default plus size-and-steps trend',
+    make: () =>
+      new SumKernel([
+        buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeLevels: true }),
+        new TrendKernel({ feature: 's2', d }),
+        new TrendKernel({ feature: 'sz', d }),
+      ]),
     fullRank: true,
   },
   {
