@@ -29,6 +29,8 @@ export interface LoopStep {
   readonly regret: number;
   /** the truth at the recommended mixture lies in the 95% interval shown */
   readonly covered: boolean;
+  /** the recommendation's shown mean and 95% interval, and the simulator's noise-free value there */
+  readonly shown?: { readonly mean: number; readonly lower: number; readonly upper: number; readonly truth: number };
   /** model and steps of the run suggested next (trained unless it did not fit) */
   readonly next?: { readonly model: string; readonly steps: number; readonly cost: number };
 }
@@ -98,7 +100,7 @@ export async function runLoopSeed(laws: SimulatorLaws, seed: number, options: { 
       const rec = snapshot.recommendation;
       if (rec) {
         const truth = sim.truth(mixtureVector(rec.mixture), TARGET.params, TARGET_STEPS);
-        steps.push({ cost: spent, regret: truth - options.optimum, covered: rec.predicted.lower <= truth && truth <= rec.predicted.upper, ...(next ? { next } : {}) });
+        steps.push({ cost: spent, regret: truth - options.optimum, covered: rec.predicted.lower <= truth && truth <= rec.predicted.upper, shown: { mean: rec.predicted.mean, lower: rec.predicted.lower, upper: rec.predicted.upper, truth }, ...(next ? { next } : {}) });
       }
       if (!suggestion || !model || !next) {
         stopped = 'no-suggestion';

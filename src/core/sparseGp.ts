@@ -20,7 +20,7 @@ import { kernelOf } from './gp/hyperparameters';
 import type { FitOptions, GpConfig, GpHyperparameters } from './gp/config';
 import type { GaussianProcess } from './gp/model';
 import { trendAt } from './gp/mean';
-import type { ProductKernel } from './kernels/composite';
+import type { PairKernel } from './kernels/types';
 import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { selectRows, validatePointSet } from './points';
 import { CoreInputError } from './types';
@@ -113,7 +113,7 @@ export function stableSubset(points: PointSet, y: Float64Array, size: number, se
  * diag(K - Phi Phi^T). Column j costs one kernel row k(X, x_p) (O(n d)) and n j multiply-adds: O(n M^2) in all.
  */
 export function pivotedCholesky(
-  kernel: ProductKernel,
+  kernel: PairKernel,
   points: PointSet,
   maxRank: number,
   absoluteTolerance: number,
@@ -188,7 +188,7 @@ function transpose(x: Float64Array, m: number, n: number): Float64Array {
 
 interface SparseState {
   readonly exact: GaussianProcess;
-  readonly kernel: ProductKernel;
+  readonly kernel: PairKernel;
   readonly d: number;
   /** training points (fantasies included) */
   readonly points: PointSet;

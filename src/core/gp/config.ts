@@ -25,6 +25,13 @@ export interface GpConfig {
    * large-data path (sparseGp.ts) does not have the term; its tests compare against the exact GP without it.
    */
   readonly meanUncertainty?: boolean;
+  /**
+   * A size-and-steps trend shared by all mixtures, with Gaussian priors on its coefficients (kernels TrendKernel),
+   * for the terms the mean leaves out: the slope where the data hold one size (or step count) and the target
+   * another, the curvature where the target is beyond the observed levels, and the size x steps interaction.
+   * Default false.
+   */
+  readonly trend?: boolean;
 }
 
 /**
@@ -32,7 +39,7 @@ export interface GpConfig {
  * mixture kernel (the GP contains the RegMix / log-linear mixing laws) and a component per model size (the
  * correlation between sizes is learned). See bench/RESULTS.md for the ablations.
  */
-export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels'> = { linear: true, sizeLevels: true };
+export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend'> = { linear: true, sizeLevels: true, trend: true };
 
 export interface FitOptions {
   /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */

@@ -129,14 +129,14 @@ export function fitGp(input: PointSet, y: Float64Array, config: GpConfig, option
   validateValues(y, input.n, 'fitGp y');
   // The model keeps its own copy: callers may reuse their buffers.
   const points: PointSet = { n: input.n, d: input.d, data: Float64Array.from(input.data) };
-  const kernel = kernelForData(points, config);
+  const meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points);
+  const kernel = kernelForData(points, config, meanColumns);
   const names = [...kernel.names, 'noise'];
   const box = thetaBox(kernel, config);
   const defaultTheta = box.clip(Float64Array.from([...kernel.theta, Math.log(INITIAL_NOISE)]));
   const warm = warmTheta(options.warmStart, points.d, names, box);
 
   const standardised = standardise(y);
-  const meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points);
   const usePriors = config.priors ?? true;
   const rng = new Rng(options.seed ?? 0);
   const warnings: string[] = [];

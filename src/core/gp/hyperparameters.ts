@@ -1,11 +1,16 @@
 // Hyperparameter naming, bounds and theta <-> GpHyperparameters conversion, and the kernel a configuration builds.
 // theta is the vector of log-hyperparameters: the kernel's (in its `names` order), then log noise (standardised).
+import { SumKernel } from '../kernels/composite';
 import { buildDefaultKernel } from '../kernels/default';
-import type { ProductKernel } from '../kernels/composite';
+import { TrendKernel } from '../kernels/gram';
+import type { TrendFeature } from '../kernels/gram';
+import type { PairKernel } from '../kernels/types';
 import { distinctValues } from '../points';
 import { CoreInputError } from '../types';
 import type { PointSet } from '../types';
 import type { GpConfig, GpHyperparameters } from './config';
+import { meanColumnsFor } from './mean';
+import type { MeanColumn } from './mean';
 
 export const DEFAULT_NOISE_FLOOR = 1e-6;
 const NOISE_UPPER = 2;
@@ -16,8 +21,8 @@ export const INITIAL_NOISE = 0.05;
  * The kernel of a configuration. `sizesInData`: how many model sizes the data hold; the per-size component is
  * left out below two (with one size it only duplicates the amplitude).
  */
-export function kernelFor(d: number, config: GpConfig, sizesInData: number): ProductKernel {
-  return buildDefaultKernel({
+export function kernelFor(d: number, config: GpConfig, sizesInData: number, trend: readonly TrendFeature[] = []): PairKernel {
+  const product = buildDefaultKernel({
     d,
     mixtureKernel: config.mixtureKernel,
     ard: config.ard,
@@ -25,16 +30,55 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number): Pro
     linear: config.linear ?? false,
     sizeLevels: (config.sizeLevels ?? false) && sizesInData >= 2,
   });
+  return trend.length === 0 ? product : new SumKernel([product, ...trend.map((feature) => new TrendKernel({ feature, d }))]);
 }
 
-/** The kernel of a configuration for the data it is fitted on (whether they hold two or more sizes). */
-export function kernelForData(points: PointSet, config: GpConfig): ProductKernel {
-  return kernelFor(points.d, config, distinctValues(points, points.d, 2));
+/**
+ * The trend terms (TrendKernel) a configuration adds for its data: those the mean (meanColumnsFor) leaves out and
+ * that are not zero on every point. Slope 1 - s where the mean has no s column (one size in the data) but some
+ * point is not at the target's size; curvature (1 - s)^2 where the data hold two or more sizes and the mean has no
+ * s^2 column; the same for z; and (1 - s)(1 - z) where both vary. With every point at the target none is added,
+ * and the kernel is the product kernel alone.
+ */
+function trendFeaturesFor(config: GpConfig, points: PointSet, meanColumns: readonly MeanColumn[]): TrendFeature[] {
+  if (!config.trend || config.mean === 'constant' || points.n === 0) return [];
+  const dim = points.d + 2;
+  const spread = (offset: number): { levels: number; offTarget: boolean } => {
+    const levels = new Set<number>();
+    let offTarget = false;
+    for (let i = 0; i < points.n; i++) {
+      const value = points.data[i * dim + offset]!;
+      if (levels.size < 2) levels.add(Math.round(value * 1e9));
+      if (Math.abs(1 - value) > 1e-9) offTarget = true;
+    }
+    return { levels: levels.size, offTarget };
+  };
+  const s = spread(points.d);
+  const z = spread(points.d + 1);
+  const features: TrendFeature[] = [];
+  if (s.offTarget && !meanColumns.includes('s')) features.push('s');
+  if (z.offTarget && !meanColumns.includes('z')) features.push('z');
+  if (s.levels >= 2 && !meanColumns.includes('s2')) features.push('s2');
+  if (z.levels >= 2 && !meanColumns.includes('z2')) features.push('z2');
+  if (s.levels >= 2 && z.levels >= 2) features.push('sz');
+  return features;
+}
+
+/**
+ * The kernel of a configuration for the data it is fitted on (whether they hold two or more sizes, and the trend
+ * terms its mean leaves out; `meanColumns` defaults to the configuration's for these data).
+ */
+export function kernelForData(points: PointSet, config: GpConfig, meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points)): PairKernel {
+  return kernelFor(points.d, config, distinctValues(points, points.d, 2), trendFeaturesFor(config, points, meanColumns));
 }
 
 /** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
-export function kernelOf(hp: GpHyperparameters): ProductKernel {
-  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? 2 : 1);
+export function kernelOf(hp: GpHyperparameters): PairKernel {
+  const trend = hp.names.flatMap((name) => {
+    const match = /^trend\.(s|z|s2|z2|sz)\.variance$/.exec(name);
+    return match ? [match[1] as TrendFeature] : [];
+  });
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? 2 : 1, trend);
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }

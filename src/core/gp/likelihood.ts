@@ -127,10 +127,11 @@ export function evaluateObjective(
 ): { value: number; gradient: Float64Array; logMarginalLikelihood: number } {
   validatePointSet(points, 'evaluateObjective points');
   validateValues(y, points.n, 'evaluateObjective y');
-  const kernel = kernelForData(points, config);
+  const meanColumns = meanColumnsFor(config, points);
+  const kernel = kernelForData(points, config, meanColumns);
   const names = [...kernel.names, 'noise'];
   if (theta.length !== names.length) throw new CoreInputError(`evaluateObjective: theta has ${theta.length} entries, expected ${names.length}`);
-  const problem = new LikelihoodProblem(kernel, points, standardise(y).values, meanColumnsFor(config, points), names, config.priors ?? true);
+  const problem = new LikelihoodProblem(kernel, points, standardise(y).values, meanColumns, names, config.priors ?? true);
   const evaluation = problem.evaluate(theta, true);
   return {
     value: evaluation.logMarginalLikelihood + evaluation.logPrior,

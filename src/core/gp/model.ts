@@ -2,7 +2,7 @@
 // cross-covariances of a cached Cholesky factor (and L^-1 once queries are large), the mean's uncertainty
 // (R&W eq. 2.41, mean.ts), fantasies by block-Cholesky extension (conditionOn) and closed-form leave-one-out
 // (R&W eq. 5.12). Immutable: conditionOn returns a new model. fit.ts builds it.
-import type { ProductKernel } from '../kernels/composite';
+import type { PairKernel } from '../kernels/types';
 import { cholesky, choleskySolve, invertLower, invertLowerTransposed, multiplyRowsByLowerTransposed, solveLowerRows } from '../linalg';
 import { validatePointSet, validateValues } from '../points';
 import { CoreInputError } from '../types';
@@ -14,7 +14,7 @@ import type { MeanColumn } from './mean';
 
 export interface GaussianProcessState {
   readonly config: GpConfig;
-  readonly kernel: ProductKernel;
+  readonly kernel: PairKernel;
   readonly names: readonly string[];
   readonly theta: Float64Array;
   readonly points: PointSet;

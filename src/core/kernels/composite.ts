@@ -1,7 +1,7 @@
 // Composite kernels (scikit-learn's Sum and Product): theta is the concatenation of the parts' thetas in order;
 // CompositeKernel holds that layout once (names, bounds, features, splitting theta) for both.
-import { checkThetaLength, readsOnlyMixture } from './types';
-import type { Feature, Kernel, KernelGradient, PreparedKernel } from './types';
+import { checkThetaLength, isPairKernel, readsOnlyMixture } from './types';
+import type { Feature, Kernel, KernelGradient, PairKernel, PreparedKernel } from './types';
 import type { PointSet } from '../types';
 
 /** Whether two sets of n points have the same mixture weights row by row (fidelity columns may differ). */
@@ -80,7 +80,7 @@ abstract class CompositeKernel implements Kernel {
 }
 
 /** Sum of kernels over the same feature (scikit-learn's Sum); theta is the concatenation of the parts' thetas. */
-export class SumKernel extends CompositeKernel {
+export class SumKernel extends CompositeKernel implements PairKernel {
   constructor(parts: readonly Kernel[]) {
     super(parts, 'SumKernel');
   }
@@ -100,6 +100,18 @@ export class SumKernel extends CompositeKernel {
 
   matrix(a: PointSet, b?: PointSet): Float64Array {
     return this.add((part) => part.matrix(a, b));
+  }
+
+  /** [K(first, b), K(second, b)], each part through its own matrixPair when it has one. */
+  matrixPair(first: PointSet, second: PointSet, b: PointSet): [Float64Array, Float64Array] {
+    const pairOf = (part: Kernel): [Float64Array, Float64Array] => (isPairKernel(part) ? part.matrixPair(first, second, b) : [part.matrix(first, b), part.matrix(second, b)]);
+    const [outFirst, outSecond] = pairOf(this.parts[0]!);
+    for (let p = 1; p < this.parts.length; p++) {
+      const [nextFirst, nextSecond] = pairOf(this.parts[p]!);
+      for (let i = 0; i < outFirst.length; i++) outFirst[i] = outFirst[i]! + nextFirst[i]!;
+      for (let i = 0; i < outSecond.length; i++) outSecond[i] = outSecond[i]! + nextSecond[i]!;
+    }
+    return [outFirst, outSecond];
   }
 
   diag(a: PointSet): Float64Array {
@@ -150,7 +162,7 @@ export class SumKernel extends CompositeKernel {
 }
 
 /** Product of kernels; theta is the concatenation of the factors' thetas. */
-export class ProductKernel extends CompositeKernel {
+export class ProductKernel extends CompositeKernel implements PairKernel {
   /** the factors (the composite's parts), in theta order */
   readonly factors: readonly Kernel[];
 

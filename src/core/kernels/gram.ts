@@ -1,5 +1,6 @@
 // Kernels that are a variance times a fixed Gram matrix (theta = [log v]): the constant (the amplitude of a
-// product), the linear trend over the mixture weights and the per-level component of a fidelity.
+// product), the linear trend over the mixture weights, the per-level component of a fidelity and the
+// size-and-steps trend.
 import { checkCompatible, checkPaired, checkThetaLength, featureColumns } from './types';
 import type { Feature, Kernel, KernelGradient, PreparedKernel } from './types';
 import type { PointSet } from '../types';
@@ -93,7 +94,8 @@ export class ConstantKernel implements Kernel {
 abstract class ScaledGramKernel implements Kernel {
   abstract readonly names: readonly string[];
   readonly bounds: ReadonlyArray<readonly [number, number]>;
-  abstract readonly feature: Feature;
+  /** what g reads: the mixture weights, one fidelity column, or the fidelity columns ('fidelity', see features) */
+  abstract readonly feature: Feature | 'fidelity';
   private readonly logVariance: number;
 
   /** `theta`: [log v] (default: log(variance)). */
@@ -106,7 +108,7 @@ abstract class ScaledGramKernel implements Kernel {
   abstract withTheta(theta: ArrayLike<number>): ScaledGramKernel;
 
   get features(): readonly Feature[] {
-    return [this.feature];
+    return this.feature === 'fidelity' ? ['s', 'z'] : [this.feature];
   }
 
   lengthscales(): undefined {
@@ -264,5 +266,74 @@ export class LevelKernel extends ScaledGramKernel {
 
   protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
     return Math.abs(aData[aRow + this.column]! - bData[bRow + this.column]!) < 1e-9 ? 1 : 0;
+  }
+}
+
+/** A polynomial feature of (s, z) measured from the target (s = z = 1); see TrendKernel. */
+export type TrendFeature = 's' | 'z' | 's2' | 'z2' | 'sz';
+
+export interface TrendKernelOptions {
+  readonly feature: TrendFeature;
+  readonly d: number;
+  /** Initial variance (natural units). Default 0.25. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * k(x, x') = v phi(x) phi(x') for one feature phi of the fidelity, written from the target so that phi = 0 there:
+ * 1 - s, 1 - z, (1 - s)^2, (1 - z)^2 or (1 - s)(1 - z). Added to the whole kernel (not multiplied by the mixture
+ * kernel) it is a size-and-steps trend shared by every mixture whose coefficient has a N(0, v) prior: a mean
+ * h(x)^T beta with beta ~ N(0, B) is the kernel h(x)^T B h(x') (Rasmussen & Williams 2006, eq. 2.42). The data fit v
+ * where they show the curvature (several sizes or step counts); where they cannot (the target beyond every
+ * observed size or step count), v keeps its prior and widens the interval of the extrapolation, which a mean
+ * with fixed curvature would not.
+ */
+export class TrendKernel extends ScaledGramKernel {
+  readonly names: readonly string[];
+  readonly feature = 'fidelity' as const;
+  readonly trend: TrendFeature;
+  private readonly sColumn: number;
+  private readonly zColumn: number;
+
+  constructor(
+    private readonly options: TrendKernelOptions,
+    theta?: ArrayLike<number>,
+  ) {
+    super(options.variance ?? 0.25, options.bounds ?? [1e-6, 100], theta);
+    this.trend = options.feature;
+    this.sColumn = options.d;
+    this.zColumn = options.d + 1;
+    this.names = [`trend.${options.feature}.variance`];
+  }
+
+  /** Only the fidelity columns its feature uses. */
+  override get features(): readonly Feature[] {
+    return this.trend === 'sz' ? ['s', 'z'] : this.trend === 's' || this.trend === 's2' ? ['s'] : ['z'];
+  }
+
+  withTheta(theta: ArrayLike<number>): TrendKernel {
+    return new TrendKernel(this.options, theta);
+  }
+
+  private phi(data: Float64Array, row: number): number {
+    const s = 1 - data[row + this.sColumn]!;
+    const z = 1 - data[row + this.zColumn]!;
+    switch (this.trend) {
+      case 's':
+        return s;
+      case 'z':
+        return z;
+      case 's2':
+        return s * s;
+      case 'z2':
+        return z * z;
+      case 'sz':
+        return s * z;
+    }
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    return this.phi(aData, aRow) * this.phi(bData, bRow);
   }
 }

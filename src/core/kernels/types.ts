@@ -61,6 +61,17 @@ export interface Kernel {
   prepare(a: PointSet): PreparedKernel;
 }
 
+/** A kernel that computes K(first, b) and K(second, b) together (ProductKernel shares its mixture-only factors). */
+export interface PairKernel extends Kernel {
+  withTheta(theta: ArrayLike<number>): PairKernel;
+  matrixPair(first: PointSet, second: PointSet, b: PointSet): [Float64Array, Float64Array];
+}
+
+/** Whether a kernel declares matrixPair. */
+export function isPairKernel(kernel: Kernel): kernel is PairKernel {
+  return typeof (kernel as Partial<PairKernel>).matrixPair === 'function';
+}
+
 /** The columns of a feature: the d weights, or the one column of s or z. */
 export function featureColumns(feature: Feature, d: number): { start: number; count: number } {
   if (feature === 'mixture') return { start: 0, count: d };

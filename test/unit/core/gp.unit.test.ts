@@ -381,6 +381,54 @@ describe('linear (MFMS-GP) and quadratic means in (s, z)', () => {
     assert.ok(Math.abs(linear) > 3 * Math.abs(quadratic), `linear bias ${linear.toFixed(4)} vs quadratic ${quadratic.toFixed(4)}`);
   });
 
+  test('trend: past the data, the interval of a curved size trend holds the target level, and the mean is 3x less biased than without it', () => {
+    // four sizes up to 0.6, the target (s = 1) never observed, loss convex in log size, one step count
+    const rng = new Rng(21);
+    const dim = 5;
+    const points = mixtures(rng, 60, 3, [0, 0.2, 0.4, 0.6]);
+    for (let i = 0; i < points.n; i++) points.data[i * dim + 4] = 1;
+    const f = (row: Float64Array, i: number): number => 5 - 4 * row[i * dim + 3]! + 1.5 * row[i * dim + 3]! ** 2 + 0.1 * Math.sin(5 * row[i * dim]!);
+    const y = Float64Array.from({ length: points.n }, (_, i) => f(points.data, i) + 0.01 * rng.normal());
+    const fresh = mixtures(rng, 30, 3, [1]);
+    for (let i = 0; i < fresh.n; i++) fresh.data[i * dim + 4] = 1;
+    const check = (trend: boolean): { bias: number; covered: number; names: readonly string[] } => {
+      const gp = fitGp(points, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', trend });
+      const p = gp.posterior(fresh);
+      let bias = 0;
+      let covered = 0;
+      for (let i = 0; i < fresh.n; i++) {
+        const truth = f(fresh.data, i);
+        bias += (p.mean[i]! - truth) / fresh.n;
+        if (Math.abs(p.mean[i]! - truth) <= 1.96 * Math.sqrt(p.variance[i]!)) covered++;
+      }
+      return { bias, covered, names: gp.hyperparameters().names };
+    };
+    const withTrend = check(true);
+    const without = check(false);
+    assert.ok(withTrend.names.includes('trend.s2.variance'), withTrend.names.join(', '));
+    assert.ok(!without.names.some((name) => name.startsWith('trend.')));
+    assert.ok(withTrend.covered >= 27, `with the trend: ${withTrend.covered}/30 covered, bias ${withTrend.bias.toFixed(4)}`);
+    assert.ok(Math.abs(withTrend.bias) < 0.05, `with the trend: bias ${withTrend.bias.toFixed(4)}`);
+    assert.ok(Math.abs(without.bias) > 3 * Math.abs(withTrend.bias), `without: bias ${without.bias.toFixed(4)} vs ${withTrend.bias.toFixed(4)}`);
+  });
+
+  test('trend: nothing is added where every point is at the target, nor where the mean already has the terms', () => {
+    const rng = new Rng(22);
+    const atTarget = mixtures(rng, 15, 3, [1]);
+    for (let i = 0; i < atTarget.n; i++) atTarget.data[i * 5 + 4] = 1;
+    const names = (points: PointSet): readonly string[] =>
+      fitGp(points, objective(points, rng), { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', trend: true }).hyperparameters().names;
+    assert.ok(!names(atTarget).some((name) => name.startsWith('trend.')));
+    // three sizes including the target, one step count at the target: s and s^2 are in the mean, z is constant
+    const regmixLike = mixtures(rng, 30, 3, [0, 0.6, 1]);
+    for (let i = 0; i < regmixLike.n; i++) regmixLike.data[i * 5 + 4] = 1;
+    assert.ok(!names(regmixLike).some((name) => name.startsWith('trend.')), names(regmixLike).join(', '));
+    // one size below the target: the slope the mean cannot have comes from the trend's prior
+    const oneSize = mixtures(rng, 15, 3, [0]);
+    for (let i = 0; i < oneSize.n; i++) oneSize.data[i * 5 + 4] = 1;
+    assert.deepEqual(names(oneSize).filter((name) => name.startsWith('trend.')), ['trend.s.variance']);
+  });
+
   test('a fidelity that never varies is left out of the design without failing', () => {
     const rng = new Rng(9);
     const points = mixtures(rng, 12, 3, [1]);

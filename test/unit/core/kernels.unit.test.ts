@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ProductKernel, SumKernel } from '../../../src/core/kernels/composite';
 import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
-import { ConstantKernel, LevelKernel, LinearKernel } from '../../../src/core/kernels/gram';
+import { ConstantKernel, LevelKernel, LinearKernel, TrendKernel } from '../../../src/core/kernels/gram';
 import { StationaryKernel } from '../../../src/core/kernels/stationary';
 import type { Kernel } from '../../../src/core/kernels/types';
 import { cholesky } from '../../../src/core/linalg';
@@ -56,6 +56,17 @@ const cases: Case[] = [
   {
     name: 'default with linear trend and per-size component',
     make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeLevels: true }),
+    fullRank: true,
+  },
+  ...(['s', 'z', 's2', 'z2', 'sz'] as const).map((feature) => ({ name: `trend ${feature}`, make: () => new TrendKernel({ feature, d, variance: 0.4 }), fullRank: false })),
+  {
+    name: 'default plus size-and-steps trend',
+    make: () =>
+      new SumKernel([
+        buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeLevels: true }),
+        new TrendKernel({ feature: 's2', d }),
+        new TrendKernel({ feature: 'sz', d }),
+      ]),
     fullRank: true,
   },
   {
