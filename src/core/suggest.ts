@@ -88,7 +88,6 @@ interface Pick {
 /** What one batch step reads. */
 interface Step {
   readonly model: PosteriorModel;
-  readonly input: SuggestInput;
   readonly d: number;
   readonly selector: Selector;
   /** fidelities allowed and within the budget left */
@@ -278,7 +277,7 @@ export function suggest(model: PosteriorModel, input: SuggestInput): Candidate[]
       if (pool) poolAtTarget = samples.atTarget;
     }
     const selector = selectorFor(acquisition, targetByUcb, stepModel, input, incumbent, minValues);
-    const context: Step = { model: stepModel, input, d, selector, fidelities, fits, boxOf, refineSeed: seed + step };
+    const context: Step = { model: stepModel, d, selector, fidelities, fits, boxOf, refineSeed: seed + step };
     const best = discrete ? selectAmongRows(context, discrete, usedRows) : pool ? selectOnSimplex(context, pool, poolAtTarget) : undefined;
     if (!best) break;
     if (best.index !== undefined) usedRows.add(best.index);
