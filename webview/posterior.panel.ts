@@ -130,7 +130,15 @@ function rankChart(snapshot: StudySnapshot, p: PosteriorView): HTMLElement {
     el('h2', {}, 'Do small models rank mixtures like the target?'),
     canvas,
     el('p', { class: 'muted small' }, `Spearman rank correlation between each size's measured values and ${target}'s, mixture by mixture. ${lines.join('; ')}. Near 1: picking mixtures on the small model is safe; near 0 or below: it is not.`),
+    p.transfer ? el('p', { class: p.transfer.smallerSizesHelp ? 'small' : 'small warn', id: 'transfer-check' }, transferLine(target, p.transfer)) : undefined,
   );
+}
+
+function transferLine(target: string, t: NonNullable<PosteriorView['transfer']>): string {
+  const scores = `mean leave-one-out log density of its ${t.targetRuns} runs: ${fmt(t.withCheap, 2)} with the smaller sizes, ${fmt(t.targetOnly, 2)} from ${target} runs alone`;
+  return t.smallerSizesHelp
+    ? `Left out one at a time, ${target} runs are predicted better with the smaller sizes than without (${scores}).`
+    : `Left out one at a time, ${target} runs are predicted no better with the smaller sizes (${scores}): here they tell little about ${target}, and runs at ${target} are worth their cost.`;
 }
 
 function importanceChart(p: PosteriorView): HTMLElement {

@@ -15,6 +15,7 @@ import { Rng } from '../core/random';
 import { recommend } from '../core/recommend';
 import { boxFor, projectToBox, sampleMixtures } from '../core/simplex';
 import { suggest } from '../core/suggest';
+import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
 import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from '../core/types';
 import { CoreInputError } from '../core/types';
 
@@ -405,6 +406,12 @@ export interface GpMethodOptions {
    * Rankings and the row chosen by value are unchanged by it; the fit and the acquisition are not.
    */
   readonly logObjective?: boolean;
+  /**
+   * Multi-fidelity only: once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs, choose and recommend with a model
+   * of the target runs alone wherever it predicts them at least as well as the model of all fidelities
+   * (core/transfer.ts). Default false (an ablation: see bench/RESULTS.md).
+   */
+  readonly transferCheck?: boolean;
 }
 
 /** The observed rows at their own fidelities. */
@@ -464,16 +471,30 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
         if (refit || !warm) hyperparameters = model.hyperparameters();
         return model;
       };
+      // The transfer check's model of the target runs alone (fitted cold: the target runs are few).
+      const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>): ReturnType<typeof fitGp> | undefined => {
+        if (options.fidelities !== 'all' || options.transferCheck !== true) return undefined;
+        const own = rows.filter((r) => sameFidelity(r.fidelity, target));
+        if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === rows.length) return undefined;
+        const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', ...MODEL_DEFAULTS, ...options.config };
+        const sf = fitGp(pointsOf(own, d), Float64Array.from(own, (r) => r.y), config, { seed, restarts: 1 });
+        const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+        return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
+      };
       return {
         choose(input) {
-          const targetOnly = options.fidelities === 'target';
           const idx = targetIndices(input.candidates, input.target);
+          if (options.fidelities === 'target' && idx.length === 0) return -1;
+          const { rows: allRows, config } = train(input.observations, input.target);
+          if (allRows.length === 0) return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
+          const fittedAll = fit(allRows, config);
+          const own = targetModel(allRows, input.target, fittedAll);
+          const targetOnly = options.fidelities === 'target' || own !== undefined;
           if (targetOnly && idx.length === 0) return -1;
-          const { rows, config } = train(input.observations, input.target);
-          if (rows.length === 0) return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
-          const model = fit(rows, config);
-          const fidelities = options.fidelities === 'target' ? [input.target] : input.fidelities;
-          const candidates = options.fidelities === 'target' ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
+          const model = own ?? fittedAll;
+          const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
+          const fidelities = targetOnly ? [input.target] : input.fidelities;
+          const candidates = targetOnly ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
           const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
           const picked = suggest(model, {
             space,
@@ -497,10 +518,13 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           return byValue;
         },
         recommend(input) {
-          const { rows, config, toModel } = train(input.observations, input.target);
-          if (rows.length === 0) return bestObservedTargetRow(input, rng);
+          const { rows: allRows, config, toModel } = train(input.observations, input.target);
+          if (allRows.length === 0) return bestObservedTargetRow(input, rng);
           const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
-          const model = fitGp(pointsOf(rows, d), Float64Array.from(rows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
+          const fittedAll = fitGp(pointsOf(allRows, d), Float64Array.from(allRows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
+          const own = targetModel(allRows, input.target, fittedAll);
+          const model = own ?? fittedAll;
+          const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
           const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
           if (options.recommendRule === 'prediction') return recommend(model, { space, target: input.target, observations, candidates: input.targetRows }).index ?? 0;
           const d2 = d + 2;

@@ -110,6 +110,8 @@ export const METHOD_NAMES = [
   'mixopt-mf-plainmes',
   'mixopt-sf-logei',
   'mixopt-sf-nolinear',
+  'mixopt-mf-gate',
+  'mixopt-mf-notrend',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -206,6 +208,10 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, plainMes: true, config: { linear: false, sizeLevels: false } });
     case 'mixopt-mf-plainmes':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, plainMes: true });
+    case 'mixopt-mf-gate':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: true });
+    case 'mixopt-mf-notrend':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { trend: false } });
     case 'mixopt-sf-nolinear':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { linear: false } });
     case 'mixopt-sf-logei':

@@ -19,6 +19,10 @@ export interface SyntheticSpec {
   /** when set, each row's cost is its level's cost times exp(N(0, costNoise^2)) (measured-like train time) */
   readonly costNoise?: number;
   readonly seed: number;
+  /** domains (default SYNTHETIC_DOMAINS), cheap rows (default SYNTHETIC_CHEAP.rows; 0: one fidelity), target rows */
+  readonly domains?: number;
+  readonly cheapRows?: number;
+  readonly targetRows?: number;
 }
 
 export const SYNTHETIC_DOMAINS = 17;
@@ -36,6 +40,8 @@ export const SYNTHETIC_SPECS: readonly SyntheticSpec[] = [
   { name: 'synthetic-bias4', bias: 4, seed: 13 },
   { name: 'synthetic-noise', bias: 'noise', seed: 14 },
   { name: 'synthetic-costs', bias: 0.5, costNoise: 0.3, seed: 15 },
+  // one fidelity in high dimension, shaped like the 512-run, 64-domain tables of the literature
+  { name: 'synthetic-d64', bias: 0, domains: 64, cheapRows: 0, targetRows: 512, seed: 16 },
 ];
 
 interface Law {
@@ -126,21 +132,21 @@ export interface SyntheticTable {
 
 export function makeSyntheticTable(spec: SyntheticSpec): SyntheticTable {
   const rng = new Rng(spec.seed);
-  const d = SYNTHETIC_DOMAINS;
+  const d = spec.domains ?? SYNTHETIC_DOMAINS;
   const target = drawLaws(rng, d);
   const biasUp = drawLaws(rng, d);
   const biasDown = drawLaws(rng, d);
-  const cheapW = Array.from({ length: SYNTHETIC_CHEAP.rows }, () => drawMixture(rng, d));
-  const targetW = Array.from({ length: SYNTHETIC_TARGET.rows }, () => drawMixture(rng, d));
+  const cheapW = Array.from({ length: spec.cheapRows ?? SYNTHETIC_CHEAP.rows }, () => drawMixture(rng, d));
+  const targetW = Array.from({ length: spec.targetRows ?? SYNTHETIC_TARGET.rows }, () => drawMixture(rng, d));
   const fCheap = cheapW.map((w) => evaluate(target, w));
   const fTarget = targetW.map((w) => evaluate(target, w));
-  const sdF = sd(fCheap);
+  const sdF = cheapW.length > 1 ? sd(fCheap) : sd(fTarget);
   // a difference of two laws: a bias with no systematic correlation with f (one law alone would share f's liking
   // for spread-out mixtures)
   const bRaw = cheapW.map((w) => evaluate(biasUp, w) - evaluate(biasDown, w));
-  const bMean = bRaw.reduce((a, b) => a + b, 0) / bRaw.length;
+  const bMean = bRaw.reduce((a, b) => a + b, 0) / Math.max(1, bRaw.length);
   const bSd = sd(bRaw);
-  const meanF = fCheap.reduce((a, b) => a + b, 0) / fCheap.length;
+  const meanF = fCheap.reduce((a, b) => a + b, 0) / Math.max(1, fCheap.length);
   const offset = 0.8;
   const cheapY = cheapW.map((_, i) => {
     if (spec.bias === 'noise') return meanF + offset + sdF * rng.normal();
@@ -159,7 +165,7 @@ export function makeSyntheticTable(spec: SyntheticSpec): SyntheticTable {
   return {
     csv: `${header}\n${lines.join('\n')}\n`,
     targetNoise,
-    cheapRankCorrelation: spearman(cheapY, fCheap),
+    cheapRankCorrelation: cheapY.length > 1 ? spearman(cheapY, fCheap) : NaN,
     targetRankCorrelation: spearman(targetY, fTarget),
   };
 }

@@ -9,6 +9,8 @@ import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
 import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
+import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
+import type { TransferCheck } from '../core/transfer';
 import type { Candidate, Observation } from '../core/types';
 import { ConfigExistsError } from '../configgen/write';
 import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
@@ -162,6 +164,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     state.fit = fitted;
   }
   const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
+  // Do the cheaper sizes help predict the target's own runs? (shown in the Posterior panel)
+  const transfer = transferCheckOf(dataset, model, config, study.optimizer.seed);
 
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
@@ -205,7 +209,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
     await checkpoint(ctx, 'Computing diagnostics', 0.8);
-    posterior = posteriorView(study, dataset, model, recommendation, fitInfo);
+    posterior = posteriorView(study, dataset, model, recommendation, fitInfo, transfer);
   }
 
   const snapshot: StudySnapshot = {
@@ -305,6 +309,19 @@ function budgetRoom(
   };
 }
 
+const isTarget = (dataset: Dataset, o: { readonly s: number; readonly z: number }): boolean => o.s === dataset.target.s && o.z === dataset.target.z;
+
+/**
+ * Whether the model of every size predicts the target's own runs, left out one at a time, better than a model of
+ * the target runs alone (core/transfer.ts); once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs.
+ */
+function transferCheckOf(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): TransferCheck | undefined {
+  const own = dataset.observations.filter((o) => isTarget(dataset, o));
+  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === dataset.observations.length) return undefined;
+  const targetModel = fitGp(pointsFromRows(dataset.space.d, own), Float64Array.from(own, (o) => o.y), { ...config, mean: 'constant' }, { seed, restarts: 1 });
+  return checkTransfer(model, targetModel, dataset.observations, dataset.target);
+}
+
 function bestObservedAtTarget(dataset: Dataset): { index: number; value: number } | undefined {
   let best: { index: number; value: number } | undefined;
   dataset.observations.forEach((o, i) => {
@@ -351,6 +368,7 @@ function posteriorView(
   model: SurrogateModel,
   rec: RecommendationView | undefined,
   fitInfo: { readonly optimisedOn: number; readonly reoptimised: boolean },
+  transfer: TransferCheck | undefined,
 ): PosteriorView {
   const d = study.domains.length;
   const center = rec ? mixtureVector(study, rec.mixture) : new Float64Array(d).fill(1 / d);
@@ -396,6 +414,7 @@ function posteriorView(
     fitSeconds: model.fitSeconds,
     observations: n,
     ...fitInfo,
+    ...(transfer ? { transfer: { targetRuns: transfer.targetRuns, withCheap: transfer.withCheap, targetOnly: transfer.targetOnly, smallerSizesHelp: transfer.useCheap } } : {}),
   };
 }
 

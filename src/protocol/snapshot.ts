@@ -145,6 +145,12 @@ export interface PosteriorView {
   readonly optimisedOn: number;
   /** whether this fit re-optimised them */
   readonly reoptimised: boolean;
+  /**
+   * The transfer check (core/transfer.ts), once the target has enough runs: mean leave-one-out log density of the
+   * target's runs under the model of every size and under a model of the target runs alone, and whether the first
+   * is higher (the smaller sizes help predict the target).
+   */
+  readonly transfer?: { readonly targetRuns: number; readonly withCheap: number; readonly targetOnly: number; readonly smallerSizesHelp: boolean };
 }
 
 export interface DiagnosticView {

@@ -423,10 +423,16 @@ describe('linear (MFMS-GP) and quadratic means in (s, z)', () => {
     const regmixLike = mixtures(rng, 30, 3, [0, 0.6, 1]);
     for (let i = 0; i < regmixLike.n; i++) regmixLike.data[i * 5 + 4] = 1;
     assert.ok(!names(regmixLike).some((name) => name.startsWith('trend.')), names(regmixLike).join(', '));
-    // one size below the target: the slope the mean cannot have comes from the trend's prior
-    const oneSize = mixtures(rng, 15, 3, [0]);
-    for (let i = 0; i < oneSize.n; i++) oneSize.data[i * 5 + 4] = 1;
-    assert.deepEqual(names(oneSize).filter((name) => name.startsWith('trend.')), ['trend.s.variance']);
+    // one or two sizes below the target: no curvature the data could fit, so none is added
+    for (const sizes of [[0], [0, 0.5]]) {
+      const few = mixtures(rng, 15, 3, sizes);
+      for (let i = 0; i < few.n; i++) few.data[i * 5 + 4] = 1;
+      assert.ok(!names(few).some((name) => name.startsWith('trend.')), `${sizes.length} sizes: ${names(few).join(', ')}`);
+    }
+    // three sizes below the target and steps that vary: curvature in s, and the size x steps interaction
+    const three = mixtures(rng, 30, 3, [0, 0.3, 0.6]);
+    for (let i = 0; i < three.n; i++) three.data[i * 5 + 4] = i % 2 === 0 ? 1 : 0.5;
+    assert.deepEqual(names(three).filter((name) => name.startsWith('trend.')), ['trend.s2.variance', 'trend.sz.variance']);
   });
 
   test('a fidelity that never varies is left out of the design without failing', () => {

@@ -1,0 +1,73 @@
+// The engine's transfer check end to end: in a study whose small model is noise the Posterior view says the smaller
+// size does not help predict the target; in one whose small model tracks the target it says it does.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { forgetEngineState, runEngine } from '../../../src/engine/engine';
+import { Rng } from '../../../src/core/random';
+
+const STUDY = `name: transfer
+domains: [web, code, books]
+objective: {metrics: [val_loss], direction: minimize}
+fidelities:
+  models: [{name: 10M, params: 1e7}, {name: 1B, params: 1e9}]
+  target: {model: 1B, steps: 1000}
+cost: {kind: table, table: {10M: 0.02, 1B: 1}}
+budget: {total: 100, unit: target_runs}
+runs: {include: ["runs/**"]}
+optimizer: {kernel: rbf, ard: false, seed: 3}
+`;
+
+function workspace(cheap: 'tracks' | 'noise'): string {
+  const dir = mkdtempSync(join(tmpdir(), `mixopt-transfer-${cheap}-`));
+  writeFileSync(join(dir, 'transfer.mixopt.yaml'), STUDY);
+  mkdirSync(join(dir, 'runs'));
+  const rng = new Rng(cheap === 'tracks' ? 1 : 2);
+  const lines: string[] = [];
+  for (let i = 0; i < 48; i++) {
+    const e = [0, 1, 2].map(() => -Math.log(1 - rng.next()));
+    const total = e[0]! + e[1]! + e[2]!;
+    const [web, code, books] = e.map((x) => x / total) as [number, number, number];
+    const truth = 2.5 + 0.8 * (web - 0.5) ** 2 + 0.6 * (code - 0.3) ** 2 + 0.2 * books;
+    const atTarget = i % 4 === 0;
+    const loss = atTarget ? truth + 0.005 * rng.normal() : cheap === 'tracks' ? truth + 0.9 + 0.005 * rng.normal() : 3.4 + 0.3 * rng.normal();
+    lines.push(JSON.stringify({ run: `r${i}`, step: 1000, model: atTarget ? '1B' : '10M', mixture: { web, code, books }, metrics: { val_loss: loss } }));
+  }
+  writeFileSync(join(dir, 'runs', 'log.jsonl'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+describe('engine: transfer check', () => {
+  const dirs: string[] = [];
+  after(() => {
+    forgetEngineState();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a noise small model: the check says the smaller size does not help predict the target', async () => {
+    const dir = workspace('noise');
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'transfer.mixopt.yaml'), suggest: 2 } });
+    const transfer = snapshot.posterior?.transfer;
+    assert.ok(transfer, 'the posterior view carries the check');
+    assert.equal(transfer.targetRuns, 12);
+    assert.equal(transfer.smallerSizesHelp, false, `with cheap ${transfer.withCheap}, target only ${transfer.targetOnly}`);
+    assert.ok(transfer.targetOnly >= transfer.withCheap);
+    assert.ok(snapshot.suggestions && snapshot.suggestions.length === 2);
+    assert.ok(snapshot.recommendation, 'a recommendation');
+  });
+
+  test('a small model that tracks the target: the check says it helps', async () => {
+    const dir = workspace('tracks');
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'transfer.mixopt.yaml'), suggest: 1 } });
+    const transfer = snapshot.posterior?.transfer;
+    assert.ok(transfer);
+    assert.equal(transfer.smallerSizesHelp, true, `with cheap ${transfer.withCheap}, target only ${transfer.targetOnly}`);
+    assert.ok(transfer.withCheap > transfer.targetOnly);
+  });
+});
