@@ -122,8 +122,9 @@ function selectAmongRows(step: Step, rows: NonNullable<SuggestInput['candidates'
   rows.forEach((c, i) => {
     if (used.has(i)) return;
     if (!step.fits(c.cost ?? c.fidelity.cost) || !step.fidelities.some((f) => sameFidelity(f, c.fidelity))) return;
-    const key = c.fidelity.label;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(c.fidelity.label);
+    if (group) group.push(i);
+    else groups.set(c.fidelity.label, [i]);
   });
   let best: Pick | undefined;
   const consider = (index: number, fidelity: Fidelity, raw: number): void => {
