@@ -120,6 +120,9 @@ export const METHOD_NAMES = [
   'mixopt-sf-logei',
   'mixopt-sf-nolinear',
   'mixopt-mf-gate',
+  'mixopt-sf-ard',
+  'mixopt-sf-ucb025',
+  'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -160,7 +163,7 @@ export function withInitialDesign(method: SelectionMethod, count: number, where:
 
 export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
   const method = bareMethodByName(name, tuning);
-  if (name === 'mixopt-sf' || name === 'mixopt-sf-prediction') return withInitialDesign(method, INITIAL_DESIGN, 'target');
+  if (name.startsWith('mixopt-sf')) return withInitialDesign(method, INITIAL_DESIGN, 'target');
   if (name.startsWith('mixopt-mf') || name === 'zero-shot') return withInitialDesign(method, INITIAL_DESIGN, 'cheapest');
   return method;
 }
@@ -217,6 +220,12 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, plainMes: true, config: { linear: false, sizeLevels: false } });
     case 'mixopt-mf-plainmes':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, plainMes: true });
+    case 'mixopt-sf-ucb025':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.25 });
+    case 'mixopt-sf-ucb01':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.1 });
+    case 'mixopt-sf-ard':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { ard: true } });
     case 'mixopt-mf-gate':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: true });
     case 'mixopt-mf-notrend':
