@@ -208,7 +208,7 @@ export function chart(id: string, config: ChartConfiguration<'line' | 'bar' | 's
   // the canvas must be in the document before Chart.js measures it
   queueMicrotask(() => {
     if (!canvas.isConnected) return;
-    charts.set(id, new Chart(canvas, { ...config, options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options } } as ChartConfiguration<'line' | 'bar' | 'scatter'>));
+    charts.set(id, new Chart(canvas, { ...config, options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options } }));
   });
   return box;
 }

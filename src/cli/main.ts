@@ -56,6 +56,7 @@ interface Io {
  * (`\x1b]0;…\x07`, `\x1b[2J`) and other control characters (C0 but newline and tab, DEL, C1) become `?`.
  */
 export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 
@@ -195,7 +196,8 @@ async function launch(study: string, trialId: string, io: Io): Promise<number> {
     return 1;
   }
   const result = await launchTrial(snapshot, trialId, `cli:${process.pid}`);
-  (result.code === 0 ? io.out : io.err)(result.message);
+  if (result.code === 0) io.out(result.message);
+  else io.err(result.message);
   return result.code;
 }
 

@@ -259,6 +259,8 @@ function recordedSuggestion(ac: AcceptContext, trialId: string | undefined, acto
   };
 }
 
+// async (with nothing to await) so that a failure reaches the caller as a rejection, like every engine method's
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function mark(params: MarkParams): Promise<{ readonly ok: true }> {
   const studyFile = resolve(params.studyFile);
   const ledgerPath = ledgerPathFor(studyFile);

@@ -432,7 +432,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: SurrogateModel): P
     const post = model.posterior(pointSet(study.domains.length, rows));
     out.push({
       model: m.name,
-      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, dataset.scale.fromModel)),
+      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, (y) => dataset.scale.fromModel(y))),
       pairs: idx.length,
       basis: 'predicted',
     });

@@ -79,7 +79,7 @@ export function trialViewsOf(
     const last = r.run?.checkpoints[r.run.checkpoints.length - 1];
     const value = last ? aggregateObjective(study, metrics, last.metrics) : undefined;
     const spent = r.run ? perRun.get(r.run.id) : undefined;
-    let planned = NaN;
+    let planned: number;
     try {
       planned = cost(r.model, r.steps);
     } catch {

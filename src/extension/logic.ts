@@ -86,6 +86,7 @@ export function trialDescription(t: TrialView, unit: string): string {
 
 /** Text shown literally inside Markdown: every character Markdown or HTML could act on is escaped. */
 export function escapeMarkdown(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>&~"'$:]/g, (c) => `\\${c}`);
 }
 
@@ -128,7 +129,7 @@ export function budgetLeftText(snapshot: StudySnapshot): string {
  * One CSV cell. Text from logs (run ids, paths) that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
  * carriage return first: OWASP's CSV injection guidance) gets a leading `'`, so it shows as text; numbers stay numbers.
  */
-export const csvCell = (v: unknown): string => {
+export const csvCell = (v: string | number | undefined): string => {
   let s = v === undefined ? '' : String(v);
   if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;

@@ -150,7 +150,7 @@ function report(ctx: Ctx, severity: Severity, path: Path, message: string, hint?
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const typeName = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'a map' : typeof x === 'string' ? `the text "${x.length > 40 ? `${x.slice(0, 40)}…` : x}"` : `${typeof x} ${String(x)}`);
+const typeName = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'a map' : typeof x === 'string' ? `the text "${x.length > 40 ? `${x.slice(0, 40)}…` : x}"` : typeof x === 'number' || typeof x === 'boolean' ? `${typeof x} ${x}` : typeof x);
 
 function checkKeys(ctx: Ctx, obj: Obj, path: Path, allowed: readonly string[]): void {
   for (const key of Object.keys(obj)) {
@@ -346,7 +346,7 @@ function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[])
     // linePos is only filled in with prettyErrors; the offset always is.
     const pos = err.linePos?.[0] ?? (Number.isInteger(err.pos[0]) ? lineCounter.linePos(Math.min(err.pos[0], text.length)) : undefined);
     diagnostics.push({
-      severity: doc.errors.includes(err as never) ? 'error' : 'warning',
+      severity: doc.errors.includes(err) ? 'error' : 'warning',
       file,
       line: pos?.line ?? 0,
       ...(pos ? { column: pos.col } : {}),
@@ -363,7 +363,7 @@ function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[])
     diagnostics.push({ severity: 'error', file, line: aliasLine + 1 || 1, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
     return undefined;
   }
-  const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents as Node | null, lineCounter) };
+  const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents, lineCounter) };
   if (!isObj(value)) {
     report(ctx, 'error', [], `a study must be a YAML map with keys like name, domains, objective; found ${typeName(value)}`, 'start from examples/pile-regmix/pile.mixopt.yaml');
     return undefined;

@@ -177,7 +177,7 @@ describe('mixopt CLI', () => {
       assert.ok(isInterval(s['predicted']) && isInterval(s['predictedAtTarget']));
       assert.equal(s['acquisition'], 'mes');
       assert.ok(Number.isFinite(s['acquisitionValue']) && Number.isFinite(s['cost']));
-      assert.ok(typeof s['reason'] === 'string' && (s['reason'] as string).length > 0);
+      assert.ok(typeof s['reason'] === 'string' && s['reason'].length > 0);
     }
     // suggest without --record writes nothing
     assert.equal(existsSync(join(dir, '.mixopt', 'ledger.jsonl')), false);
