@@ -201,20 +201,9 @@ async function launch(study: string, trialId: string, io: Io): Promise<number> {
   return result.code;
 }
 
-export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version' || command === '-v') {
-    io.out(VERSION);
-    return 0;
-  }
-  if (command === 'bench') return runBench(rest, io);
-  if (command === 'init') return runInit(rest, io);
-  if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
-  const { values, positionals } = parseArgs({
+/** The options of the study commands (status, suggest, recommend, accept, mark, launch). */
+function parseStudyArgs(rest: readonly string[]) {
+  return parseArgs({
     args: [...rest],
     allowPositionals: true,
     options: {
@@ -230,6 +219,105 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       verbose: { type: 'boolean', default: false },
     },
   });
+}
+type StudyArgs = ReturnType<typeof parseStudyArgs>['values'];
+
+/** `suggest`: the next trial(s), as text or --json; --record writes them to the ledger. */
+async function suggestCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  const batch = positiveInt(values.batch, 'batch', 1);
+  const snapshot = await analyze(study, batch, values.record === true, true, refit);
+  if (hasErrors(snapshot) || !snapshot.suggestions) {
+    printDiagnostics(io, snapshot, false);
+    return 1;
+  }
+  const note = snapshot.suggestionNote;
+  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson), ...(note ? { note } : {}) }, null, 2));
+  else {
+    if (note) io.out(note + '\n');
+    snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
+  }
+  return 0;
+}
+
+/** `recommend`: the mixture to train at the target. */
+async function recommendCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  const snapshot = await analyze(study, 0, false, true, refit);
+  const r = snapshot.recommendation;
+  if (hasErrors(snapshot) || !r) {
+    printDiagnostics(io, snapshot, false);
+    if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
+    return 1;
+  }
+  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null }, null, 2));
+  else {
+    io.out(
+      [
+        `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
+        `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
+        ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
+        ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
+        '  mixture:',
+        ...formatMixture(r.mixture),
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+/** `accept`: a recorded suggestion (--trial), or a fresh one suggested and accepted under the study's lock. */
+async function acceptCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  if (values.trial !== undefined) {
+    // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
+    const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
+    if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
+    else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
+    return 0;
+  }
+  const batch = positiveInt(values.batch, 'batch', 1);
+  const index = positiveInt(values.index, 'index', 1) - 1;
+  if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
+  // suggest and accept under the study's lock: a concurrent accept never works from the same state
+  const result = await runEngine({
+    method: 'accept',
+    params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
+  }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
+  const s = result.suggestion;
+  const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
+  if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
+  else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
+  return 0;
+}
+
+/** `mark --trial <id> --status failed|abandoned|launched`. */
+async function markCommand(study: string, values: StudyArgs, io: Io): Promise<number> {
+  const status = values.status;
+  if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
+  if (!values.trial) throw new UsageError('--trial <id> is required');
+  const ledgerPath = ledgerPathFor(study);
+  const known = readTrials(ledgerPath).trials.map((t) => t.id);
+  if (!known.includes(values.trial)) {
+    io.err(`${ledgerPath}: trial ${values.trial} is not in the ledger${known.length > 0 ? ` (trials: ${known.slice(-5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (no trials accepted yet)'}`);
+    return 1;
+  }
+  await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
+  io.out(`trial ${values.trial} marked ${status}`);
+  return 0;
+}
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(VERSION);
+    return 0;
+  }
+  if (command === 'bench') return runBench(rest, io);
+  if (command === 'init') return runInit(rest, io);
+  if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
+  const { values, positionals } = parseStudyArgs(rest);
   const refit = values.refit === true;
   const studyArg = positionals[0];
   if (!studyArg) throw new UsageError(`mixopt ${command}: missing the study file (e.g. mixopt ${command} pile.mixopt.yaml)`);
@@ -242,80 +330,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   switch (command) {
     case 'status':
       return status(study, values.json === true, values.record === true, values.verbose === true, io);
-    case 'suggest': {
-      const batch = positiveInt(values.batch, 'batch', 1);
-      const snapshot = await analyze(study, batch, values.record === true, true, refit);
-      if (hasErrors(snapshot) || !snapshot.suggestions) {
-        printDiagnostics(io, snapshot, false);
-        return 1;
-      }
-      const note = snapshot.suggestionNote;
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson), ...(note ? { note } : {}) }, null, 2));
-      else {
-        if (note) io.out(note + '\n');
-        snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
-      }
-      return 0;
-    }
-    case 'recommend': {
-      const snapshot = await analyze(study, 0, false, true, refit);
-      const r = snapshot.recommendation;
-      if (hasErrors(snapshot) || !r) {
-        printDiagnostics(io, snapshot, false);
-        if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null }, null, 2));
-      else {
-        io.out(
-          [
-            `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
-            `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
-            ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
-            ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
-            '  mixture:',
-            ...formatMixture(r.mixture),
-          ].join('\n'),
-        );
-      }
-      return 0;
-    }
-    case 'accept': {
-      if (values.trial !== undefined) {
-        // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
-        const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
-        if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
-        else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
-        return 0;
-      }
-      const batch = positiveInt(values.batch, 'batch', 1);
-      const index = positiveInt(values.index, 'index', 1) - 1;
-      if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
-      // suggest and accept under the study's lock: a concurrent accept never works from the same state
-      const result = await runEngine({
-        method: 'accept',
-        params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
-      }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
-      const s = result.suggestion;
-      const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
-      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
-      else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
-      return 0;
-    }
-    case 'mark': {
-      const status = values.status;
-      if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
-      if (!values.trial) throw new UsageError('--trial <id> is required');
-      const ledgerPath = ledgerPathFor(study);
-      const known = readTrials(ledgerPath).trials.map((t) => t.id);
-      if (!known.includes(values.trial)) {
-        io.err(`${ledgerPath}: trial ${values.trial} is not in the ledger${known.length > 0 ? ` (trials: ${known.slice(-5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (no trials accepted yet)'}`);
-        return 1;
-      }
-      await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
-      io.out(`trial ${values.trial} marked ${status}`);
-      return 0;
-    }
+    case 'suggest':
+      return suggestCommand(study, values, refit, io);
+    case 'recommend':
+      return recommendCommand(study, values, refit, io);
+    case 'accept':
+      return acceptCommand(study, values, refit, io);
+    case 'mark':
+      return markCommand(study, values, io);
     case 'launch':
       if (!values.trial) throw new UsageError('--trial <id> is required');
       return launch(study, values.trial, io);
