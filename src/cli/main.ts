@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../engine/api';
 import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
+import { fmt } from '../protocol/format';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
@@ -65,13 +66,6 @@ const stdio: Io = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 
-export function fmtNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
-  return x.toFixed(a >= 100 ? 1 : 4);
-}
-
 /** Why the recommendation won over the other contender (a searched or a measured mixture), with the probability. */
 export function alternativeSentence(a: NonNullable<RecommendationView['alternative']>, model: string): string {
   const pct = (p: number): string => `${(100 * p).toFixed(0)}%`;
@@ -81,7 +75,7 @@ export function alternativeSentence(a: NonNullable<RecommendationView['alternati
 }
 
 function fmtInterval(i: Interval): string {
-  return `${fmtNumber(i.mean)}  (95%: ${fmtNumber(i.lower)} … ${fmtNumber(i.upper)})`;
+  return `${fmt(i.mean)}  (95%: ${fmt(i.lower)} … ${fmt(i.upper)})`;
 }
 
 export function formatMixture(mixture: Record<string, number>, width = 40): string[] {
@@ -124,11 +118,11 @@ export function suggestionJson(s: SuggestionView): object {
 function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: number, of: number): string[] {
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
-    `  model ${s.model}, ${s.steps} steps, cost ${fmtNumber(s.cost)} ${snapshot.budget.unit}`,
+    `  model ${s.model}, ${s.steps} steps, cost ${fmt(s.cost)} ${snapshot.budget.unit}`,
     ...(s.predicted && s.predictedAtTarget
       ? [`  predicted at ${s.model}: ${fmtInterval(s.predicted)}`, `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`]
       : ['  no prediction: a space-filling first design (no run observed yet)']),
-    `  acquisition ${s.acquisition}: ${fmtNumber(s.acquisitionValue)}`,
+    `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
     `  why: ${s.reason}`,
     '  mixture:',
     ...formatMixture(s.mixture),
@@ -145,7 +139,7 @@ function partialNote(snapshot: StudySnapshot): string {
 function formatStatus(snapshot: StudySnapshot): string[] {
   const counts = new Map<string, number>();
   for (const t of snapshot.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-  const byModel = Object.entries(snapshot.budget.byModel).map(([m, c]) => `${m} ${fmtNumber(c)}`).join(', ');
+  const byModel = Object.entries(snapshot.budget.byModel).map(([m, c]) => `${m} ${fmt(c)}`).join(', ');
   const errors = snapshot.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = snapshot.diagnostics.filter((d) => d.severity === 'warning').length;
   return [
@@ -153,7 +147,7 @@ function formatStatus(snapshot: StudySnapshot): string[] {
     `  objective: ${snapshot.objectiveLabel} (${snapshot.direction}), target ${snapshot.target.model} at ${snapshot.target.steps} steps`,
     `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}${partialNote(snapshot)}`,
     `  observations for the model: ${snapshot.observations}`,
-    `  budget: ${fmtNumber(snapshot.budget.used)} of ${fmtNumber(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
+    `  budget: ${fmt(snapshot.budget.used)} of ${fmt(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
     `  problems: ${errors} error(s), ${warnings} warning(s)`,
   ];
 }
@@ -254,7 +248,7 @@ async function recommendCommand(study: string, values: StudyArgs, refit: boolean
       [
         `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
         `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
-        ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
+        ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmt(r.bestObserved.value)}`] : []),
         ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
         '  mixture:',
         ...formatMixture(r.mixture),

@@ -14,6 +14,7 @@ import { ConfigExistsError } from '../configgen/write';
 import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
 import { foldTrials } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
+import { fmt } from '../protocol/format';
 import type {
   DiagnosticView,
   PosteriorView,
@@ -276,12 +277,6 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate): Suggestio
     cost: fidelity.cost,
     reason: parts.join(' '),
   };
-}
-
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 3);
 }
 
 /** Weights to 6 decimals, summing to exactly 1 (largest remainder). */

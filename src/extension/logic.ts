@@ -1,5 +1,6 @@
 // Host logic that needs no vscode API: text of the status bar and tree items, grouping of trials, the exported
 // report. Unit-tested under plain node.
+import { fmt } from '../protocol/format';
 import { jobStateText } from '../protocol/jobText';
 import type { JobState, StudySnapshot, TrialStatus, TrialView } from '../protocol/snapshot';
 
@@ -21,12 +22,7 @@ export function groupTrials(trials: readonly TrialView[]): Map<TrialStatus, Tria
   return groups;
 }
 
-export function fmt(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return '—';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toString();
-}
+export { fmt };
 
 export function bestTargetValue(snapshot: StudySnapshot): number | undefined {
   const values = snapshot.trials.filter((t) => t.model === snapshot.target.model && t.value !== undefined && t.status !== 'failed').map((t) => t.value!);
