@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../engine/api';
 import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
-import { fmt } from '../protocol/format';
+import { costSourceText, fmt } from '../protocol/format';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
@@ -148,6 +148,7 @@ function formatStatus(snapshot: StudySnapshot): string[] {
     `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}${partialNote(snapshot)}`,
     `  observations for the model: ${snapshot.observations}`,
     `  budget: ${fmt(snapshot.budget.used)} of ${fmt(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
+    `  costs: ${costSourceText(snapshot.budget.costSource)}`,
     `  problems: ${errors} error(s), ${warnings} warning(s)`,
   ];
 }

@@ -1,6 +1,6 @@
 // Host logic that needs no vscode API: text of the status bar and tree items, grouping of trials, the exported
 // report. Unit-tested under plain node.
-import { fmt } from '../protocol/format';
+import { costSourceText, fmt } from '../protocol/format';
 import { jobStateText } from '../protocol/jobText';
 import type { JobState, StudySnapshot, TrialStatus, TrialView } from '../protocol/snapshot';
 
@@ -41,6 +41,7 @@ export function statusBarText(snapshot: StudySnapshot): { text: string; tooltip:
   const tooltip = [
     `Study ${snapshot.name}: ${snapshot.objectiveLabel} (${snapshot.direction})`,
     `Budget: ${fmt(b.used)} of ${fmt(b.total)} ${b.unit} used`,
+    `Costs: ${costSourceText(b.costSource)}`,
     best !== undefined ? `Best observed at ${snapshot.target.model}: ${fmt(best)}` : `No ${snapshot.target.model} run observed yet`,
     'Click to show the budget',
   ].join('\n');
@@ -168,7 +169,7 @@ export function reportHtml(snapshot: StudySnapshot): string {
   const sections: string[] = [
     `<h1>MixOpt report: ${esc(snapshot.name)}</h1>`,
     `<p>${esc(snapshot.objectiveLabel)} (${snapshot.direction}); target ${esc(snapshot.target.model)} at ${snapshot.target.steps} steps; ${snapshot.observations} observations; computed ${esc(snapshot.computedAt)}.</p>`,
-    `<h2>Budget</h2><p>${esc(budgetLeftText(snapshot))}</p>`,
+    `<h2>Budget</h2><p>${esc(budgetLeftText(snapshot))}</p><p>Costs: ${esc(costSourceText(snapshot.budget.costSource))}.</p>`,
     svgBars(Object.entries(snapshot.budget.byModel)),
     `<h2>Best ${esc(snapshot.target.model)} value against cost</h2>`,
     svgLine(snapshot.budget.burn.filter((b) => b.bestTarget !== undefined).map((b) => [b.cost, b.bestTarget!] as const), 520, 220, `cost (${snapshot.budget.unit})`),

@@ -8,3 +8,8 @@ export function fmt(x: number | undefined, digits = 4): string {
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
   return Number(x.toPrecision(digits)).toString();
 }
+
+/** The budget's cost source in words, with why measured costs are not used when they are not (CLI, Budget panel). */
+export function costSourceText(source: { readonly label: string; readonly reason?: string }): string {
+  return source.reason ? `${source.label}: ${source.reason}` : source.label;
+}

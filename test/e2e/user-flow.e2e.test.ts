@@ -124,6 +124,12 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
           assert.ok(Number(size[2]) > 0, `${id} plots data (data-points=${size[2]})`);
         }
         console.log(`[e2e] screenshot ${await vs.screenshot(name)}`);
+        if (name === 'budget') {
+          // the example's cost is a table: the panel says the spent budget uses the study's nominal costs, and why
+          const source = ((await frame.textContent('#budget-cost-source')) ?? '').trim();
+          assert.match(source, /^Costs: nominal costs \(each model's cost per run from the study\): cost\.kind is table/, `cost source shown: "${source}"`);
+          assert.equal(await frame.getAttribute('#budget-cost-source', 'data-source'), 'nominal');
+        }
         if (name === 'posterior') {
           // the lower half: rank agreement, domain importance and the per-domain table
           assert.ok((await frame.$$('#per-domain tbody tr')).length > 0, 'per-domain metrics listed');
