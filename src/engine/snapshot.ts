@@ -68,7 +68,7 @@ export function costSourceOf(study: Study, runs: readonly RunRecord[]): CostSour
   const plural = (k: number): string => `${k} run${k === 1 ? '' : 's'}`;
   switch (study.cost.kind) {
     case 'table':
-      return { kind: 'nominal', label: "nominal costs (each model's cost per run from the study)", reason: 'cost.kind is table: the study gives the cost of a run, so logged FLOPs or GPU-hours are not used', runs: n, measuredRuns: 0 };
+      return { kind: 'nominal', label: "nominal costs (each model's cost per run from the study)", reason: 'cost.kind is table, so the study gives the cost of a run and logged FLOPs or GPU-hours are not used', runs: n, measuredRuns: 0 };
     case 'flops':
       if (n > 0 && measuredRuns === n) return { kind: 'measured', label: `measured FLOPs from the run logs (all ${plural(n)})`, runs: n, measuredRuns };
       return { kind: 'nominal', label: 'nominal FLOPs (6·N·D from the model sizes and cost.tokens_per_step)', reason: n === 0 ? 'no runs yet' : `${n - measuredRuns} of ${plural(n)} ha${n - measuredRuns === 1 ? 's' : 've'} no measured FLOPs`, runs: n, measuredRuns };
