@@ -175,7 +175,7 @@ function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`;
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const all = loadRegmix();
   console.log(`RegMix rows: ${all.length} (d = ${all[0]!.w.length}); restarts = ${restarts}; node ${process.version}`);
   if (!sweepOnly) regmixTable(all);

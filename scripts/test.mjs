@@ -1,11 +1,11 @@
-// The one command that runs every check: type check, layer check, build, unit tests, then the end-to-end
+// The one command that runs every check: type check, lint (typescript-eslint, with the layer rules), build, unit tests, then the end-to-end
 // suite in a real VS Code (code-server + Chromium), installed on first use into a cache outside the repo.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const steps = [
   ['type check', 'npm', ['run', '--silent', 'typecheck']],
-  ['layers', 'npm', ['run', '--silent', 'check:layers']],
+  ['lint', 'npm', ['run', '--silent', 'lint']],
   ['build', 'npm', ['run', '--silent', 'build']],
   ['unit tests', 'npm', ['run', '--silent', 'test:unit']],
 ];

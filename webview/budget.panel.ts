@@ -1,6 +1,7 @@
 // Budget panel: compute spent by model size against the budget, best target metric so far against compute,
 // and what is left in runs of each model size.
 import type { StudySnapshot } from '../src/protocol/snapshot';
+import { costSourceText } from '../src/protocol/format';
 import { button, chart, el, emptyNote, fmt, header, send, startPanel, statusLine, theme, withAlpha } from './shared';
 
 function summary(snapshot: StudySnapshot): HTMLElement {
@@ -16,6 +17,7 @@ function summary(snapshot: StudySnapshot): HTMLElement {
     { class: 'card', id: 'budget-summary' },
     el('div', { class: 'meter', role: 'meter', 'aria-valuenow': fraction, 'aria-valuemin': 0, 'aria-valuemax': 1 }, el('div', { class: `fill${fraction > 0.9 ? ' danger' : ''}`, style: `width:${(fraction * 100).toFixed(1)}%` })),
     el('p', {}, el('strong', { id: 'budget-used' }, `${fmt(b.used)} of ${fmt(b.total)} ${b.unit}`), ` used (${(fraction * 100).toFixed(1)}%); `, el('strong', { id: 'budget-left' }, `${fmt(left)} ${b.unit}`), ' left', runsLeft.length ? ` ≈ ${runsLeft.join(' or ')} runs.` : '.'),
+    el('p', { class: 'muted', id: 'budget-cost-source', 'data-source': b.costSource.kind }, `Costs: ${costSourceText(b.costSource)}.`),
     el(
       'table',
       { class: 'grid compact' },

@@ -107,12 +107,7 @@ export function el(tag: string, attrs: Record<string, string | number | undefine
   return node;
 }
 
-export function fmt(x: number | undefined, digits = 4): string {
-  if (x === undefined || !Number.isFinite(x)) return '—';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toString();
-}
+export { fmt } from '../src/protocol/format';
 
 export const pct = (w: number): string => `${(w * 100).toFixed(w < 0.1 ? 2 : 1)}%`;
 
@@ -208,7 +203,7 @@ export function chart(id: string, config: ChartConfiguration<'line' | 'bar' | 's
   // the canvas must be in the document before Chart.js measures it
   queueMicrotask(() => {
     if (!canvas.isConnected) return;
-    charts.set(id, new Chart(canvas, { ...config, options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options } } as ChartConfiguration<'line' | 'bar' | 'scatter'>));
+    charts.set(id, new Chart(canvas, { ...config, options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options } }));
   });
   return box;
 }

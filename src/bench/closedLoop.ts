@@ -175,6 +175,10 @@ export interface LoopSummary {
   readonly coverage: number;
   /** NaN when no step came after half the budget */
   readonly coverageAfterHalf: number;
+  /** coverage of the steps from 0.1 target runs on (NaN when none): past the first few cheap runs */
+  readonly coverageAfterTenth: number;
+  /** mean of (shown mean - truth) over all steps, in the objective's units */
+  readonly meanBias: number;
   readonly overBudgetSuggestions: number;
   readonly medianSpent: number;
   readonly medianSecondsPerSeed: number;
@@ -202,6 +206,8 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
   for (const s of seeds) for (const [m, c] of Object.entries(s.byModel)) shareByModel[m] = (shareByModel[m] ?? 0) + c / total;
   const all = seeds.flatMap((s) => s.steps);
   const late = all.filter((s) => s.cost >= budget / 2);
+  const afterTenth = all.filter((s) => s.cost >= 0.1);
+  const shown = all.flatMap((s) => (s.shown ? [s.shown] : []));
   return {
     seeds: seeds.length,
     optimum,
@@ -216,6 +222,8 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
     notWorseThanAtOne: seeds.filter((s, i) => finals[i]! <= regretAt(s.steps, 1) + 1e-12).length,
     coverage: all.filter((s) => s.covered).length / Math.max(1, all.length),
     coverageAfterHalf: late.length === 0 ? NaN : late.filter((s) => s.covered).length / late.length,
+    coverageAfterTenth: afterTenth.length === 0 ? NaN : afterTenth.filter((s) => s.covered).length / afterTenth.length,
+    meanBias: shown.length === 0 ? NaN : shown.reduce((a, s) => a + s.mean - s.truth, 0) / shown.length,
     overBudgetSuggestions: seeds.filter((s) => s.stopped === 'over-budget-suggestion').length,
     medianSpent,
     medianSecondsPerSeed: quantile(seeds.map((s) => s.seconds), 0.5),
@@ -265,7 +273,7 @@ export function renderLoopMarkdown(s: LoopSummary, seeds: readonly LoopSeed[], m
     `- Compute for random search to reach MixOpt's final median regret: ${Number.isFinite(s.randomComputeRatio) ? `${num(s.randomComputeRatio)}x MixOpt's median spend` : `not within ${s.randomRuns} runs (> ${num(s.randomRuns / s.medianSpent)}x)`}.`,
     `- Share of the spend per model size: ${Object.entries(s.shareByModel).sort((a, b) => b[1] - a[1]).map(([m, v]) => `${m} ${(100 * v).toFixed(0)}%`).join(', ')}.`,
     `- Seeds whose final regret ≤ their regret at 1 unit: ${s.notWorseThanAtOne} of ${s.seeds}${seeds.every((x) => x.spent <= 1) ? ' (vacuous here: no seed spent more than 1 unit)' : ''}.`,
-    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}.`,
+    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}; ${Number.isNaN(s.coverageAfterTenth) ? 'no step came after 0.1 units' : `${(100 * s.coverageAfterTenth).toFixed(0)}% of the steps from 0.1 units on`}; mean of shown mean - truth ${s.meanBias.toPrecision(3)}.`,
     `- Seeds that ended with a suggestion that did not fit in the budget left: ${s.overBudgetSuggestions} of ${s.seeds}.`,
     `- Median wall time per seed: ${num(s.medianSecondsPerSeed)} s.`,
     '',

@@ -9,7 +9,7 @@ import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { rowsAt } from '../core/points';
 import { Rng } from '../core/random';
 import { suggest } from '../core/suggest';
-import type { Fidelity, PointSet } from '../core/types';
+import type { Fidelity } from '../core/types';
 
 export interface MethodTuning {
   /** hyperparameters re-optimised every this many steps (warm-started), fixed in between */
@@ -111,6 +111,9 @@ export const METHOD_NAMES = [
   'mixopt-sf-logei',
   'mixopt-sf-nolinear',
   'mixopt-mf-gate',
+  'mixopt-sf-ard',
+  'mixopt-sf-ucb025',
+  'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -151,7 +154,7 @@ export function withInitialDesign(method: SelectionMethod, count: number, where:
 
 export function methodByName(name: MethodName, tuning: MethodTuning = DEFAULT_TUNING): SelectionMethod {
   const method = bareMethodByName(name, tuning);
-  if (name === 'mixopt-sf' || name === 'mixopt-sf-prediction') return withInitialDesign(method, INITIAL_DESIGN, 'target');
+  if (name.startsWith('mixopt-sf')) return withInitialDesign(method, INITIAL_DESIGN, 'target');
   if (name.startsWith('mixopt-mf') || name === 'zero-shot') return withInitialDesign(method, INITIAL_DESIGN, 'cheapest');
   return method;
 }
@@ -208,6 +211,12 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, noiselessMes: true, plainMes: true, config: { linear: false, sizeLevels: false } });
     case 'mixopt-mf-plainmes':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, plainMes: true });
+    case 'mixopt-sf-ucb025':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.25 });
+    case 'mixopt-sf-ucb01':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.1 });
+    case 'mixopt-sf-ard':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { ard: true } });
     case 'mixopt-mf-gate':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: true });
     case 'mixopt-mf-notrend':

@@ -544,7 +544,7 @@ const NOTES_HEADING = '## Notes (written by hand';
 
 /** The generated part is rewritten; a hand-written notes section already in the file (from its heading on) stays. */
 export function keepHandNotes(generated: string, path: string): string {
-  let previous = '';
+  let previous: string;
   try {
     previous = readFileSync(path, 'utf8');
   } catch {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../engine/api';
 import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
+import { costSourceText, fmt } from '../protocol/format';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
@@ -56,6 +57,7 @@ interface Io {
  * (`\x1b]0;…\x07`, `\x1b[2J`) and other control characters (C0 but newline and tab, DEL, C1) become `?`.
  */
 export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 
@@ -63,13 +65,6 @@ const stdio: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
-
-export function fmtNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(3);
-  return x.toFixed(a >= 100 ? 1 : 4);
-}
 
 /** Why the recommendation won over the other contender (a searched or a measured mixture), with the probability. */
 export function alternativeSentence(a: NonNullable<RecommendationView['alternative']>, model: string): string {
@@ -80,7 +75,7 @@ export function alternativeSentence(a: NonNullable<RecommendationView['alternati
 }
 
 function fmtInterval(i: Interval): string {
-  return `${fmtNumber(i.mean)}  (95%: ${fmtNumber(i.lower)} … ${fmtNumber(i.upper)})`;
+  return `${fmt(i.mean)}  (95%: ${fmt(i.lower)} … ${fmt(i.upper)})`;
 }
 
 export function formatMixture(mixture: Record<string, number>, width = 40): string[] {
@@ -123,11 +118,11 @@ export function suggestionJson(s: SuggestionView): object {
 function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: number, of: number): string[] {
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
-    `  model ${s.model}, ${s.steps} steps, cost ${fmtNumber(s.cost)} ${snapshot.budget.unit}`,
+    `  model ${s.model}, ${s.steps} steps, cost ${fmt(s.cost)} ${snapshot.budget.unit}`,
     ...(s.predicted && s.predictedAtTarget
       ? [`  predicted at ${s.model}: ${fmtInterval(s.predicted)}`, `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`]
       : ['  no prediction: a space-filling first design (no run observed yet)']),
-    `  acquisition ${s.acquisition}: ${fmtNumber(s.acquisitionValue)}`,
+    `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
     `  why: ${s.reason}`,
     '  mixture:',
     ...formatMixture(s.mixture),
@@ -144,7 +139,7 @@ function partialNote(snapshot: StudySnapshot): string {
 function formatStatus(snapshot: StudySnapshot): string[] {
   const counts = new Map<string, number>();
   for (const t of snapshot.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-  const byModel = Object.entries(snapshot.budget.byModel).map(([m, c]) => `${m} ${fmtNumber(c)}`).join(', ');
+  const byModel = Object.entries(snapshot.budget.byModel).map(([m, c]) => `${m} ${fmt(c)}`).join(', ');
   const errors = snapshot.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = snapshot.diagnostics.filter((d) => d.severity === 'warning').length;
   return [
@@ -152,7 +147,8 @@ function formatStatus(snapshot: StudySnapshot): string[] {
     `  objective: ${snapshot.objectiveLabel} (${snapshot.direction}), target ${snapshot.target.model} at ${snapshot.target.steps} steps`,
     `  trials: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}${partialNote(snapshot)}`,
     `  observations for the model: ${snapshot.observations}`,
-    `  budget: ${fmtNumber(snapshot.budget.used)} of ${fmtNumber(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
+    `  budget: ${fmt(snapshot.budget.used)} of ${fmt(snapshot.budget.total)} ${snapshot.budget.unit} used${byModel ? ` (${byModel})` : ''}`,
+    `  costs: ${costSourceText(snapshot.budget.costSource)}`,
     `  problems: ${errors} error(s), ${warnings} warning(s)`,
   ];
 }
@@ -195,24 +191,14 @@ async function launch(study: string, trialId: string, io: Io): Promise<number> {
     return 1;
   }
   const result = await launchTrial(snapshot, trialId, `cli:${process.pid}`);
-  (result.code === 0 ? io.out : io.err)(result.message);
+  if (result.code === 0) io.out(result.message);
+  else io.err(result.message);
   return result.code;
 }
 
-export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version' || command === '-v') {
-    io.out(VERSION);
-    return 0;
-  }
-  if (command === 'bench') return runBench(rest, io);
-  if (command === 'init') return runInit(rest, io);
-  if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
-  const { values, positionals } = parseArgs({
+/** The options of the study commands (status, suggest, recommend, accept, mark, launch). */
+function parseStudyArgs(rest: readonly string[]) {
+  return parseArgs({
     args: [...rest],
     allowPositionals: true,
     options: {
@@ -228,6 +214,105 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       verbose: { type: 'boolean', default: false },
     },
   });
+}
+type StudyArgs = ReturnType<typeof parseStudyArgs>['values'];
+
+/** `suggest`: the next trial(s), as text or --json; --record writes them to the ledger. */
+async function suggestCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  const batch = positiveInt(values.batch, 'batch', 1);
+  const snapshot = await analyze(study, batch, values.record === true, true, refit);
+  if (hasErrors(snapshot) || !snapshot.suggestions) {
+    printDiagnostics(io, snapshot, false);
+    return 1;
+  }
+  const note = snapshot.suggestionNote;
+  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson), ...(note ? { note } : {}) }, null, 2));
+  else {
+    if (note) io.out(note + '\n');
+    snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
+  }
+  return 0;
+}
+
+/** `recommend`: the mixture to train at the target. */
+async function recommendCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  const snapshot = await analyze(study, 0, false, true, refit);
+  const r = snapshot.recommendation;
+  if (hasErrors(snapshot) || !r) {
+    printDiagnostics(io, snapshot, false);
+    if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
+    return 1;
+  }
+  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null }, null, 2));
+  else {
+    io.out(
+      [
+        `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
+        `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
+        ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmt(r.bestObserved.value)}`] : []),
+        ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
+        '  mixture:',
+        ...formatMixture(r.mixture),
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+/** `accept`: a recorded suggestion (--trial), or a fresh one suggested and accepted under the study's lock. */
+async function acceptCommand(study: string, values: StudyArgs, refit: boolean, io: Io): Promise<number> {
+  if (values.trial !== undefined) {
+    // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
+    const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
+    if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
+    else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
+    return 0;
+  }
+  const batch = positiveInt(values.batch, 'batch', 1);
+  const index = positiveInt(values.index, 'index', 1) - 1;
+  if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
+  // suggest and accept under the study's lock: a concurrent accept never works from the same state
+  const result = await runEngine({
+    method: 'accept',
+    params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
+  }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
+  const s = result.suggestion;
+  const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
+  if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
+  else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
+  return 0;
+}
+
+/** `mark --trial <id> --status failed|abandoned|launched`. */
+async function markCommand(study: string, values: StudyArgs, io: Io): Promise<number> {
+  const status = values.status;
+  if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
+  if (!values.trial) throw new UsageError('--trial <id> is required');
+  const ledgerPath = ledgerPathFor(study);
+  const known = readTrials(ledgerPath).trials.map((t) => t.id);
+  if (!known.includes(values.trial)) {
+    io.err(`${ledgerPath}: trial ${values.trial} is not in the ledger${known.length > 0 ? ` (trials: ${known.slice(-5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (no trials accepted yet)'}`);
+    return 1;
+  }
+  await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
+  io.out(`trial ${values.trial} marked ${status}`);
+  return 0;
+}
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(VERSION);
+    return 0;
+  }
+  if (command === 'bench') return runBench(rest, io);
+  if (command === 'init') return runInit(rest, io);
+  if (!(STUDY_COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (run mixopt --help)`);
+  const { values, positionals } = parseStudyArgs(rest);
   const refit = values.refit === true;
   const studyArg = positionals[0];
   if (!studyArg) throw new UsageError(`mixopt ${command}: missing the study file (e.g. mixopt ${command} pile.mixopt.yaml)`);
@@ -240,80 +325,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   switch (command) {
     case 'status':
       return status(study, values.json === true, values.record === true, values.verbose === true, io);
-    case 'suggest': {
-      const batch = positiveInt(values.batch, 'batch', 1);
-      const snapshot = await analyze(study, batch, values.record === true, true, refit);
-      if (hasErrors(snapshot) || !snapshot.suggestions) {
-        printDiagnostics(io, snapshot, false);
-        return 1;
-      }
-      const note = snapshot.suggestionNote;
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, suggestions: snapshot.suggestions.map(suggestionJson), ...(note ? { note } : {}) }, null, 2));
-      else {
-        if (note) io.out(note + '\n');
-        snapshot.suggestions.forEach((s, i, all) => io.out(formatSuggestion(s, snapshot, i, all.length).join('\n') + '\n'));
-      }
-      return 0;
-    }
-    case 'recommend': {
-      const snapshot = await analyze(study, 0, false, true, refit);
-      const r = snapshot.recommendation;
-      if (hasErrors(snapshot) || !r) {
-        printDiagnostics(io, snapshot, false);
-        if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null }, null, 2));
-      else {
-        io.out(
-          [
-            `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
-            `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
-            ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmtNumber(r.bestObserved.value)}`] : []),
-            ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),
-            '  mixture:',
-            ...formatMixture(r.mixture),
-          ].join('\n'),
-        );
-      }
-      return 0;
-    }
-    case 'accept': {
-      if (values.trial !== undefined) {
-        // a suggestion recorded earlier (mixopt suggest --record, or the extension): accept it as it was
-        const result = await runEngine({ method: 'accept', params: { studyFile: study, trialId: values.trial, overwrite: values.overwrite === true, actor: `cli:${process.pid}` } });
-        if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath }, null, 2));
-        else io.out(`Accepted ${result.trialId}; config written to ${result.configPath}`);
-        return 0;
-      }
-      const batch = positiveInt(values.batch, 'batch', 1);
-      const index = positiveInt(values.index, 'index', 1) - 1;
-      if (index >= batch) throw new UsageError(`--index ${index + 1} is past the batch of ${batch}`);
-      // suggest and accept under the study's lock: a concurrent accept never works from the same state
-      const result = await runEngine({
-        method: 'accept',
-        params: { studyFile: study, fresh: { batch, index, ...(refit ? { reoptimise: true } : {}) }, overwrite: values.overwrite === true, actor: `cli:${process.pid}` },
-      }, { progress: (message) => message.startsWith('Waiting') && io.err(`${message}…`) });
-      const s = result.suggestion;
-      const recovered = result.recovered?.length ? `Completed the interrupted accept of ${result.recovered.join(', ')} (its config was written, its acceptance was not recorded)` : undefined;
-      if (values.json) io.out(JSON.stringify({ trial: result.trialId, config: result.configPath, ...(s ? { suggestion: suggestionJson(s) } : {}), ...(result.recovered ? { recovered: result.recovered } : {}) }, null, 2));
-      else io.out([...(s && result.snapshot ? formatSuggestion(s, result.snapshot, 0, 1) : []), ...(recovered ? [recovered] : []), `Accepted as ${result.trialId}; config written to ${result.configPath}`].join('\n'));
-      return 0;
-    }
-    case 'mark': {
-      const status = values.status;
-      if (status !== 'failed' && status !== 'abandoned' && status !== 'launched') throw new UsageError('--status must be failed, abandoned or launched');
-      if (!values.trial) throw new UsageError('--trial <id> is required');
-      const ledgerPath = ledgerPathFor(study);
-      const known = readTrials(ledgerPath).trials.map((t) => t.id);
-      if (!known.includes(values.trial)) {
-        io.err(`${ledgerPath}: trial ${values.trial} is not in the ledger${known.length > 0 ? ` (trials: ${known.slice(-5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (no trials accepted yet)'}`);
-        return 1;
-      }
-      await runEngine({ method: 'mark', params: { studyFile: study, trialId: values.trial, status, actor: `cli:${process.pid}`, ...(values.note ? { note: values.note } : {}) } });
-      io.out(`trial ${values.trial} marked ${status}`);
-      return 0;
-    }
+    case 'suggest':
+      return suggestCommand(study, values, refit, io);
+    case 'recommend':
+      return recommendCommand(study, values, refit, io);
+    case 'accept':
+      return acceptCommand(study, values, refit, io);
+    case 'mark':
+      return markCommand(study, values, io);
     case 'launch':
       if (!values.trial) throw new UsageError('--trial <id> is required');
       return launch(study, values.trial, io);

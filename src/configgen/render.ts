@@ -108,6 +108,139 @@ export function detectShape(node: unknown): MixtureShape | undefined {
   return undefined;
 }
 
+/** What the three mixture shapes' fillers share: the parsed template, the mixture node and the rounded weights. */
+interface Fill {
+  readonly doc: Document;
+  readonly path: (string | number)[];
+  /** the node at config.mixture_key, when the template has one */
+  readonly node: Node | undefined;
+  readonly domains: readonly string[];
+  readonly weightOf: ReadonlyMap<string, number>;
+  readonly edits: Edits;
+  readonly diagnostics: Diagnostic[];
+  readonly templateFile: string;
+  readonly mixtureKey: string;
+  readonly lineOf: (node: unknown) => number;
+}
+
+/** Domain weight of a study domain (every study domain has one in `weightOf`). */
+const weightFor = (f: Fill, d: string): number => f.weightOf.get(d) ?? 0;
+
+/** A map {domain: weight}: a template key that is not a domain gets weight 0, a missing domain is added. */
+function fillMap(f: Fill): void {
+  const map = isMap(f.node) ? f.node : new YAMLMap();
+  for (const pair of map.items) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    if (!f.weightOf.has(k)) {
+      f.diagnostics.push({ severity: 'warning', file: f.templateFile, line: f.lineOf(pair.key), key: `${f.mixtureKey}.${k}`, message: `the template's mixture has "${k}", which is not a study domain; its weight is set to 0`, hint: 'remove it from the template or add it to the study domains' });
+      if (isScalar(pair.value)) f.edits.scalar(pair.value, 0);
+      else {
+        pair.value = new Scalar(0);
+        f.edits.structural = true;
+      }
+    }
+  }
+  for (const d of f.domains) {
+    const existing = map.get(d, true);
+    if (isScalar(existing)) f.edits.scalar(existing, weightFor(f, d));
+    else {
+      map.set(d, weightFor(f, d));
+      f.edits.structural = true;
+    }
+  }
+  if (!isMap(f.node)) {
+    f.doc.setIn(f.path, map);
+    f.edits.structural = true;
+  }
+}
+
+/** A list of {name, weight} maps (the weight key may be weight, proportion, ratio or prob); missing domains are appended. */
+function fillList(f: Fill): void {
+  const seq = isSeq(f.node) ? f.node : new YAMLSeq();
+  const seen = new Set<string>();
+  for (const item of seq.items) {
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    if (typeof name !== 'string') {
+      f.diagnostics.push({ severity: 'warning', file: f.templateFile, line: f.lineOf(item), key: f.mixtureKey, message: 'a mixture list item has no name; it is left unchanged' });
+      continue;
+    }
+    const wk = weightKeyOf(item);
+    const w = f.weightOf.get(name);
+    if (w === undefined) {
+      f.diagnostics.push({ severity: 'warning', file: f.templateFile, line: f.lineOf(item), key: f.mixtureKey, message: `the template's mixture list has "${name}", which is not a study domain; its ${wk} is set to 0` });
+    }
+    const existing = item.get(wk, true);
+    if (isScalar(existing)) f.edits.scalar(existing, w ?? 0);
+    else {
+      item.set(wk, w ?? 0);
+      f.edits.structural = true;
+    }
+    seen.add(name);
+  }
+  for (const d of f.domains) {
+    if (seen.has(d)) continue;
+    const added = new YAMLMap();
+    added.set('name', d);
+    added.set('weight', weightFor(f, d));
+    seq.items.push(added);
+    f.edits.structural = true;
+    f.diagnostics.push({ severity: 'info', file: f.templateFile, line: f.lineOf(f.node), key: f.mixtureKey, message: `domain "${d}" was not in the template's list; an entry {name, weight} was added`, hint: 'add its other settings (path, ...) to the template' });
+  }
+  if (!isSeq(f.node)) {
+    f.doc.setIn(f.path, seq);
+    f.edits.structural = true;
+  }
+}
+
+/**
+ * A flat Megatron-style [weight, path, weight, path, …] list, rewritten from the domains' paths (config.paths, else the
+ * template's paths that name a domain). Returns the error when a domain with weight has no known path.
+ */
+function fillFlat(f: Fill, paths: Readonly<Record<string, string>>): { message: string; hint: string; line: number } | undefined {
+  const pathOf = new Map<string, string>(Object.entries(paths));
+  if (isSeq(f.node)) {
+    for (let i = 0; i + 1 < f.node.items.length; i += 2) {
+      const p = f.node.items[i + 1];
+      const text = isScalar(p) ? String(p.value) : '';
+      const d = domainOfPath(text, f.domains);
+      if (d && !pathOf.has(d)) pathOf.set(d, text);
+    }
+  }
+  const missing = f.domains.filter((d) => weightFor(f, d) > 0 && !pathOf.has(d));
+  if (missing.length > 0) return { message: `no data path is known for ${missing.join(', ')} in the flat list at ${f.mixtureKey}`, hint: 'add config.paths {domain: path} to the study', line: f.lineOf(f.node) };
+  const seq = new YAMLSeq();
+  for (const d of f.domains) {
+    const p = pathOf.get(d);
+    if (p === undefined) continue;
+    seq.items.push(new Scalar(weightFor(f, d)), new Scalar(p));
+  }
+  if (isSeq(f.node)) f.node.items = seq.items;
+  else f.doc.setIn(f.path, seq);
+  f.edits.structural = true;
+  return undefined;
+}
+
+/** Model, steps and trial id, then the text: the original with its scalars spliced in, or the re-serialised document. */
+function finish(f: Fill, templateText: string, input: RenderInput, config: NonNullable<Study['config']>): { text: string; diagnostics: Diagnostic[] } {
+  const { doc, edits } = f;
+  if (input.model !== undefined && config.modelKey) setScalarIn(doc, parseKeyPath(config.modelKey), input.model, edits);
+  if (input.steps !== undefined && config.stepsKey) setScalarIn(doc, parseKeyPath(config.stepsKey), input.steps, edits);
+  const hadTrialKey = isScalar(doc.get(TRIAL_KEY, true));
+  if (hadTrialKey) setScalarIn(doc, [TRIAL_KEY], input.trialId, edits);
+  const header = ` Generated by MixOpt for trial ${input.trialId} from ${f.templateFile.replace(/^.*[\\/]/, '')}; the mixture, model and steps were filled in.`;
+  if (!edits.structural) {
+    // Splice the new scalars into the original text, last first so earlier offsets stay valid.
+    let text = templateText.replace(/^\uFEFF/, '');
+    for (const e of [...edits.list].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+    if (!hadTrialKey) text = `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${TRIAL_KEY}: ${formatScalar(input.trialId)}\n`;
+    return { text: `#${header}\n${text}`, diagnostics: f.diagnostics };
+  }
+  if (!hadTrialKey) doc.set(TRIAL_KEY, input.trialId);
+  doc.commentBefore = doc.commentBefore ? `${header}\n${doc.commentBefore}` : header;
+  return { text: doc.toString({ lineWidth: 0 }), diagnostics: f.diagnostics };
+}
+
 export function renderConfig(templateText: string, templateFile: string, input: RenderInput): { text?: string; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const { study } = input;
@@ -132,7 +265,6 @@ export function renderConfig(templateText: string, templateFile: string, input: 
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       return range ? lineCounter.linePos(range[0]).line : 0;
     };
-    const edits = new Edits();
     const domains = study.domains;
     const weights = roundWeights(domains.map((d) => own(input.mixture, d) ?? 0));
     const weightOf = new Map(domains.map((d, i) => [d, weights[i]!]));
@@ -140,112 +272,20 @@ export function renderConfig(templateText: string, templateFile: string, input: 
       if (!weightOf.has(key)) diagnostics.push({ severity: 'warning', file: templateFile, line: 0, message: `the mixture names "${key}", which is not a study domain; it is left out` });
     }
     const path = parseKeyPath(config.mixtureKey);
-    const node = doc.getIn(path, true) as Node | undefined;
-    const detected = node === undefined || node === null ? undefined : detectShape(node);
+    const found = doc.getIn(path, true) as Node | null | undefined;
+    const node = found ?? undefined;
+    const detected = node === undefined ? undefined : detectShape(node);
     const shape: MixtureShape = config.mixtureShape !== 'auto' ? config.mixtureShape : (detected ?? 'map');
-    if (node !== undefined && node !== null && detected === undefined && config.mixtureShape === 'auto')
+    if (node !== undefined && detected === undefined && config.mixtureShape === 'auto')
       return fail(`the value at ${config.mixtureKey} is neither a map {domain: weight}, a list of {name, weight}, nor a flat [weight, path, ...] list`, 'set config.mixture_shape or fix the template', lineOf(node));
-    const at = lineOf(node);
-
-    if (shape === 'map') {
-      const map = isMap(node) ? node : new YAMLMap();
-      for (const pair of map.items) {
-        const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        if (!weightOf.has(k)) {
-          diagnostics.push({ severity: 'warning', file: templateFile, line: lineOf(pair.key), key: `${config.mixtureKey}.${k}`, message: `the template's mixture has "${k}", which is not a study domain; its weight is set to 0`, hint: 'remove it from the template or add it to the study domains' });
-          if (isScalar(pair.value)) edits.scalar(pair.value, 0);
-          else {
-            pair.value = new Scalar(0);
-            edits.structural = true;
-          }
-        }
-      }
-      for (const d of domains) {
-        const existing = map.get(d, true);
-        if (isScalar(existing)) edits.scalar(existing, weightOf.get(d)!);
-        else {
-          map.set(d, weightOf.get(d)!);
-          edits.structural = true;
-        }
-      }
-      if (!isMap(node)) {
-        doc.setIn(path, map);
-        edits.structural = true;
-      }
-    } else if (shape === 'list') {
-      const seq = isSeq(node) ? node : new YAMLSeq();
-      const seen = new Set<string>();
-      for (const item of seq.items) {
-        if (!isMap(item)) continue;
-        const name = item.get('name');
-        if (typeof name !== 'string') {
-          diagnostics.push({ severity: 'warning', file: templateFile, line: lineOf(item), key: config.mixtureKey, message: 'a mixture list item has no name; it is left unchanged' });
-          continue;
-        }
-        const wk = weightKeyOf(item);
-        const w = weightOf.get(name);
-        if (w === undefined) {
-          diagnostics.push({ severity: 'warning', file: templateFile, line: lineOf(item), key: config.mixtureKey, message: `the template's mixture list has "${name}", which is not a study domain; its ${wk} is set to 0` });
-        }
-        const existing = item.get(wk, true);
-        if (isScalar(existing)) edits.scalar(existing, w ?? 0);
-        else {
-          item.set(wk, w ?? 0);
-          edits.structural = true;
-        }
-        seen.add(name);
-      }
-      for (const d of domains) {
-        if (seen.has(d)) continue;
-        const added = new YAMLMap();
-        added.set('name', d);
-        added.set('weight', weightOf.get(d)!);
-        seq.items.push(added);
-        edits.structural = true;
-        diagnostics.push({ severity: 'info', file: templateFile, line: at, key: config.mixtureKey, message: `domain "${d}" was not in the template's list; an entry {name, weight} was added`, hint: 'add its other settings (path, ...) to the template' });
-      }
-      if (!isSeq(node)) {
-        doc.setIn(path, seq);
-        edits.structural = true;
-      }
-    } else {
-      const pathOf = new Map<string, string>(Object.entries(config.paths ?? {}));
-      if (isSeq(node)) {
-        for (let i = 0; i + 1 < node.items.length; i += 2) {
-          const p = node.items[i + 1];
-          const text = isScalar(p) ? String(p.value) : '';
-          const d = domainOfPath(text, domains);
-          if (d && !pathOf.has(d)) pathOf.set(d, text);
-        }
-      }
-      const missing = domains.filter((d) => (weightOf.get(d) ?? 0) > 0 && !pathOf.has(d));
-      if (missing.length > 0) return fail(`no data path is known for ${missing.join(', ')} in the flat list at ${config.mixtureKey}`, 'add config.paths {domain: path} to the study', at);
-      const seq = new YAMLSeq();
-      for (const d of domains) {
-        const p = pathOf.get(d);
-        if (p === undefined) continue;
-        seq.items.push(new Scalar(weightOf.get(d)!), new Scalar(p));
-      }
-      if (isSeq(node)) node.items = seq.items;
-      else doc.setIn(path, seq);
-      edits.structural = true;
+    const f: Fill = { doc, path, node, domains, weightOf, edits: new Edits(), diagnostics, templateFile, mixtureKey: config.mixtureKey, lineOf };
+    if (shape === 'map') fillMap(f);
+    else if (shape === 'list') fillList(f);
+    else {
+      const failure = fillFlat(f, config.paths ?? {});
+      if (failure) return fail(failure.message, failure.hint, failure.line);
     }
-
-    if (input.model !== undefined && config.modelKey) setScalarIn(doc, parseKeyPath(config.modelKey), input.model, edits);
-    if (input.steps !== undefined && config.stepsKey) setScalarIn(doc, parseKeyPath(config.stepsKey), input.steps, edits);
-    const hadTrialKey = isScalar(doc.get(TRIAL_KEY, true));
-    if (hadTrialKey) setScalarIn(doc, [TRIAL_KEY], input.trialId, edits);
-    const header = ` Generated by MixOpt for trial ${input.trialId} from ${templateFile.replace(/^.*[\\/]/, '')}; the mixture, model and steps were filled in.`;
-    if (!edits.structural) {
-      // Splice the new scalars into the original text, last first so earlier offsets stay valid.
-      let text = templateText.replace(/^\uFEFF/, '');
-      for (const e of [...edits.list].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-      if (!hadTrialKey) text = `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${TRIAL_KEY}: ${formatScalar(input.trialId)}\n`;
-      return { text: `#${header}\n${text}`, diagnostics };
-    }
-    if (!hadTrialKey) doc.set(TRIAL_KEY, input.trialId);
-    doc.commentBefore = doc.commentBefore ? `${header}\n${doc.commentBefore}` : header;
-    return { text: doc.toString({ lineWidth: 0 }), diagnostics };
+    return finish(f, templateText, input, config);
   } catch (e) {
     return fail(`the template could not be filled: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,4 +1,5 @@
-// The file-system edge of config writing: atomic writes that never overwrite an existing file silently.
+// The file-system edge of config writing: atomic writes that never overwrite an existing file silently. The one
+// atomic write of the project (the fit cache uses it too).
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -27,9 +28,10 @@ export function outputPath(study: Study, studyDir: string, trialId: string, mode
 /**
  * Writes `text` to `path` atomically: a temp file in the same folder, fsync, then a hard link (which fails if the
  * target exists, so no race can overwrite) or, with overwrite, a rename. A crash leaves either the old file or
- * the new one, never half of one.
+ * the new one, never half of one (and at most a temp file, which removeStaleTemps removes). Hand-written rather than
+ * npm's write-file-atomic: that one always renames (it cannot refuse an existing target) and has no crash seam.
  */
-export function writeConfigAtomic(path: string, text: string, options: { overwrite?: boolean } = {}): void {
+export function writeFileAtomic(path: string, text: string, options: { overwrite?: boolean } = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   fileOp('mkdir', dir);
@@ -67,11 +69,11 @@ export function writeConfigAtomic(path: string, text: string, options: { overwri
   }
 }
 
-/** `.<name>.<pid>.<hex>.tmp`: the temp files writeConfigAtomic makes. */
+/** `.<name>.<pid>.<hex>.tmp`: the temp files writeFileAtomic makes. */
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /**
- * Removes temp files that writeConfigAtomic left in `dir` when its process died between creating and removing them
+ * Removes temp files that writeFileAtomic left in `dir` when its process died between creating and removing them
  * (a live process's temp files are kept). `alive` tells whether a pid runs. Returns the removed paths.
  */
 export function removeStaleTemps(dir: string, alive: (pid: number) => boolean): string[] {

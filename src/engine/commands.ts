@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { renderConfig } from '../configgen/render';
 import { isInside, workspaceFolderOf } from '../configgen/paths';
-import { ConfigExistsError, configNamesTrial, outputPath, removeStaleTemps, writeConfigAtomic } from '../configgen/write';
+import { ConfigExistsError, configNamesTrial, outputPath, removeStaleTemps, writeFileAtomic } from '../configgen/write';
 import { acceptOnce, appendEvent, ledgerPathFor, readLedger } from '../ledger/append';
 import { acceptedTrialForKey, foldTrials } from '../ledger/ledger';
 import type { LedgerEvent, Trial } from '../ledger/ledger';
@@ -222,7 +222,7 @@ async function acceptLocked(ac: AcceptContext, params: AcceptParams, ctx: Engine
   }
   // 2. the config (an existing one that names this trial is the work of an interrupted accept: adopt it)
   const adopt = params.overwrite !== true && configNamesTrial(out, trialId);
-  if (!adopt) writeConfigAtomic(out, rendered.text, { overwrite: params.overwrite === true });
+  if (!adopt) writeFileAtomic(out, rendered.text, { overwrite: params.overwrite === true });
   // 3. the acceptance
   const { trial } = acceptOnce(ac.ledgerPath, acceptedEvent(ac, { ...s, predicted: s.predictedAtTarget }, trialId, out, s.id, params.actor));
   return { trialId: trial, configPath: out, ...(snapshot ? { suggestion: s, snapshot } : {}), ...(adopted.length ? { recovered: adopted } : {}) };
@@ -259,6 +259,8 @@ function recordedSuggestion(ac: AcceptContext, trialId: string | undefined, acto
   };
 }
 
+// async (with nothing to await) so that a failure reaches the caller as a rejection, like every engine method's
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function mark(params: MarkParams): Promise<{ readonly ok: true }> {
   const studyFile = resolve(params.studyFile);
   const ledgerPath = ledgerPathFor(studyFile);

@@ -16,6 +16,7 @@ import { ConfigExistsError } from '../configgen/write';
 import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
 import { foldTrials } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
+import { fmt } from '../protocol/format';
 import type {
   DiagnosticView,
   PosteriorView,
@@ -120,17 +121,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const key = fingerprint([studyText, reconciled.runs, ledger.events, [{ ...params, record: undefined }]]);
   if (state.lastKey === key && state.lastSnapshot && !params.record) return state.lastSnapshot;
 
-  // Pending trials (accepted or launched, not yet finished) are conditioned on as fantasies.
-  const pending: { w: Float64Array; fidelity: FidelityInfo }[] = [];
-  for (const row of reconciled.rows) {
-    if (row.status !== 'pending' && row.status !== 'running') continue;
-    const fidelity = dataset.fidelities.find((f) => f.model === row.model && (dataset.fidelities.length === study.fidelities.models.length || f.steps === row.steps));
-    if (fidelity) pending.push({ w: mixtureVector(study, row.mixture), fidelity });
-  }
-
+  const pending = pendingFantasies(study, dataset, reconciled.rows);
   const spent = runsCost(study, reconciled.runs);
-  const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, spent.total / study.budget.total) : 0;
-
   const trialViews = trialViewsOf(study, reconciled.rows, spent.perRun, dataset, cost);
   const budget = budgetView(study, reconciled.runs, spent, dataset, sign);
   const base = {
@@ -142,28 +134,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   if (params.fit === false || tooLarge.length > 0) return { ...base, computedAt: new Date().toISOString() };
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
-  const config = gpConfig(study, dataset);
-  const cachePath = fitCachePath(studyFile);
-  const fitted = state.fit && sameConfig(state.fit.hyperparameters.config, config) && state.fit.hyperparameters.d === study.domains.length ? state.fit : loadFit(cachePath, study.domains, config);
-  const keys = dataset.observations.map(observationKey);
-  const fitNotes: DiagnosticView[] = [];
-  const optimise = params.reoptimise === true || needsOptimisation(fitted, keys);
-  const points = pointsFromRows(study.domains.length, dataset.observations);
-  const y = Float64Array.from(dataset.observations, (o) => o.y);
-  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
-  const model = fitSurrogate(points, y, config, {
-    seed: study.optimizer.seed,
-    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
-    ...(optimise ? {} : { fixed: true }),
-  });
-  if (optimise || !fitted) {
-    state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
-    const failed = saveFit(cachePath, study.domains, state.fit);
-    if (failed) fitNotes.push({ severity: 'info', file: studyFile, line: 0, message: `could not keep the fitted hyperparameters in ${cachePath} (${failed}); the next session fits from scratch` });
-  } else {
-    state.fit = fitted;
-  }
-  const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
+  const { model, fitInfo, fitNotes, config } = fitModel(study, studyFile, dataset, state, params.reoptimise === true);
   // Do the cheaper sizes help predict the target's own runs? (shown in the Posterior panel)
   const transfer = transferCheckOf(dataset, model, config, study.optimizer.seed);
 
@@ -171,36 +142,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   let suggestionNote: string | undefined;
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
-    const room = budgetRoom(study, dataset, spent.total, pending);
-    const candidates = dataset.observations.length === 0 ? [] : suggest(model, {
-      space: dataset.space,
-      fidelities: dataset.fidelities,
-      target: dataset.target,
-      observations: dataset.observations,
-      pending,
-      acquisition: study.optimizer.acquisition,
-      batch: params.suggest,
-      budgetUsedFraction,
-      seed: study.optimizer.seed + dataset.observations.length,
-      ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
-    });
-    suggestions = dataset.observations.length === 0 ? firstDesign(study, dataset, params.suggest, study.optimizer.seed + trials.length) : candidates.map((c) => suggestionView(study, dataset, c));
-    if (dataset.observations.length > 0) suggestionNote = room.note(candidates.length);
-    if (params.record) {
-      for (const s of suggestions) {
-        appendEvent(ledgerPath, {
-          v: 1,
-          event: 'suggested',
-          trial: s.id,
-          mixture: s.mixture,
-          model: s.model,
-          steps: s.steps,
-          time: new Date().toISOString(),
-          actor: params.record.actor,
-          ...(s.predictedAtTarget ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
-        });
-      }
-    }
+    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, model, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length }));
+    if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
@@ -229,6 +172,95 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   return snapshot;
 }
 
+/** Pending trials (accepted or launched, not yet finished), conditioned on as fantasies at their fidelity. */
+function pendingFantasies(study: Study, dataset: Dataset, rows: ReturnType<typeof reconcile>['rows']): { w: Float64Array; fidelity: FidelityInfo }[] {
+  const pending: { w: Float64Array; fidelity: FidelityInfo }[] = [];
+  for (const row of rows) {
+    if (row.status !== 'pending' && row.status !== 'running') continue;
+    const fidelity = dataset.fidelities.find((f) => f.model === row.model && (dataset.fidelities.length === study.fidelities.models.length || f.steps === row.steps));
+    if (fidelity) pending.push({ w: mixtureVector(study, row.mixture), fidelity });
+  }
+  return pending;
+}
+
+/**
+ * The surrogate fitted to the dataset, warm-started from the last optimised hyperparameters (in memory, else
+ * .mixopt/cache/), which are re-optimised only when asked or when enough of the data is new (fitCache.ts).
+ */
+function fitModel(
+  study: Study,
+  studyFile: string,
+  dataset: Dataset,
+  state: StudyState,
+  reoptimise: boolean,
+): { model: SurrogateModel; config: GpConfig; fitInfo: { optimisedOn: number; reoptimised: boolean }; fitNotes: DiagnosticView[] } {
+  const config = gpConfig(study, dataset);
+  const cachePath = fitCachePath(studyFile);
+  const fitted = state.fit && sameConfig(state.fit.hyperparameters.config, config) && state.fit.hyperparameters.d === study.domains.length ? state.fit : loadFit(cachePath, study.domains, config);
+  const keys = dataset.observations.map(observationKey);
+  const fitNotes: DiagnosticView[] = [];
+  const optimise = reoptimise || needsOptimisation(fitted, keys);
+  const points = pointsFromRows(study.domains.length, dataset.observations);
+  const y = Float64Array.from(dataset.observations, (o) => o.y);
+  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
+  const model = fitSurrogate(points, y, config, {
+    seed: study.optimizer.seed,
+    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
+    ...(optimise ? {} : { fixed: true }),
+  });
+  if (optimise || !fitted) {
+    state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
+    const failed = saveFit(cachePath, study.domains, state.fit);
+    if (failed) fitNotes.push({ severity: 'info', file: studyFile, line: 0, message: `could not keep the fitted hyperparameters in ${cachePath} (${failed}); the next session fits from scratch` });
+  } else {
+    state.fit = fitted;
+  }
+  const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
+  return { model, config, fitInfo, fitNotes };
+}
+
+/** The next trials: the acquisition's batch within the budget left, or a space-filling first design without data. */
+function suggestTrials(
+  study: Study,
+  dataset: Dataset,
+  model: SurrogateModel,
+  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number },
+): { suggestions: SuggestionView[]; suggestionNote: string | undefined } {
+  if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined };
+  const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, o.spent / study.budget.total) : 0;
+  const room = budgetRoom(study, dataset, o.spent, o.pending);
+  const candidates = suggest(model, {
+    space: dataset.space,
+    fidelities: dataset.fidelities,
+    target: dataset.target,
+    observations: dataset.observations,
+    pending: o.pending,
+    acquisition: study.optimizer.acquisition,
+    batch: o.batch,
+    budgetUsedFraction,
+    seed: study.optimizer.seed + dataset.observations.length,
+    ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
+  });
+  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c)), suggestionNote: room.note(candidates.length) };
+}
+
+/** `suggested` events in the ledger for the suggestions shown (suggest --record). */
+function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionView[], actor: string): void {
+  for (const s of suggestions) {
+    appendEvent(ledgerPath, {
+      v: 1,
+      event: 'suggested',
+      trial: s.id,
+      mixture: s.mixture,
+      model: s.model,
+      steps: s.steps,
+      time: new Date().toISOString(),
+      actor,
+      ...(s.predictedAtTarget ? { predicted: { mean: s.predictedAtTarget.mean, lower: s.predictedAtTarget.lower, upper: s.predictedAtTarget.upper } } : {}),
+    });
+  }
+}
+
 function suggestionView(study: Study, dataset: Dataset, c: Candidate): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
   const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd);
@@ -255,12 +287,6 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate): Suggestio
     cost: fidelity.cost,
     reason: parts.join(' '),
   };
-}
-
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 3);
 }
 
 /** Weights to 6 decimals, summing to exactly 1 (largest remainder). */
@@ -452,7 +478,7 @@ function rankAgreement(study: Study, dataset: Dataset, model: SurrogateModel): P
     const post = model.posterior(pointsFromRows(study.domains.length, rows));
     out.push({
       model: m.name,
-      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, dataset.scale.fromModel)),
+      spearman: spearman(idx.map((i) => dataset.sources[i]!.value), Array.from(post.mean, (y) => dataset.scale.fromModel(y))),
       pairs: idx.length,
       basis: 'predicted',
     });

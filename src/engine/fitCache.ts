@@ -4,8 +4,10 @@
 //
 // The cache is only a speed-up: a missing, unreadable or mismatched file means a cold fit, never an error.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { removeStaleTemps, writeFileAtomic } from '../configgen/write';
+import { processAlive } from '../ledger/lock';
 import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import type { Observation } from '../core/types';
 
@@ -86,26 +88,21 @@ export function loadFit(path: string, domains: readonly string[], config: GpConf
 }
 
 /**
- * Writes the fit (temp file + rename, so a reader never sees half a file). Returns an error message instead of
- * throwing: a read-only workspace only loses the speed-up.
+ * Writes the fit atomically (writeFileAtomic: temp file, fsync, rename, so a reader never sees half a file), after
+ * removing the temp files a killed process left in the cache folder. Returns an error message instead of throwing:
+ * a read-only workspace only loses the speed-up.
  */
 export function saveFit(path: string, domains: readonly string[], fit: OptimisedFit): string | undefined {
   const stored: StoredFit = { version: 1, domains, hyperparameters: fit.hyperparameters, optimisedOn: [...fit.optimisedOn] };
-  const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     // a cache has no place in version control, whatever the user does with the ledger beside it
     const ignore = join(dirname(path), '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '# MixOpt cache: safe to delete, rebuilt by the next fit\n*\n');
-    writeFileSync(temp, JSON.stringify(stored));
-    renameSync(temp, path);
+    removeStaleTemps(dirname(path), processAlive);
+    writeFileAtomic(path, JSON.stringify(stored), { overwrite: true });
     return undefined;
   } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was written
-    }
     return e instanceof Error ? e.message : String(e);
   }
 }

@@ -39,7 +39,7 @@ export function installWasmLinalg(options: { readonly path?: string; readonly fo
   try {
     const module = new api.Module(readFileSync(path));
     const instance = new api.Instance(module, { env: { abort: () => undefined } });
-    setDenseBackend(wasmDenseBackend(instance.exports as unknown as WasmLinalgExports));
+    setDenseBackend(wasmDenseBackend(instance.exports as WasmLinalgExports));
     failure = undefined;
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);

@@ -37,7 +37,7 @@ export class EngineClient {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<EngineResults[M]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(options.progress ? { progress: options.progress } : {}) });
+      this.pending.set(id, { resolve, reject, ...(options.progress ? { progress: options.progress } : {}) });
       if (options.signal) {
         if (options.signal.aborted) {
           this.pending.delete(id);

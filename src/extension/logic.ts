@@ -1,5 +1,6 @@
 // Host logic that needs no vscode API: text of the status bar and tree items, grouping of trials, the exported
 // report. Unit-tested under plain node.
+import { costSourceText, fmt } from '../protocol/format';
 import { jobStateText } from '../protocol/jobText';
 import type { JobState, StudySnapshot, TrialStatus, TrialView } from '../protocol/snapshot';
 
@@ -21,12 +22,7 @@ export function groupTrials(trials: readonly TrialView[]): Map<TrialStatus, Tria
   return groups;
 }
 
-export function fmt(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return '—';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toString();
-}
+export { fmt };
 
 export function bestTargetValue(snapshot: StudySnapshot): number | undefined {
   const values = snapshot.trials.filter((t) => t.model === snapshot.target.model && t.value !== undefined && t.status !== 'failed').map((t) => t.value!);
@@ -45,6 +41,7 @@ export function statusBarText(snapshot: StudySnapshot): { text: string; tooltip:
   const tooltip = [
     `Study ${snapshot.name}: ${snapshot.objectiveLabel} (${snapshot.direction})`,
     `Budget: ${fmt(b.used)} of ${fmt(b.total)} ${b.unit} used`,
+    `Costs: ${costSourceText(b.costSource)}`,
     best !== undefined ? `Best observed at ${snapshot.target.model}: ${fmt(best)}` : `No ${snapshot.target.model} run observed yet`,
     'Click to show the budget',
   ].join('\n');
@@ -86,6 +83,7 @@ export function trialDescription(t: TrialView, unit: string): string {
 
 /** Text shown literally inside Markdown: every character Markdown or HTML could act on is escaped. */
 export function escapeMarkdown(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>&~"'$:]/g, (c) => `\\${c}`);
 }
 
@@ -128,7 +126,7 @@ export function budgetLeftText(snapshot: StudySnapshot): string {
  * One CSV cell. Text from logs (run ids, paths) that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
  * carriage return first: OWASP's CSV injection guidance) gets a leading `'`, so it shows as text; numbers stay numbers.
  */
-export const csvCell = (v: unknown): string => {
+export const csvCell = (v: string | number | undefined): string => {
   let s = v === undefined ? '' : String(v);
   if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -171,7 +169,7 @@ export function reportHtml(snapshot: StudySnapshot): string {
   const sections: string[] = [
     `<h1>MixOpt report: ${esc(snapshot.name)}</h1>`,
     `<p>${esc(snapshot.objectiveLabel)} (${snapshot.direction}); target ${esc(snapshot.target.model)} at ${snapshot.target.steps} steps; ${snapshot.observations} observations; computed ${esc(snapshot.computedAt)}.</p>`,
-    `<h2>Budget</h2><p>${esc(budgetLeftText(snapshot))}</p>`,
+    `<h2>Budget</h2><p>${esc(budgetLeftText(snapshot))}</p><p>Costs: ${esc(costSourceText(snapshot.budget.costSource))}.</p>`,
     svgBars(Object.entries(snapshot.budget.byModel)),
     `<h2>Best ${esc(snapshot.target.model)} value against cost</h2>`,
     svgLine(snapshot.budget.burn.filter((b) => b.bestTarget !== undefined).map((b) => [b.cost, b.bestTarget!] as const), 520, 220, `cost (${snapshot.budget.unit})`),

@@ -50,10 +50,11 @@ export class MixOptPanel implements vscode.Disposable {
   static registerSerializers(host: PanelHost): vscode.Disposable[] {
     return (Object.keys(VIEW_TYPES) as PanelKind[]).map((kind) =>
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPES[kind], {
-        async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
           const p = MixOptPanel.revive(kind, panel, host, state);
           const snap = host.snapshotFor(p.studyFile);
           if (snap) p.post({ method: 'snapshot', snapshot: snap, busy: false });
+          return Promise.resolve();
         },
       }),
     );
@@ -120,20 +121,20 @@ export class MixOptPanel implements vscode.Disposable {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${codicons}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${styles}">
+<link rel="stylesheet" href="${codicons.toString()}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${styles.toString()}">
 <title>${TITLES[this.kind]}</title>
 </head>
 <body data-panel="${this.kind}" data-initial-state="${encodeURIComponent(JSON.stringify(state))}">
 <main id="app"><p class="muted">Loading…</p></main>
-<script type="module" nonce="${nonce}" src="${script}"></script>
+<script type="module" nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
   }
 
   dispose(): void {
     if (MixOptPanel.open.get(this.kind) === this) MixOptPanel.open.delete(this.kind);
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
   }
 }

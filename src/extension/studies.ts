@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import { dirname, relative } from 'node:path';
 import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
-import { EngineCancelledError, EngineClient } from './engineClient';
+import type { EngineClient } from './engineClient';
+import { EngineCancelledError } from './engineClient';
 import { carryOver } from './logic';
 
 export interface RefreshOptions {
@@ -46,7 +47,7 @@ export class Studies implements vscode.Disposable {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const c of this.controllers) c.abort();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 
   async discover(): Promise<string[]> {

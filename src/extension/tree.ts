@@ -28,7 +28,7 @@ export class TrialsTree implements vscode.TreeDataProvider<TreeNode> {
       const snap = this.studies.snapshot(node.studyFile);
       if (!snap) return [];
       const groups = groupTrials(snap.trials);
-      return STATUS_GROUPS.filter((g) => groups.has(g.status as TrialStatus)).map((g) => this.groupNode(node.studyFile, g.status as TrialStatus));
+      return STATUS_GROUPS.filter((g) => groups.has(g.status)).map((g) => this.groupNode(node.studyFile, g.status));
     }
     if (node.kind === 'group') {
       const snap = this.studies.snapshot(node.studyFile);

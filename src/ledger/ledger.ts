@@ -122,7 +122,7 @@ export function toLedgerEvent(x: unknown): LedgerEvent | string {
   if (isRecord(p) && typeof p['mean'] === 'number' && typeof p['lower'] === 'number' && typeof p['upper'] === 'number') {
     predicted = { mean: p['mean'], lower: p['lower'], upper: p['upper'] };
   }
-  const str = (k: string): string | undefined => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof x[k] === 'string' ? (x[k]) : undefined);
   const j = x['job'];
   const job: JobRef | undefined = isRecord(j) && typeof j['scheduler'] === 'string' && typeof j['id'] === 'string' && j['id'] !== ''
     ? {

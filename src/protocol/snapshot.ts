@@ -101,6 +101,24 @@ export interface BudgetView {
   readonly burn: readonly { readonly cost: number; readonly model: string; readonly bestTarget?: number }[];
   /** cost of one target run, to express the budget in target runs */
   readonly targetRunCost: number;
+  /** where the spent costs come from: one source for every run of the study */
+  readonly costSource: CostSourceView;
+}
+
+/**
+ * The one cost source of a study's spent budget: `measured` when every counted run logs its cost (FLOPs for
+ * cost.kind flops, GPU-hours for gpu_hours), else `nominal` (the study's cost model) for all of them, never a mix.
+ */
+export interface CostSourceView {
+  readonly kind: 'measured' | 'nominal';
+  /** what the costs are, e.g. "measured FLOPs from the run logs" or "nominal FLOPs (6·N·D from cost.tokens_per_step)" */
+  readonly label: string;
+  /** why measured costs are not used, when they are not, e.g. "3 of 12 runs have no measured FLOPs" */
+  readonly reason?: string;
+  /** runs counted in the spent budget */
+  readonly runs: number;
+  /** of those, the runs whose logs give a measured cost */
+  readonly measuredRuns: number;
 }
 
 export interface PosteriorView {

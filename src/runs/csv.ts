@@ -166,11 +166,6 @@ export interface CsvSource {
   readonly text: string;
 }
 
-/**
- * Runs from a mixture table and (optionally) a separate metrics table joined by `mapping.join` (default
- * "index"). Without a metrics table, metrics are read from the mixture table itself. The model is the mapping's
- * column or fixed name, else the study model named in the file name ("..._1B.csv" -> 1B).
- */
 /** Rows read from one run table at most (one row is one training run: a study has tens to thousands). */
 export const MAX_TABLE_ROWS = 100_000;
 
@@ -181,6 +176,11 @@ function moreLinesThan(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * Runs from a mixture table and (optionally) a separate metrics table joined by `mapping.join` (default
+ * "index"). Without a metrics table, metrics are read from the mixture table itself. The model is the mapping's
+ * column or fixed name, else the study model named in the file name ("..._1B.csv" -> 1B).
+ */
 export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource | undefined, mapping: CsvMapping, study: Study): ParseResult {
   const sink = new DiagnosticSink(mixtureSource.file);
   const metricsSink = metricsSource ? new DiagnosticSink(metricsSource.file) : sink;
@@ -197,37 +197,9 @@ export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource
   const joinColumn = mapping.join ?? 'index';
   const weightPattern = mapping.weightColumn !== '' ? mapping.weightColumn : '{domain}';
 
-  const weightColumns = new Map<string, string>();
-  const unknownWeightColumns: string[] = [];
-  const weightRe = patternRegExp(weightPattern);
-  for (const h of mix.header) {
-    const m = weightRe.exec(h);
-    const domain = m?.[1];
-    if (domain === undefined) continue;
-    if (study.domains.includes(domain)) weightColumns.set(domain, h);
-    else unknownWeightColumns.push(h);
-  }
-  if (mix.header.length > 0 && weightColumns.size === 0) {
-    sink.error(1, `no weight column matches "${weightPattern}" for any study domain`, { hint: 'set weight_column in the study csv mapping (e.g. "train_the_pile_{domain}")' });
-  }
-  if (unknownWeightColumns.length > 0) {
-    sink.warning(1, `weight column${unknownWeightColumns.length > 1 ? 's' : ''} ${unknownWeightColumns.slice(0, 4).join(', ')} name${unknownWeightColumns.length > 1 ? '' : 's'} no study domain; their weight is ignored`);
-  }
+  const weightColumns = weightColumnsOf(mix.header, weightPattern, study, sink);
 
-  const metricTable = met ?? mix;
-  const metricColumns = new Map<string, string>();
-  for (const [metric, pattern] of Object.entries(mapping.metricColumns)) {
-    if (metric.includes('{domain}') || pattern.includes('{domain}')) {
-      for (const d of study.domains) {
-        const column = pattern.replaceAll('{domain}', d);
-        if (metricTable.header.includes(column)) metricColumns.set(metric.replaceAll('{domain}', d), column);
-      }
-    } else if (metricTable.header.includes(pattern)) metricColumns.set(metric, pattern);
-    else metricsSink.warning(1, `metric column "${pattern}" (for ${metric}) is not in the table`);
-  }
-  if (Object.keys(mapping.metricColumns).length > 0 && metricColumns.size === 0 && metricTable.header.length > 0) {
-    metricsSink.error(1, 'none of the mapped metric columns is in the table', { hint: 'check metric_columns in the study csv mapping' });
-  }
+  const metricColumns = metricColumnsOf((met ?? mix).header, mapping, study, metricsSink);
 
   const fixedModel = mapping.model ?? (mapping.modelColumn === undefined ? modelFromName(study, basename(mixtureSource.file)) : undefined);
   if (fixedModel === undefined && mapping.modelColumn === undefined) {
@@ -237,16 +209,8 @@ export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource
     sink.error(1, `model column "${mapping.modelColumn}" is not in the table`);
   }
 
-  const metricsByKey = new Map<string, { values: Record<string, string>; line: number }>();
-  if (met) {
-    if (met.header.length > 0 && !met.header.includes(joinColumn)) metricsSink.error(1, `join column "${joinColumn}" is not in the metrics table`);
-    for (const rec of met.records) {
-      const key = (rec.values[joinColumn] ?? '').trim();
-      if (metricsByKey.has(key)) metricsSink.warning(rec.line, `${joinColumn} ${key} appears twice; the last row wins`);
-      metricsByKey.set(key, rec);
-    }
-    if (mix.header.length > 0 && !mix.header.includes(joinColumn)) sink.error(1, `join column "${joinColumn}" is not in the mixture table`);
-  }
+  const metricsByKey = met ? metricsByJoinKey(met, joinColumn, metricsSink) : new Map<string, CsvRecord>();
+  if (met && mix.header.length > 0 && !mix.header.includes(joinColumn)) sink.error(1, `join column "${joinColumn}" is not in the mixture table`);
 
   const stem = basename(mixtureSource.file).replace(/\.csv$/i, '');
   const defaultSteps = mapping.stepsColumn === undefined && mapping.steps === undefined ? study.fidelities.target.steps : undefined;
@@ -320,6 +284,63 @@ export function parseCsvTable(mixtureSource: CsvSource, metricsSource: CsvSource
   }
   const diagnostics = metricsSink === sink ? sink.list : [...sink.list, ...metricsSink.list];
   return { runs, diagnostics };
+}
+
+/** One data row of a table: its values by column, and its 1-based line. */
+interface CsvRecord {
+  readonly values: Record<string, string>;
+  readonly line: number;
+}
+
+/** The weight column of each study domain, by the mapping's pattern; warns about columns that name no domain. */
+function weightColumnsOf(header: readonly string[], weightPattern: string, study: Study, sink: DiagnosticSink): Map<string, string> {
+  const weightColumns = new Map<string, string>();
+  const unknownWeightColumns: string[] = [];
+  const weightRe = patternRegExp(weightPattern);
+  for (const h of header) {
+    const m = weightRe.exec(h);
+    const domain = m?.[1];
+    if (domain === undefined) continue;
+    if (study.domains.includes(domain)) weightColumns.set(domain, h);
+    else unknownWeightColumns.push(h);
+  }
+  if (header.length > 0 && weightColumns.size === 0) {
+    sink.error(1, `no weight column matches "${weightPattern}" for any study domain`, { hint: 'set weight_column in the study csv mapping (e.g. "train_the_pile_{domain}")' });
+  }
+  if (unknownWeightColumns.length > 0) {
+    sink.warning(1, `weight column${unknownWeightColumns.length > 1 ? 's' : ''} ${unknownWeightColumns.slice(0, 4).join(', ')} name${unknownWeightColumns.length > 1 ? '' : 's'} no study domain; their weight is ignored`);
+  }
+  return weightColumns;
+}
+
+/** The column of each metric (a `{domain}` pattern expands to one metric per study domain) found in the header. */
+function metricColumnsOf(header: readonly string[], mapping: CsvMapping, study: Study, metricsSink: DiagnosticSink): Map<string, string> {
+  const metricColumns = new Map<string, string>();
+  for (const [metric, pattern] of Object.entries(mapping.metricColumns)) {
+    if (metric.includes('{domain}') || pattern.includes('{domain}')) {
+      for (const d of study.domains) {
+        const column = pattern.replaceAll('{domain}', d);
+        if (header.includes(column)) metricColumns.set(metric.replaceAll('{domain}', d), column);
+      }
+    } else if (header.includes(pattern)) metricColumns.set(metric, pattern);
+    else metricsSink.warning(1, `metric column "${pattern}" (for ${metric}) is not in the table`);
+  }
+  if (Object.keys(mapping.metricColumns).length > 0 && metricColumns.size === 0 && header.length > 0) {
+    metricsSink.error(1, 'none of the mapped metric columns is in the table', { hint: 'check metric_columns in the study csv mapping' });
+  }
+  return metricColumns;
+}
+
+/** The rows of the metrics table by their join column (the last row wins a repeated key). */
+function metricsByJoinKey(met: { readonly header: readonly string[]; readonly records: readonly CsvRecord[] }, joinColumn: string, metricsSink: DiagnosticSink): Map<string, CsvRecord> {
+  const metricsByKey = new Map<string, CsvRecord>();
+  if (met.header.length > 0 && !met.header.includes(joinColumn)) metricsSink.error(1, `join column "${joinColumn}" is not in the metrics table`);
+  for (const rec of met.records) {
+    const key = (rec.values[joinColumn] ?? '').trim();
+    if (metricsByKey.has(key)) metricsSink.warning(rec.line, `${joinColumn} ${key} appears twice; the last row wins`);
+    metricsByKey.set(key, rec);
+  }
+  return metricsByKey;
 }
 
 /** "train_the_pile_{domain}" -> /^train_the_pile_(.+)$/ */

@@ -78,7 +78,7 @@ export class DiscoverCache {
 
 /** Static folder a glob starts from, resolved against the study folder. */
 function globRoot(studyDir: string, glob: string): string {
-  let base = glob;
+  let base: string;
   try {
     const scan = picomatch.scan(glob);
     base = scan.isGlob ? scan.base : glob;

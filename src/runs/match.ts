@@ -303,7 +303,7 @@ export function readMixtureValue(study: Study, value: unknown, sink: DiagnosticS
       const out: RawMixture = nameMap<number>();
       for (let i = 0; i < value.length; i += 2) {
         const w = toFiniteNumber(value[i]);
-        const p = value[i + 1];
+        const p: unknown = value[i + 1];
         if (w === undefined || typeof p !== 'string') {
           sink.error(line, `flat mixture at ${key} must alternate weight and path (entry ${i})`, { key: `${key}[${i}]` });
           return undefined;

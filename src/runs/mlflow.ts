@@ -58,7 +58,7 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
       const n = toFiniteNumber(statusValue);
       const status = n !== undefined ? STATUS_BY_NUMBER[n] : typeof statusValue === 'string' ? STATUS_BY_NAME[statusValue.toUpperCase()] : undefined;
       if (status) b.status = status;
-      else if (statusValue !== undefined) sink.warning(0, `unknown run status ${String(statusValue).slice(0, 20)}`, { key: 'status' });
+      else if (statusValue !== undefined) sink.warning(0, `unknown run status ${JSON.stringify(statusValue).slice(0, 20)}`, { key: 'status' });
       if (meta['lifecycle_stage'] === 'deleted') deleted = true;
     } else if (parsed.ok) sink.warning(0, 'meta.yaml should hold a mapping');
   } else {
@@ -100,8 +100,8 @@ export function parseMlflowRun(input: MlflowInput, study: Study): ParseResult {
         if (bad++ === 0) msink.warning(i + 1, `value ${parts[1] ?? ''} is not finite; left out`);
         return;
       }
-      b.addMetrics(step as number, { [m.key]: value });
-      b.lastStep = Math.max(b.lastStep ?? 0, step as number);
+      b.addMetrics(step, { [m.key]: value });
+      b.lastStep = Math.max(b.lastStep ?? 0, step);
     });
     sink.list.push(...msink.list);
   }

@@ -114,5 +114,5 @@ export const WANDB_RECORD: Type = root.lookupType('wandb.Record');
 
 /** Plain-object conversion: int64 as numbers, bytes as Uint8Array (Buffer), unset fields left out. */
 export function toPlain(type: Type, message: protobuf.Message): Record<string, unknown> {
-  return type.toObject(message, { longs: Number, defaults: false }) as Record<string, unknown>;
+  return type.toObject(message, { longs: Number, defaults: false });
 }

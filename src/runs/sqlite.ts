@@ -25,7 +25,7 @@ export async function loadSqlite(): Promise<void> {
   loading ??= (async () => {
     try {
       const bytes = readFileSync(wasmPath());
-      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       loaded = await initSqlJs({ wasmBinary });
       return loaded;
     } catch (e) {

@@ -117,7 +117,7 @@ function itemValue(item: Record<string, unknown>): unknown {
 /** The item's key path: key, or nested_key (config.update with nested dicts, summary of nested values). */
 function itemPath(item: Record<string, unknown>): string[] {
   const nested = item['nested_key'];
-  if (Array.isArray(nested) && nested.length > 0 && nested.every((k) => typeof k === 'string')) return nested as string[];
+  if (Array.isArray(nested) && nested.length > 0 && nested.every((k) => typeof k === 'string')) return nested;
   return typeof item['key'] === 'string' ? [item['key']] : [];
 }
 

@@ -150,7 +150,7 @@ function report(ctx: Ctx, severity: Severity, path: Path, message: string, hint?
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const typeName = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'a map' : typeof x === 'string' ? `the text "${x.length > 40 ? `${x.slice(0, 40)}…` : x}"` : `${typeof x} ${String(x)}`);
+const typeName = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'a map' : typeof x === 'string' ? `the text "${x.length > 40 ? `${x.slice(0, 40)}…` : x}"` : typeof x === 'number' || typeof x === 'boolean' ? `${typeof x} ${x}` : typeof x);
 
 function checkKeys(ctx: Ctx, obj: Obj, path: Path, allowed: readonly string[]): void {
   for (const key of Object.keys(obj)) {
@@ -346,7 +346,7 @@ function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[])
     // linePos is only filled in with prettyErrors; the offset always is.
     const pos = err.linePos?.[0] ?? (Number.isInteger(err.pos[0]) ? lineCounter.linePos(Math.min(err.pos[0], text.length)) : undefined);
     diagnostics.push({
-      severity: doc.errors.includes(err as never) ? 'error' : 'warning',
+      severity: doc.errors.includes(err) ? 'error' : 'warning',
       file,
       line: pos?.line ?? 0,
       ...(pos ? { column: pos.col } : {}),
@@ -363,7 +363,7 @@ function readStudyYaml(rawText: string, file: string, diagnostics: Diagnostic[])
     diagnostics.push({ severity: 'error', file, line: aliasLine + 1 || 1, message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'the file expands too many aliases; write the values out' });
     return undefined;
   }
-  const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents as Node | null, lineCounter) };
+  const ctx: Ctx = { file, diagnostics, locator: new Locator(doc.contents, lineCounter) };
   if (!isObj(value)) {
     report(ctx, 'error', [], `a study must be a YAML map with keys like name, domains, objective; found ${typeName(value)}`, 'start from examples/pile-regmix/pile.mixopt.yaml');
     return undefined;
@@ -528,15 +528,8 @@ function parseOptimizer(ctx: Ctx, root: Obj): Study['optimizer'] {
   return optimizer;
 }
 
-/** Study + semantic checks from the YAML map; undefined when errors leave nothing usable. */
-function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
-  const { diagnostics } = ctx;
-  checkKeys(ctx, root, [], STUDY_KEYS.top);
-  const errorsBefore = (): number => diagnostics.filter((d) => d.severity === 'error').length;
-
-  const name = getString(ctx, root, [], 'name', false, 'a short name for the study') ?? file.replace(/^.*[\\/]/, '').replace(/\.mixopt\.ya?ml$/i, '');
-
-  // domains
+/** domains: the data sources of a mixture, each once, at least 2. */
+function parseDomains(ctx: Ctx, root: Obj): string[] {
   let domains: string[] = [];
   if (root['domains'] === undefined) report(ctx, 'error', [], 'missing required key "domains"', 'list the data sources, e.g. domains: [web, code, books]');
   else {
@@ -550,15 +543,22 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
     if (domains.length > MAX_DOMAINS) report(ctx, 'error', ['domains'], `${domains.length} domains, more than the ${MAX_DOMAINS} MixOpt models`, 'group small sources into one domain');
     domains = [...seen];
   }
+  return domains;
+}
+
+/** A check that a name is one of the study's domains, with a did-you-mean hint when it is not. */
+function domainChecker(ctx: Ctx, domains: readonly string[]): (d: string, path: Path) => boolean {
   const domainSet = new Set(domains);
-  const requireDomain = (d: string, path: Path): boolean => {
+  return (d: string, path: Path): boolean => {
     if (domainSet.has(d)) return true;
     const guess = closest(d, domains);
     report(ctx, 'error', path, `"${d}" is not one of the study's domains`, guess ? `did you mean "${guess}"?` : `domains: ${domains.join(', ')}`, true);
     return false;
   };
+}
 
-  // objective
+/** objective: the metrics, how they are aggregated and the direction. */
+function parseObjective(ctx: Ctx, root: Obj, requireDomain: (d: string, path: Path) => boolean): Study['objective'] {
   const objectiveObj = getObj(ctx, root, [], 'objective', true, 'e.g. objective: {metrics: ["val_loss/{domain}"], aggregate: mean, direction: minimize}') ?? {};
   checkKeys(ctx, objectiveObj, ['objective'], STUDY_KEYS.objective);
   let metrics: string[] = [];
@@ -586,9 +586,11 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
   } else aggregate = { kind: getEnum(ctx, objectiveObj, ['objective'], 'aggregate', STUDY_ENUMS.aggregate, 'mean') };
   const direction = getEnum(ctx, objectiveObj, ['objective'], 'direction', STUDY_ENUMS.direction, 'minimize');
 
-  // fidelities
-  const fid = getObj(ctx, root, [], 'fidelities', true, 'e.g. fidelities: {models: [{name: 60M, params: 6e7}, {name: 1B, params: 1e9}], target: {model: 1B, steps: 25000}}') ?? {};
-  checkKeys(ctx, fid, ['fidelities'], STUDY_KEYS.fidelities);
+  return { metrics, aggregate, direction };
+}
+
+/** fidelities.models: the model sizes, each a {name, params, cost?} map with its own name. */
+function parseModelSizes(ctx: Ctx, root: Obj, fid: Obj): ModelFidelity[] {
   const models: ModelFidelity[] = [];
   if (fid['models'] === undefined) {
     if (root['fidelities'] !== undefined) report(ctx, 'error', ['fidelities'], 'missing required key "fidelities.models"', 'list the model sizes: models: [{name: 60M, params: 6e7}]');
@@ -609,6 +611,11 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
       else models.push({ name: mName, params, ...(cost !== undefined ? { cost } : {}) });
     });
   }
+  return models;
+}
+
+/** fidelities.steps: the step counts of the learning curves, sorted and without repeats. */
+function parseSteps(ctx: Ctx, fid: Obj): number[] {
   let steps: number[] = [];
   if (fid['steps'] !== undefined) {
     if (!Array.isArray(fid['steps'])) report(ctx, 'error', ['fidelities', 'steps'], 'fidelities.steps must be a list of step counts', 'e.g. steps: [2000, 10000, 25000]');
@@ -619,6 +626,15 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
       });
     steps = [...new Set(steps)].sort((a, b) => a - b);
   }
+  return steps;
+}
+
+/** fidelities: model sizes, steps and the target (model, steps); target.model undefined when it is unusable. */
+function parseFidelities(ctx: Ctx, root: Obj): { models: ModelFidelity[]; steps: number[]; targetModel: string | undefined; targetSteps: number } {
+  const fid = getObj(ctx, root, [], 'fidelities', true, 'e.g. fidelities: {models: [{name: 60M, params: 6e7}, {name: 1B, params: 1e9}], target: {model: 1B, steps: 25000}}') ?? {};
+  checkKeys(ctx, fid, ['fidelities'], STUDY_KEYS.fidelities);
+  const models = parseModelSizes(ctx, root, fid);
+  let steps = parseSteps(ctx, fid);
   const targetObj = getObj(ctx, fid, ['fidelities'], 'target', root['fidelities'] !== undefined, 'e.g. target: {model: 1B, steps: 25000}') ?? {};
   checkKeys(ctx, targetObj, ['fidelities', 'target'], STUDY_KEYS.target);
   let targetModel = getString(ctx, targetObj, ['fidelities', 'target'], 'model', fid['target'] !== undefined, 'the model size you will train in the end');
@@ -629,7 +645,8 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
   }
   let targetSteps = getNumber(ctx, targetObj, ['fidelities', 'target'], 'steps', false, { min: 1, integer: true, max: 1e12 }, 'the steps of the final run');
   if (targetSteps === undefined) {
-    if (steps.length > 0) targetSteps = steps[steps.length - 1];
+    const lastStep = steps[steps.length - 1];
+    if (lastStep !== undefined) targetSteps = lastStep;
     else {
       targetSteps = 1;
       if (fid['target'] !== undefined)
@@ -642,8 +659,11 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
       if (m.params > targetParams) report(ctx, 'warning', ['fidelities', 'models', i], `model ${m.name} is larger than the target ${targetModel}; MixOpt never suggests it`, 'the target should be the largest model');
     });
   }
+  return { models, steps, targetModel, targetSteps };
+}
 
-  // cost
+/** cost: of one run per model (table, the default: the models' cost or params relative to the target), FLOPs or GPU-hours. */
+function parseCost(ctx: Ctx, root: Obj, models: readonly ModelFidelity[], targetParams: number | undefined): CostModel {
   let cost: CostModel = { kind: 'table', table: Object.fromEntries(models.map((m) => [m.name, m.cost ?? m.params / (targetParams ?? m.params)])) };
   const costObj = getObj(ctx, root, [], 'cost', false, 'e.g. cost: {kind: flops, tokens_per_step: 1048576}');
   if (costObj) {
@@ -674,7 +694,11 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
     }
   }
 
-  // budget
+  return cost;
+}
+
+/** budget: the total and its unit, which must match the cost model. */
+function parseBudget(ctx: Ctx, root: Obj, cost: CostModel): Study['budget'] {
   const budgetObj = getObj(ctx, root, [], 'budget', false, 'e.g. budget: {total: 40, unit: target_runs}') ?? {};
   checkKeys(ctx, budgetObj, ['budget'], STUDY_KEYS.budget);
   const budgetTotal = getNumber(ctx, budgetObj, ['budget'], 'total', root['budget'] !== undefined, { min: 0, exclusiveMin: true, max: 1e30 }, 'a positive amount, e.g. total: 40') ?? 0;
@@ -682,28 +706,42 @@ function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
   if (budgetUnit === 'flops' && cost.kind !== 'flops') report(ctx, 'error', ['budget', 'unit'], 'budget.unit flops needs cost.kind flops', 'use unit: target_runs, or set cost: {kind: flops, tokens_per_step: ...}');
   if (budgetUnit === 'gpu_hours' && cost.kind !== 'gpu_hours') report(ctx, 'error', ['budget', 'unit'], 'budget.unit gpu_hours needs cost.kind gpu_hours', 'use unit: target_runs, or set cost.kind: gpu_hours');
 
-  const constraints = parseConstraints(ctx, root, domains, requireDomain, cost.kind);
+  return { total: budgetTotal, unit: budgetUnit };
+}
 
+/** Study + semantic checks from the YAML map; undefined when errors leave nothing usable. */
+function buildStudy(ctx: Ctx, root: Obj, file: string): Study | undefined {
+  const { diagnostics } = ctx;
+  checkKeys(ctx, root, [], STUDY_KEYS.top);
+  const errorsBefore = (): number => diagnostics.filter((d) => d.severity === 'error').length;
+
+  const name = getString(ctx, root, [], 'name', false, 'a short name for the study') ?? file.replace(/^.*[\\/]/, '').replace(/\.mixopt\.ya?ml$/i, '');
+  const domains = parseDomains(ctx, root);
+  const requireDomain = domainChecker(ctx, domains);
+  const objective = parseObjective(ctx, root, requireDomain);
+  const { models, steps, targetModel, targetSteps } = parseFidelities(ctx, root);
+  const targetParams = models.find((m) => m.name === targetModel)?.params;
+  const cost = parseCost(ctx, root, models, targetParams);
+  const budget = parseBudget(ctx, root, cost);
+  const constraints = parseConstraints(ctx, root, domains, requireDomain, cost.kind);
   const runs = parseRuns(ctx, root);
   const config = parseConfig(ctx, root, requireDomain);
   const launch = parseLaunch(ctx, root);
-
   const optimizer = parseOptimizer(ctx, root);
 
-  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || metrics.length === 0) return undefined;
-  const study: Study = {
+  if (errorsBefore() > 0 || targetModel === undefined || models.length === 0 || domains.length < 2 || objective.metrics.length === 0) return undefined;
+  return {
     file,
     name,
     domains,
-    objective: { metrics, aggregate, direction },
-    fidelities: { models, steps, target: { model: targetModel, steps: targetSteps! } },
+    objective,
+    fidelities: { models, steps, target: { model: targetModel, steps: targetSteps } },
     cost,
-    budget: { total: budgetTotal, unit: budgetUnit },
+    budget,
     constraints,
     runs,
     ...(config ? { config } : {}),
     ...(launch ? { launch } : {}),
     optimizer,
   };
-  return study;
 }

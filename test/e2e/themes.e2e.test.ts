@@ -21,7 +21,7 @@ describe('panels follow the theme', { timeout: 10 * 60_000 }, () => {
       try {
         await vs.runCommand('MixOpt: Show budget');
         const frame = await vs.waitForWebview('#budget-chart[data-points]', 120_000);
-        const colors = (await frame.evaluate(`(() => { const s = getComputedStyle(document.body); return [s.backgroundColor, s.color, document.body.className]; })()`)) as [string, string, string];
+        const colors = await frame.evaluate<[string, string, string]>(`(() => { const s = getComputedStyle(document.body); return [s.backgroundColor, s.color, document.body.className]; })()`);
         assert.ok(luminance(colors[0]) < 0.25, `background ${colors[0]} is dark (${colors[2]})`);
         assert.ok(luminance(colors[1]) > 0.6, `text ${colors[1]} is light`);
         const points = Number(await frame.getAttribute('#budget-chart', 'data-points'));

@@ -8,6 +8,12 @@ import { parse, parseDocument } from 'yaml';
 import { exampleWorkspace, openVsCode } from '../helpers/codeServer';
 import type { VsCodeSession } from '../helpers/codeServer';
 
+/** What the in-browser callbacks read of an element (test/ compiles without the DOM library). */
+interface DomElement {
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { readonly width: number; readonly height: number };
+}
+
 const STUDY_DOMAINS = [
   'arxiv', 'freelaw', 'nih_exporter', 'pubmed_central', 'wikipedia_en', 'dm_mathematics', 'github', 'philpapers',
   'stackexchange', 'enron_emails', 'gutenberg_pg_19', 'pile_cc', 'ubuntu_irc', 'europarl', 'hackernews',
@@ -32,9 +38,10 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
     try {
       await vs.runCommand('MixOpt: Suggest next mixture');
       const frame = await vs.waitForWebview('#suggested-mixture [data-domain]', 240_000);
-      const rows = (await frame.$$eval('#suggested-mixture [data-domain]', (els) =>
+      // the callback runs in the browser; this project's test tsconfig has no DOM types, so the element is typed here
+      const rows = await frame.$$eval('#suggested-mixture [data-domain]', (els: readonly DomElement[]) =>
         els.map((e) => [e.getAttribute('data-domain') ?? '', Number(e.getAttribute('data-weight'))] as const),
-      )) as (readonly [string, number])[];
+      );
       suggestedMixture = Object.fromEntries(rows);
       assert.deepEqual(Object.keys(suggestedMixture).sort(), [...STUDY_DOMAINS].sort());
       const total = Object.values(suggestedMixture).reduce((a, b) => a + b, 0);
@@ -107,16 +114,22 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
           // the webview may still be laid out (hidden, 0x0) for a moment after it reports ready
           let size: [number, number, string | null] = [0, 0, null];
           for (const until = Date.now() + 15_000; Date.now() < until; await vs.page.waitForTimeout(250)) {
-            size = (await frame.$eval(id, (c) => {
+            size = await frame.$eval(id, (c: DomElement): [number, number, string | null] => {
               const r = c.getBoundingClientRect();
               return [r.width, r.height, c.getAttribute('data-points')];
-            })) as [number, number, string | null];
+            });
             if (size[0] > 50 && size[1] > 50) break;
           }
           assert.ok(size[0] > 50 && size[1] > 50, `${id} has a size (${size[0]}x${size[1]})`);
           assert.ok(Number(size[2]) > 0, `${id} plots data (data-points=${size[2]})`);
         }
         console.log(`[e2e] screenshot ${await vs.screenshot(name)}`);
+        if (name === 'budget') {
+          // the example's cost is a table: the panel says the spent budget uses the study's nominal costs, and why
+          const source = ((await frame.textContent('#budget-cost-source')) ?? '').trim();
+          assert.match(source, /^Costs: nominal costs \(each model's cost per run from the study\): cost\.kind is table/, `cost source shown: "${source}"`);
+          assert.equal(await frame.getAttribute('#budget-cost-source', 'data-source'), 'nominal');
+        }
         if (name === 'posterior') {
           // the lower half: rank agreement, domain importance and the per-domain table
           assert.ok((await frame.$$('#per-domain tbody tr')).length > 0, 'per-domain metrics listed');

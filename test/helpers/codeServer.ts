@@ -202,7 +202,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
   } catch (e) {
     const tail = serverLog.slice(-3000);
     await close();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- code-server output ---\n${tail}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- code-server output ---\n${tail}`, { cause: e });
   }
 }
 

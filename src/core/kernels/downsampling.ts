@@ -113,22 +113,21 @@ export class DownsamplingKernel implements Kernel {
   prepare(a: PointSet): PreparedKernel {
     const n = a.n;
     const k = new Float64Array(n * n);
-    const kernel = this;
     let p: Float64Array = new Float64Array(n);
     let q: Float64Array = new Float64Array(n);
     let logC = this.logC;
     let logDelta = this.logDelta;
     return {
-      matrix(theta: ArrayLike<number>): Float64Array {
+      matrix: (theta: ArrayLike<number>): Float64Array => {
         checkThetaLength(theta, 2, 'DownsamplingKernel');
         logC = theta[0]!;
         logDelta = theta[1]!;
-        ({ p, q } = kernel.powers(a, logDelta));
+        ({ p, q } = this.powers(a, logDelta));
         const c = Math.exp(logC);
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = c + p[i]! * p[j]!;
         return k;
       },
-      contract(weights: Float64Array): Float64Array {
+      contract: (weights: Float64Array): Float64Array => {
         // dk/dlog c = c; dk/dlog delta = delta (q_i p_j + p_i q_j). Symmetric weights: lower triangle, off-diagonal twice.
         let total = 0;
         let mixed = 0;

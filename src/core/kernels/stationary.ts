@@ -172,7 +172,6 @@ export class StationaryKernel implements Kernel {
   prepare(a: PointSet): PreparedKernel {
     const n = a.n;
     const k = new Float64Array(n * n);
-    const kernel = this;
     // Shared lengthscale: cache the unscaled squared distances once (n x n, lower triangle used).
     // ARD: recompute per call; caching n x n x d would cost 160 MB at n = 1,088, d = 17.
     let unscaled: Float64Array | undefined;
@@ -191,19 +190,19 @@ export class StationaryKernel implements Kernel {
     let inv = this.inverseSquaredLengthscales();
     const size = this.logLengthscales.length;
     return {
-      matrix(theta: ArrayLike<number>): Float64Array {
+      matrix: (theta: ArrayLike<number>): Float64Array => {
         checkThetaLength(theta, size, 'StationaryKernel');
-        inv = kernel.inverseSquaredLengthscales(theta);
+        inv = this.inverseSquaredLengthscales(theta);
         const inv0 = inv[0]!;
         for (let i = 0; i < n; i++) {
           const row = i * n;
           k[row + i] = 1;
-          const rowI = i * kernel.dim + kernel.start;
+          const rowI = i * this.dim + this.start;
           for (let j = 0; j < i; j++) {
             const r2 =
               unscaled !== undefined
                 ? unscaled[row + j]! * inv0
-                : kernel.scaledDistance(a.data, rowI, a.data, j * kernel.dim + kernel.start, inv);
+                : this.scaledDistance(a.data, rowI, a.data, j * this.dim + this.start, inv);
             let value: number;
             let slope: number;
             if (isRbf) {
@@ -222,7 +221,7 @@ export class StationaryKernel implements Kernel {
         }
         return k;
       },
-      contract(weights: Float64Array): Float64Array {
+      contract: (weights: Float64Array): Float64Array => {
         const out = new Float64Array(size);
         if (unscaled !== undefined) {
           // dk/dlog l = slope(r2) * r2 (shared lengthscale); the diagonal has r2 = 0.
@@ -234,9 +233,9 @@ export class StationaryKernel implements Kernel {
           out[0] = 2 * sum;
           return out;
         }
-        const start = kernel.start;
-        const dim = kernel.dim;
-        const count = kernel.count;
+        const start = this.start;
+        const dim = this.dim;
+        const count = this.count;
         const data = a.data;
         for (let i = 0; i < n; i++) {
           const rowI = i * dim + start;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { basename, dirname, join, relative } from 'node:path';
 import type { MixOptContext } from '../context';
 import { reportHtml, trialsCsv } from '../logic';
-import { findMixtures, insideRunFolder, parseModels, parseParams, studyYaml } from '../scaffold';
+import { findMixtures, insideRunFolder, parseModels, studyYaml } from '../scaffold';
 import { analyze } from './analysis';
 
 export async function exportReport(ctx: MixOptContext, studyFile: string, givenTarget?: vscode.Uri): Promise<void> {

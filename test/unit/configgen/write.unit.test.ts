@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigExistsError, outputPath, writeConfigAtomic } from '../../../src/configgen/write';
+import { ConfigExistsError, outputPath, writeFileAtomic } from '../../../src/configgen/write';
 import type { Study } from '../../../src/study/types';
 
 function withTempDir(body: (dir: string) => void): void {
@@ -15,11 +15,11 @@ function withTempDir(body: (dir: string) => void): void {
   }
 }
 
-describe('writeConfigAtomic', () => {
+describe('writeFileAtomic', () => {
   test('writes the text, creating folders, and leaves no temp file', () => {
     withTempDir((dir) => {
       const path = join(dir, 'configs', 'generated', 't1.yaml');
-      writeConfigAtomic(path, 'a: 1\n# ünïcode\n');
+      writeFileAtomic(path, 'a: 1\n# ünïcode\n');
       assert.equal(readFileSync(path, 'utf8'), 'a: 1\n# ünïcode\n');
       assert.deepEqual(readdirSync(join(dir, 'configs', 'generated')), ['t1.yaml']);
     });
@@ -29,10 +29,10 @@ describe('writeConfigAtomic', () => {
     withTempDir((dir) => {
       const path = join(dir, 'c.yaml');
       writeFileSync(path, 'precious: true\n');
-      assert.throws(() => writeConfigAtomic(path, 'new: 1\n'), (e: unknown) => e instanceof ConfigExistsError && e.path === path && /already exists/.test(e.message));
+      assert.throws(() => writeFileAtomic(path, 'new: 1\n'), (e: unknown) => e instanceof ConfigExistsError && e.path === path && /already exists/.test(e.message));
       assert.equal(readFileSync(path, 'utf8'), 'precious: true\n');
       assert.deepEqual(readdirSync(dir), ['c.yaml']);
-      writeConfigAtomic(path, 'new: 1\n', { overwrite: true });
+      writeFileAtomic(path, 'new: 1\n', { overwrite: true });
       assert.equal(readFileSync(path, 'utf8'), 'new: 1\n');
       assert.deepEqual(readdirSync(dir), ['c.yaml']);
     });
@@ -40,8 +40,8 @@ describe('writeConfigAtomic', () => {
 
   test('many writes of different files leave exactly those files', () => {
     withTempDir((dir) => {
-      for (let i = 0; i < 50; i++) writeConfigAtomic(join(dir, `t${i}.yaml`), `i: ${i}\n`);
-      for (let i = 0; i < 50; i++) assert.throws(() => writeConfigAtomic(join(dir, `t${i}.yaml`), 'x'), ConfigExistsError);
+      for (let i = 0; i < 50; i++) writeFileAtomic(join(dir, `t${i}.yaml`), `i: ${i}\n`);
+      for (let i = 0; i < 50; i++) assert.throws(() => writeFileAtomic(join(dir, `t${i}.yaml`), 'x'), ConfigExistsError);
       const names = readdirSync(dir).sort();
       assert.equal(names.length, 50);
       assert.ok(names.every((n) => /^t\d+\.yaml$/.test(n)));
@@ -53,7 +53,7 @@ describe('writeConfigAtomic', () => {
     withTempDir((dir) => {
       const blocker = join(dir, 'file');
       writeFileSync(blocker, '');
-      assert.throws(() => writeConfigAtomic(join(blocker, 'x.yaml'), 'a'));
+      assert.throws(() => writeFileAtomic(join(blocker, 'x.yaml'), 'a'));
       assert.deepEqual(readdirSync(dir), ['file']);
     });
   });

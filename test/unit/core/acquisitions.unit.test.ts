@@ -21,9 +21,9 @@ const SPACE: MixtureSpace = { d, lower: new Float64Array(d), upper: new Float64A
 
 interface Truth {
   /** posterior mean and variance of f at (w, s) */
-  at(w: Float64Array, s: number): { mean: number; variance: number };
+  readonly at: (w: Float64Array, s: number) => { mean: number; variance: number };
   /** correlation of f(w, s) with f(w, 1) (same mixture, the target) */
-  correlation(s: number): number;
+  readonly correlation: (s: number) => number;
 }
 
 function rowsOf(points: PointSet): { w: Float64Array; s: number; z: number }[] {

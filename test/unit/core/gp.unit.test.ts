@@ -259,7 +259,7 @@ describe('posterior', () => {
   });
 
   test('hyperparameters survive JSON and reproduce the model with fixed: true', () => {
-    const json = JSON.parse(JSON.stringify(gp.hyperparameters()));
+    const json = JSON.parse(JSON.stringify(gp.hyperparameters())) as ReturnType<typeof gp.hyperparameters>;
     const again = fitGp(points, y, config, { fixed: true, warmStart: json });
     assert.equal(again.logMarginalLikelihood, gp.logMarginalLikelihood);
     assert.deepEqual(again.hyperparameters().theta, gp.hyperparameters().theta);

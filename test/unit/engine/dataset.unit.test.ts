@@ -95,7 +95,7 @@ describe('dataset', () => {
     assert.equal(ds.observations.length, 2);
     assert.equal(ds.scale.kind, 'log');
     assert.equal(ds.observations[0]?.y, Math.log(4));
-    assert.equal(ds.scale.fromModel(ds.observations[0]!.y), 4);
+    assert.equal(ds.scale.fromModel(ds.observations[0].y), 4);
     assert.equal(ds.observations[0]?.s, 0);
     assert.equal(ds.observations[1]?.s, 1);
     const negative = buildDataset(study(), [run('a', '1M', [3, 4, 5]), run('b', '1B', [-2, -2, -2])], tableCost);

@@ -129,7 +129,7 @@ describe('the engine keeps and reuses the fit', { timeout: 300_000 }, () => {
     return `${lines.join('\n')}\n`;
   };
   const analyze = async (reoptimise = false): Promise<StudySnapshot> =>
-    (await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, ...(reoptimise ? { reoptimise } : {}) } })) as StudySnapshot;
+    await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, ...(reoptimise ? { reoptimise } : {}) } });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mixopt-fitcache-engine-'));

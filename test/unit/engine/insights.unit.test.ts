@@ -51,7 +51,7 @@ describe('slices', () => {
     assert.ok(Math.abs(a.upper[0]! - a.mean[0]! - 0.2) < 1e-12);
     const flipped = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], objectiveScale('maximize', [1]), 11);
     assert.equal(flipped[0]!.mean[0], -a.mean[0]!);
-    assert.ok(flipped[0]!.lower[0]! < flipped[0]!.mean[0]! && flipped[0]!.upper[0]! > flipped[0]!.mean[0]!, 'a band stays ordered when maximising');
+    assert.ok(flipped[0]!.lower[0]! < flipped[0]!.mean[0] && flipped[0]!.upper[0]! > flipped[0]!.mean[0], 'a band stays ordered when maximising');
   });
   test('in log space, slices come back as exp of the mean with the exact quantile band', () => {
     const slices = posteriorSlices(linearModel, space3, [0.5, 0.3, 0.2], ['a', 'b', 'c'], objectiveScale('minimize', [2, 3]), 11);

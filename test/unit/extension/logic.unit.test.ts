@@ -37,7 +37,7 @@ describe('host logic', () => {
     assert.match(ok.tooltip, /Best observed at 1B: 2\.4/);
     const broken = statusBarText(
       snapshotFixture({
-        budget: { unit: '', total: 0, used: 0, byModel: {}, burn: [], targetRunCost: 0 },
+        budget: { unit: '', total: 0, used: 0, byModel: {}, burn: [], targetRunCost: 0, costSource: { kind: 'nominal', label: '', runs: 0, measuredRuns: 0 } },
         diagnostics: [{ severity: 'error', file: '/w/demo.mixopt.yaml', line: 3, message: 'bad' }],
       }),
     );

@@ -45,8 +45,8 @@ describe('webview messages are validated', () => {
       for (const k of keys) if (rng.next() < 0.5) o[k] = values[Math.floor(rng.next() * values.length)];
       if (isWebviewCommand(o)) {
         // whatever passes must be one of the shapes the host handles
-        assert.ok(['ready', 'refresh', 'accept', 'skip', 'suggest', 'openPanel'].includes(o['method'] as string));
-        if (o['method'] === 'suggest') assert.ok(Number.isInteger(o['batch']) && (o['batch'] as number) >= 1);
+        assert.ok(['ready', 'refresh', 'accept', 'skip', 'suggest', 'openPanel'].includes(o['method']));
+        if (o['method'] === 'suggest') assert.ok(Number.isInteger(o['batch']) && o['batch'] >= 1);
       }
     }
   });

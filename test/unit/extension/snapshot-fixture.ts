@@ -45,6 +45,7 @@ export function snapshotFixture(overrides: Partial<StudySnapshot> = {}): StudySn
         { cost: 3.06, model: '1B', bestTarget: 2.4 },
       ],
       targetRunCost: 1,
+      costSource: { kind: 'nominal', label: "nominal costs (each model's cost per run from the study)", reason: 'cost.kind is table', runs: 4, measuredRuns: 0 },
     },
     diagnostics: [],
     observations: 4,

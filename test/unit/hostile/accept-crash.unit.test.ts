@@ -22,7 +22,7 @@ describe('accept survives a crash at any file operation', () => {
     dirs.push(clean.dir);
     const full = runChild([clean.studyFile, '0']);
     assert.equal(full.replies[0]?.ok, true, full.stderr);
-    const total = full.replies[0]!.ops!;
+    const total = full.replies[0].ops!;
     assert.ok(total >= 10, `accept does ${total} file operations`);
     const seen: string[] = [];
     for (let k = 1; k <= total; k++) {

@@ -310,6 +310,7 @@ describe('hostile input', () => {
     const r = await cli('status', studyFile);
     notInternal(r, 'status');
     assert.match(r.stderr, /model 7B is not one of the study's models/);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     assert.doesNotMatch(r.stdout + r.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 

@@ -1,12 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pairTableFiles, parseCsvTable, tokenizeCsv } from '../../../src/runs/csv';
 import type { CsvMapping } from '../../../src/study/types';
 import { DiagnosticSink } from '../../../src/runs/util';
 import { regmixStudy } from './study-fixture';
 
-const REGMIX = '/work/shared/data/regmix';
+// the RegMix release's CSV files, committed with the tests (test/fixtures/regmix/PROVENANCE.md)
+const REGMIX = resolve('test', 'fixtures', 'regmix');
 const mapping: CsvMapping = {
   join: 'index',
   weightColumn: 'train_the_pile_{domain}',

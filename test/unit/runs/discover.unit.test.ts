@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { detectRunFile } from '../../../src/runs/detect';
 import { detectRunFolder } from '../../../src/runs/formats';
 import { DiscoverCache, discoverRuns } from '../../../src/runs/discover';
@@ -152,7 +152,9 @@ describe('discoverRuns', () => {
       const base = regmixStudy();
       const csv = base.runs.csv?.[0];
       assert.ok(csv);
-      const glob = kind === 'absolute' ? '/work/shared/data/regmix/*.csv' : `${relative(dir, '/work/shared/data/regmix')}/*.csv`;
+      // the RegMix release's CSV files, committed with the tests (test/fixtures/regmix/PROVENANCE.md)
+      const regmix = resolve('test', 'fixtures', 'regmix');
+      const glob = kind === 'absolute' ? `${regmix}/*.csv` : `${relative(dir, regmix)}/*.csv`;
       const s = { ...base, runs: { include: [], exclude: [], csv: [{ ...csv, files: [glob] }] } };
       const r = discoverRuns(s, dir);
       assert.equal(r.runs.length, 512 + 256 + 256 + 64);

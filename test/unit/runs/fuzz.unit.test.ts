@@ -47,12 +47,13 @@ function checkDiagnostic(d: Diagnostic): void {
 }
 
 function checkResult(r: ParseResult): void {
-  assert.ok(Array.isArray(r.runs) && Array.isArray(r.diagnostics));
+  // assert.equal, not assert.ok(Array.isArray(…)): the type guard would narrow the arrays to any[]
+  assert.equal(Array.isArray(r.runs) && Array.isArray(r.diagnostics), true);
   for (const d of r.diagnostics) checkDiagnostic(d);
   for (const run of r.runs) {
     assert.equal(typeof run.id, 'string');
     if (run.mixture) {
-      const values: number[] = Object.values(run.mixture as Readonly<Record<string, number>>);
+      const values: number[] = Object.values(run.mixture);
       assert.ok(values.every((w) => Number.isFinite(w) && w >= 0));
       assert.ok(Math.abs(values.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     }
@@ -72,7 +73,7 @@ function mutateJson(value: unknown, r: () => number): unknown {
   const pick = () => hostile[Math.floor(r() * hostile.length)];
   if (r() < 0.15 || value === null || typeof value !== 'object') return pick();
   if (Array.isArray(value)) {
-    const copy = [...value];
+    const copy: unknown[] = [...(value as unknown[])];
     if (copy.length > 0) {
       const i = Math.floor(r() * copy.length);
       copy[i] = mutateJson(copy[i], r);

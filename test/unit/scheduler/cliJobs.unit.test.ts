@@ -24,7 +24,7 @@ function workspace(): { study: string; ledger: string; dir: string } {
   return { dir, study: join(dir, 'tiny.mixopt.yaml'), ledger: join(dir, '.mixopt', 'ledger.jsonl') };
 }
 const line = (o: object): string => `${JSON.stringify({ v: 1, time: '2026-12-01T00:00:00Z', actor: 'test', ...o })}\n`;
-const analyze = async (study: string): Promise<StudySnapshot> => (await runEngine({ method: 'analyze', params: { studyFile: study, suggest: 0, diagnostics: false, fit: false } })) as StudySnapshot;
+const analyze = async (study: string): Promise<StudySnapshot> => await runEngine({ method: 'analyze', params: { studyFile: study, suggest: 0, diagnostics: false, fit: false } });
 
 describe('mixopt status and launch with a scheduler', () => {
   test('a launched trial whose job failed: status shows exit code 3 and the output; --record marks it failed once', async () => {
@@ -34,7 +34,7 @@ describe('mixopt status and launch with a scheduler', () => {
     writeFileSync(join(w.dir, 'configs', 'generated', 't-1.yaml'), 'data: {}\n');
     writeFileSync(w.ledger, line({ event: 'accepted', trial: 't-1', mixture: { web: 0.5, code: 0.3, books: 0.2 }, model: '10M', steps: 1000, config: 'configs/generated/t-1.yaml' }) + line({ event: 'launched', trial: 't-1', job: { scheduler: 'slurm', id: failedId } }));
     const calls: string[] = [];
-    const runner: CommandRunner = async (file, args) => {
+    const runner: CommandRunner = async (file) => {
       calls.push(file);
       if (file === 'squeue') return { code: 1, stdout: '', stderr: 'slurm_load_jobs error: Invalid job id specified' };
       return captured('scontrol-failed');

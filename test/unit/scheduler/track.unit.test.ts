@@ -13,7 +13,7 @@ import { parseStudy } from '../../../src/study/parse';
 
 const trial = (id: string, status: TrialView['status'], job?: TrialView['job']): TrialView => ({ id, status, mixture: { a: 1 }, model: '60M', steps: 10, cost: 1, configPath: `configs/generated/${id}.yaml`, ...(job ? { job } : {}) });
 const snapshot = (trials: TrialView[]): StudySnapshot =>
-  ({ studyFile: '/w/s.mixopt.yaml', name: 's', domains: ['a'], direction: 'minimize', objectiveLabel: 'loss', target: { model: '1B', steps: 10 }, models: [], trials, budget: { unit: 'u', total: 1, used: 0, byModel: {}, burn: [], targetRunCost: 1 }, diagnostics: [], observations: 0, computedAt: '', runsInclude: ['runs/**'] });
+  ({ studyFile: '/w/s.mixopt.yaml', name: 's', domains: ['a'], direction: 'minimize', objectiveLabel: 'loss', target: { model: '1B', steps: 10 }, models: [], trials, budget: { unit: 'u', total: 1, used: 0, byModel: {}, burn: [], targetRunCost: 1, costSource: { kind: 'nominal', label: '', runs: 0, measuredRuns: 0 } }, diagnostics: [], observations: 0, computedAt: '', runsInclude: ['runs/**'] });
 const status = (jobId: string, s: Partial<JobStatus> & Pick<JobStatus, 'state' | 'rawState'>): JobStatus => ({ jobId, source: 'scontrol', ...s });
 
 describe('job states in the snapshot', () => {
