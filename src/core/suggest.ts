@@ -5,6 +5,7 @@
 import {
   DEFAULT_UCB_BETA,
   LogExpectedImprovement,
+  MULTI_FIDELITY_UCB_BETA,
   LogExpectedImprovementPerCost,
   MaxValueEntropySearch,
   UpperConfidenceBound,
@@ -20,7 +21,7 @@ import type { Box } from './simplex';
 import type { AcquisitionName, Candidate, Fidelity, MarginalPosterior, MixtureSpace, Observation, PosteriorModel } from './types';
 import { CoreInputError } from './types';
 
-export { DEFAULT_UCB_BETA } from './acquisitions';
+export { DEFAULT_UCB_BETA, MULTI_FIDELITY_UCB_BETA } from './acquisitions';
 
 export interface SuggestInput {
   readonly space: MixtureSpace;
@@ -100,7 +101,9 @@ interface Step {
 /** The acquisition(s) of a step: `targetByUcb` is the multi-fidelity default (MES per cost, UCB at the target). */
 function selectorFor(acquisition: AcquisitionName, targetByUcb: boolean, model: PosteriorModel, input: SuggestInput, incumbent: Incumbent, minValues: readonly number[]): Selector {
   const d = input.space.d;
-  const ucb = (): UpperConfidenceBound => new UpperConfidenceBound(model, d, incumbent, input.beta ?? DEFAULT_UCB_BETA);
+  // beta: the study's, else 0.5 at the target alone and 1 where UCB only locates the target candidate (see DEFAULT_UCB_BETA)
+  const beta = input.beta ?? (input.fidelities.some((f) => !sameFidelity(f, input.target)) ? MULTI_FIDELITY_UCB_BETA : DEFAULT_UCB_BETA);
+  const ucb = (): UpperConfidenceBound => new UpperConfidenceBound(model, d, incumbent, beta);
   switch (acquisition) {
     case 'ucb':
       return plainSelector(ucb());
