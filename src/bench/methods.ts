@@ -96,7 +96,7 @@ export const METHOD_NAMES = [
   'mixopt-mf-linear',
   'mixopt-mf-raw',
   'mixopt-mf-nolinear',
-  'mixopt-mf-levels',
+  'mixopt-mf-nolevels',
   'mixopt-sf-prediction',
   'mixopt-sf-mes',
   'mixopt-sf-ucb',
@@ -187,8 +187,8 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { mean: 'linear' }, logObjective: false });
     case 'mixopt-mf-nolinear':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { linear: false } });
-    case 'mixopt-mf-levels':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { sizeLevels: true } });
+    case 'mixopt-mf-nolevels':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { sizeLevels: false } });
     case 'mixopt-mf-raw':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, logObjective: false });
     case 'mixopt-sf-mes':

@@ -36,12 +36,11 @@ export interface GpConfig {
 
 /**
  * What the engine and the benchmark's MixOpt methods fit by default: a linear trend in the weights inside the
- * mixture kernel (the GP contains the RegMix / log-linear mixing laws) and the size-and-steps trend where the data
- * can fit its curvature. Not the per-size component (sizeLevels): with it, the RegMix-mean replay held the best 1B
- * row from a median of 2.34 units over 10 seeds, without it from 0.57 (and measured it at 1.90, not 2.83), and
- * four of the five synthetic transfer tables were as cheap or cheaper without it (20 seeds; bench/RESULTS.md).
+ * mixture kernel (the GP contains the RegMix / log-linear mixing laws), a component per model size once the data
+ * hold SIZES_FOR_LEVELS sizes (gp/hyperparameters.ts), and the size-and-steps trend where the data can fit its
+ * curvature. See bench/RESULTS.md for the ablations.
  */
-export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend'> = { linear: true, sizeLevels: false, trend: true };
+export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend'> = { linear: true, sizeLevels: true, trend: true };
 
 export interface FitOptions {
   /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */

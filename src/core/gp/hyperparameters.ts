@@ -18,8 +18,17 @@ const NOISE_UPPER = 2;
 export const INITIAL_NOISE = 0.05;
 
 /**
- * The kernel of a configuration. `sizesInData`: how many model sizes the data hold; the per-size component is
- * left out below two (with one size it only duplicates the amplitude).
+ * Model sizes the data must hold before the per-size component (config.sizeLevels) is fitted. With one size it only
+ * duplicates the amplitude; with two or three (RegMix's 1M / 60M / 1B, a cheap proxy and its target) a deviation of
+ * each size is hard to tell from the smooth size kernel, and fitting one cost the RegMix replay 4x (best 1B row
+ * held from 2.34 units over 10 seeds, 0.57 without), while the closed loop's five sizes need it (final median
+ * regret 0.0034 with it over 10 seeds, 0.013 without over 6; bench/RESULTS.md).
+ */
+export const SIZES_FOR_LEVELS = 4;
+
+/**
+ * The kernel of a configuration. `sizesInData`: how many model sizes the data hold (counted up to
+ * SIZES_FOR_LEVELS); the per-size component is left out below SIZES_FOR_LEVELS.
  */
 export function kernelFor(d: number, config: GpConfig, sizesInData: number, trend: readonly TrendFeature[] = []): PairKernel {
   const product = buildDefaultKernel({
@@ -28,7 +37,7 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number, tren
     ard: config.ard,
     fidelityKernel: config.fidelityKernel,
     linear: config.linear ?? false,
-    sizeLevels: (config.sizeLevels ?? false) && sizesInData >= 2,
+    sizeLevels: (config.sizeLevels ?? false) && sizesInData >= SIZES_FOR_LEVELS,
   });
   return trend.length === 0 ? product : new SumKernel([product, ...trend.map((feature) => new TrendKernel({ feature, d }))]);
 }
@@ -58,7 +67,7 @@ function trendFeaturesFor(config: GpConfig, points: PointSet, meanColumns: reado
  * terms its mean leaves out; `meanColumns` defaults to the configuration's for these data).
  */
 export function kernelForData(points: PointSet, config: GpConfig, meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points)): PairKernel {
-  return kernelFor(points.d, config, distinctValues(points, points.d, 2), trendFeaturesFor(config, points, meanColumns));
+  return kernelFor(points.d, config, distinctValues(points, points.d, SIZES_FOR_LEVELS), trendFeaturesFor(config, points, meanColumns));
 }
 
 /** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
@@ -67,7 +76,7 @@ export function kernelOf(hp: GpHyperparameters): PairKernel {
     const match = /^trend\.(s|z|s2|z2|sz)\.variance$/.exec(name);
     return match ? [match[1] as TrendFeature] : [];
   });
-  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? 2 : 1, trend);
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1, trend);
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }
@@ -82,13 +91,13 @@ export function noiseBounds(config: GpConfig): [number, number] {
 
 /** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
 export function hyperparameterNames(d: number, config: GpConfig): string[] {
-  const kernel = kernelFor(d, config, 2);
+  const kernel = kernelFor(d, config, SIZES_FOR_LEVELS);
   return [...kernel.names, 'noise'];
 }
 
 /** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
 export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
-  const kernel = kernelFor(d, config, 2);
+  const kernel = kernelFor(d, config, SIZES_FOR_LEVELS);
   return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), noiseBounds(config)];
 }
 

@@ -55,7 +55,8 @@ describe('log marginal likelihood gradient (R&W eq. 5.9) vs central finite diffe
     test(label(config), () => {
       const rng = new Rng(3);
       const d = 4;
-      const points = mixtures(rng, 25, d);
+      // four sizes: enough for the per-size component (SIZES_FOR_LEVELS)
+      const points = mixtures(rng, 25, d, [0, 0.3, 0.6, 1]);
       const y = objective(points, rng);
       const names = hyperparameterNames(d, config);
       const theta = Float64Array.from(names, () => rng.uniform(-1.5, 0.5));
