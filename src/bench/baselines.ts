@@ -417,6 +417,19 @@ export interface GpMethodOptions {
 /** The observed rows at their own fidelities. */
 const pointsOf = (rows: readonly ObservedRow[], d: number): PointSet => pointsFromRows(d, rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z })));
 
+/**
+ * mixopt-mf-gate: the model of the target runs alone (fitted cold: they are few) where it predicts them at least as
+ * well as the model of every fidelity (core/transfer.ts), else undefined (use the model of every fidelity).
+ */
+function gatedTargetModel(rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>, o: { d: number; seed: number; config: Partial<GpConfig> | undefined }): ReturnType<typeof fitGp> | undefined {
+  const own = rows.filter((r) => sameFidelity(r.fidelity, target));
+  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === rows.length) return undefined;
+  const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', ...MODEL_DEFAULTS, ...o.config };
+  const sf = fitGp(pointsOf(own, o.d), Float64Array.from(own, (r) => r.y), config, { seed: o.seed, restarts: 1 });
+  const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+  return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
+}
+
 export function gpMethod(options: GpMethodOptions): SelectionMethod {
   const refitEvery = Math.max(1, options.refitEvery ?? 3);
   return {
@@ -471,16 +484,8 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
         if (refit || !warm) hyperparameters = model.hyperparameters();
         return model;
       };
-      // The transfer check's model of the target runs alone (fitted cold: the target runs are few).
-      const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>): ReturnType<typeof fitGp> | undefined => {
-        if (options.fidelities !== 'all' || options.transferCheck !== true) return undefined;
-        const own = rows.filter((r) => sameFidelity(r.fidelity, target));
-        if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === rows.length) return undefined;
-        const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', ...MODEL_DEFAULTS, ...options.config };
-        const sf = fitGp(pointsOf(own, d), Float64Array.from(own, (r) => r.y), config, { seed, restarts: 1 });
-        const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
-        return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
-      };
+      const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>): ReturnType<typeof fitGp> | undefined =>
+        options.fidelities === 'all' && options.transferCheck === true ? gatedTargetModel(rows, target, all, { d, seed, config: options.config }) : undefined;
       return {
         choose(input) {
           const idx = targetIndices(input.candidates, input.target);
