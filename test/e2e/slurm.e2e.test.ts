@@ -145,7 +145,16 @@ describe('Slurm: launch and track trials in a real VS Code', { timeout: 20 * 60_
       assert.equal(launched.job?.output, join(vs.workspace, `slurm-${job}.out`));
       // the Next trial panel lists the trial with its job
       const next = await vs.waitForWebview(`#pending-trials tr[data-trial="${trial}"]`, 30_000);
-      assert.match((await next.textContent(`#pending-trials tr[data-trial="${trial}"]`)) ?? '', new RegExp(`slurm ${job}`));
+      // the row can appear from the snapshot before the launch, and gains its job at the next refresh
+      let shown = '';
+      await until(
+        () => `the Next trial panel's row to name slurm ${job} (it showed "${shown}")`,
+        async () => {
+          shown = (await next.textContent(`#pending-trials tr[data-trial="${trial}"]`)) ?? '';
+          return new RegExp(`slurm ${job}`).test(shown) || undefined;
+        },
+        30_000,
+      );
       // held in the queue until the tree has shown it queued; then it runs until the tree has shown it running
       const seen = await rowShows(trial, /queued \(JobHeldUser\)/);
       console.log(`[e2e] screenshot ${await vs.screenshot('slurm-queued')}`);
