@@ -417,6 +417,11 @@ export interface GpMethodOptions {
 /** The observed rows at their own fidelities. */
 const pointsOf = (rows: readonly ObservedRow[], d: number): PointSet => pointsFromRows(d, rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z })));
 
+/** Replay rows as the core's observations (on the model's scale, as the rows are). */
+function observationsOf(rows: readonly ObservedRow[]): Observation[] {
+  return rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+}
+
 /**
  * mixopt-mf-gate: the model of the target runs alone (fitted cold: they are few) where it predicts them at least as
  * well as the model of every fidelity (core/transfer.ts), else undefined (use the model of every fidelity).
@@ -426,7 +431,7 @@ function gatedTargetModel(rows: readonly ObservedRow[], target: Fidelity, all: R
   if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === rows.length) return undefined;
   const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', ...MODEL_DEFAULTS, ...o.config };
   const sf = fitGp(pointsOf(own, o.d), Float64Array.from(own, (r) => r.y), config, { seed: o.seed, restarts: 1 });
-  const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+  const observations = observationsOf(rows);
   return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
 }
 
@@ -500,7 +505,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
           const fidelities = targetOnly ? [input.target] : input.fidelities;
           const candidates = targetOnly ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
-          const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+          const observations = observationsOf(rows);
           const picked = suggest(model, {
             space,
             fidelities,
@@ -530,7 +535,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           const own = targetModel(allRows, input.target, fittedAll);
           const model = own ?? fittedAll;
           const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
-          const observations: Observation[] = rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
+          const observations = observationsOf(rows);
           if (options.recommendRule === 'prediction') return recommend(model, { space, target: input.target, observations, candidates: input.targetRows }).index ?? 0;
           const d2 = d + 2;
           const data = new Float64Array(input.targetRows.length * d2);

@@ -135,8 +135,6 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
   const { model, fitInfo, fitNotes, config } = fitModel(study, studyFile, dataset, state, params.reoptimise === true);
-  // Do the cheaper sizes help predict the target's own runs? (shown in the Posterior panel)
-  const transfer = transferCheckOf(dataset, model, config, study.optimizer.seed);
 
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
@@ -152,6 +150,9 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
     await checkpoint(ctx, 'Computing diagnostics', 0.8);
+    // Do the cheaper sizes help predict the target's own runs? Only the Posterior panel shows it, so it is
+    // computed with the other diagnostics (not for suggest / recommend alone).
+    const transfer = transferCheckOf(dataset, model, config, study.optimizer.seed);
     posterior = posteriorView(study, dataset, model, recommendation, fitInfo, transfer);
   }
 
