@@ -5,6 +5,7 @@
 // A table may hold several objectives: every column named `objective` or `objective/<name>` is one (the replay
 // reads the one `--objective-column` names; the others are not domain weights). Costs may differ from row to row
 // (measured train time varies from run to run); a fidelity's cost is then the median of its rows' costs.
+import { sizeCoordinate } from '../core/fidelityScale';
 import type { Fidelity } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
 
@@ -196,10 +197,12 @@ export function fidelitiesOf(table: RunTable, targetLabel: string): { fidelities
   if (!target) return { error: `no rows with fidelity "${targetLabel}"; the table has ${table.levels.map((l) => l.label).join(', ')}` };
   const size = (l: FidelityLevel): number => l.params ?? l.cost;
   const smallest = Math.min(...table.levels.map(size));
+  // Model sizes on the engine's size axis (core/fidelityScale.ts); a table without params orders levels by cost.
+  const bySize = table.levels.every((l) => l.params !== undefined);
   const span = Math.log(size(target)) - Math.log(smallest);
   const fidelities = table.levels.map((l) => ({
     label: l.label,
-    s: l === target ? 1 : span > 0 ? (Math.log(size(l)) - Math.log(smallest)) / span : 0,
+    s: l === target ? 1 : bySize ? sizeCoordinate(size(l), smallest, size(target)) : span > 0 ? (Math.log(size(l)) - Math.log(smallest)) / span : 0,
     z: 1,
     cost: l.cost,
   }));

@@ -1,5 +1,6 @@
 // Study + discovered runs -> what the model sees: observations (w, s, z, y), the fidelities a trial can be run
 // at, and the search space. Pure: no fs.
+import { sizeCoordinate } from '../core/fidelityScale';
 import { dict, own, wordMatcher } from '../core/names';
 import type { Fidelity, MixtureSpace, Observation } from '../core/types';
 import type { Diagnostic } from '../study/diagnostics';
@@ -161,7 +162,7 @@ export function buildFidelities(study: Study, cost: CostFunction): { fidelities:
     if (m.params > targetModel.params) continue;
     for (const st of steps) {
       if (st > targetSteps) continue;
-      const s = logScale(m.params, minParams, targetModel.params);
+      const s = sizeCoordinate(m.params, minParams, targetModel.params);
       const z = logScale(st, minSteps, targetSteps);
       const maxWeight = availabilityLimits(study, st, tokensPerStep);
       fidelities.push({
@@ -267,7 +268,7 @@ export function buildDataset(study: Study, runs: readonly RunRecord[], cost: Cos
       continue;
     }
     const w = mixtureVector(study, run.mixture);
-    const s = logScale(model.params, minParams, targetParams);
+    const s = sizeCoordinate(model.params, minParams, targetParams);
     if (!useCurve && runProgress(run, options.trialSteps?.get(run.id)).partial) {
       // Without a steps fidelity the model has no place for a run that stopped short of the target length.
       diagnostics.push({
