@@ -69,3 +69,30 @@ describe('transfer check (leave-one-out at the target)', () => {
     assert.throws(() => checkTransfer(model([0, 1, 2], [1, 1, 1]), model([1], [1]), rows, { s: 1, z: 1 }), /target-only model has 1/);
   });
 });
+
+describe('leaveOneOutAt', () => {
+  test('equals leaveOneOut at the chosen observations, in their order', () => {
+    const rng = new Rng(5);
+    const n = 40;
+    const dim = d + 2;
+    const data = new Float64Array(n * dim);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = [0, 1, 2].map(() => -Math.log(1 - rng.next()));
+      const total = e[0]! + e[1]! + e[2]!;
+      for (let m = 0; m < d; m++) data[i * dim + m] = e[m]! / total;
+      data[i * dim + d] = i % 3 === 0 ? 1 : 0.4;
+      data[i * dim + d + 1] = 1;
+      y[i] = Math.sin(4 * data[i * dim]!) + data[i * dim + d]! + 0.05 * rng.normal();
+    }
+    const gp = fitGp({ n, d, data }, y, { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'linear' }, { seed: 1 });
+    const indices = [33, 0, 17, 39];
+    const some = gp.leaveOneOutAt(indices);
+    const all = gp.leaveOneOut();
+    indices.forEach((index, k) => {
+      assert.ok(Math.abs(some.mean[k]! - all.mean[index]!) < 1e-9 * (1 + Math.abs(all.mean[index]!)));
+      assert.ok(Math.abs(some.variance[k]! - all.variance[index]!) < 1e-9 * all.variance[index]!);
+    });
+    assert.throws(() => gp.leaveOneOutAt([n]), /outside/);
+  });
+});
