@@ -9,6 +9,7 @@ import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
 import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
+import { cheaperRunsAllowed, PROXY_SPEND_RATIO } from '../core/proxies';
 import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
 import type { TransferCheck } from '../core/transfer';
 import type { Candidate, Observation } from '../core/types';
@@ -25,6 +26,7 @@ import type {
   SuggestionView,
 } from '../protocol/snapshot';
 import { DiscoverCache, discoverRuns } from '../runs/discover';
+import type { RunRecord } from '../runs/types';
 import { loadSqlite } from '../runs/sqlite';
 import { runCost, toBudgetUnit, budgetUnitLabel } from '../study/cost';
 import type { Diagnostic } from '../study/diagnostics';
@@ -136,24 +138,28 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   await checkpoint(ctx, `Fitting the model to ${dataset.observations.length} observations`, 0.15);
   const { model, fitInfo, fitNotes, config } = fitModel(study, studyFile, dataset, state, params.reoptimise === true);
 
+  // Do the cheaper sizes help predict the target's own runs? Where they do not, suggestions and the
+  // recommendation come from a model of the target runs alone, and only target runs are suggested.
+  const gate = transferGate(dataset, model, config, study.optimizer.seed);
+  const decisionModel = gate.targetModel ?? model;
+
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
-    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, model, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length }));
+    const proxies = proxyRule(study, dataset, reconciled.runs, spent.perRun, pending, gate);
+    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies !== undefined }));
+    if (proxies !== undefined) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const recommendation = recommendationView(study, dataset, model);
+  const recommendation = recommendationView(study, dataset, decisionModel);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
     await checkpoint(ctx, 'Computing diagnostics', 0.8);
-    // Do the cheaper sizes help predict the target's own runs? Only the Posterior panel shows it, so it is
-    // computed with the other diagnostics (not for suggest / recommend alone).
-    const transfer = transferCheckOf(dataset, model, config, study.optimizer.seed);
-    posterior = posteriorView(study, dataset, model, recommendation, fitInfo, transfer);
+    posterior = posteriorView(study, dataset, model, recommendation, fitInfo, gate.check);
   }
 
   const snapshot: StudySnapshot = {
@@ -225,14 +231,14 @@ function suggestTrials(
   study: Study,
   dataset: Dataset,
   model: SurrogateModel,
-  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number },
+  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: boolean },
 ): { suggestions: SuggestionView[]; suggestionNote: string | undefined } {
   if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined };
   const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, o.spent / study.budget.total) : 0;
   const room = budgetRoom(study, dataset, o.spent, o.pending);
   const candidates = suggest(model, {
     space: dataset.space,
-    fidelities: dataset.fidelities,
+    fidelities: o.targetOnly ? [dataset.target] : dataset.fidelities,
     target: dataset.target,
     observations: dataset.observations,
     pending: o.pending,
@@ -342,11 +348,48 @@ const isTarget = (dataset: Dataset, o: { readonly s: number; readonly z: number 
  * Whether the model of every size predicts the target's own runs, left out one at a time, better than a model of
  * the target runs alone (core/transfer.ts); once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs.
  */
-function transferCheckOf(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): TransferCheck | undefined {
+function transferGate(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): { check?: TransferCheck; targetModel?: SurrogateModel } {
   const own = dataset.observations.filter((o) => isTarget(dataset, o));
-  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === dataset.observations.length) return undefined;
+  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === dataset.observations.length) return {};
   const targetModel = fitGp(pointsFromRows(dataset.space.d, own), Float64Array.from(own, (o) => o.y), { ...config, mean: 'constant' }, { seed, restarts: 1 });
-  return checkTransfer(model, targetModel, dataset.observations, dataset.target);
+  const check = checkTransfer(model, targetModel, dataset.observations, dataset.target);
+  return check.useCheap ? { check } : { check, targetModel };
+}
+
+/**
+ * Why only target runs are suggested, or undefined when cheaper ones may be: the transfer check found that the
+ * smaller sizes do not help, or runs below the target already hold their share of the spend (core/proxies.ts;
+ * spent and pending alike, each run at its own cost).
+ */
+function proxyRule(
+  study: Study,
+  dataset: Dataset,
+  runs: readonly RunRecord[],
+  perRun: ReadonlyMap<string, number>,
+  pending: readonly { readonly fidelity: FidelityInfo }[],
+  gate: { readonly check?: TransferCheck; readonly targetModel?: SurrogateModel },
+): string | undefined {
+  const target = dataset.target;
+  if (dataset.fidelities.length <= 1) return undefined;
+  if (gate.check && gate.targetModel) {
+    return `The smaller sizes do not predict the ${target.model} runs (left-out log density ${fmt(gate.check.withCheap)} with them, ${fmt(gate.check.targetOnly)} from the ${gate.check.targetRuns} ${target.model} runs alone), so the suggestion and the recommendation come from the ${target.model} runs alone and only ${target.label} runs are suggested.`;
+  }
+  let atTargetSpend = 0;
+  let cheaper = 0;
+  for (const run of runs) {
+    const cost = perRun.get(run.id);
+    if (cost === undefined) continue;
+    const reached = (run.steps ?? study.fidelities.target.steps) >= target.steps;
+    if (run.model === target.model && reached) atTargetSpend += cost;
+    else cheaper += cost;
+  }
+  for (const p of pending) {
+    if (p.fidelity.label === target.label) atTargetSpend += p.fidelity.cost;
+    else cheaper += p.fidelity.cost;
+  }
+  if (cheaperRunsAllowed({ target: atTargetSpend, cheaper }, target.cost)) return undefined;
+  const unit = budgetUnitLabel(study);
+  return `Runs below ${target.label} have cost ${fmt(cheaper)} ${unit} against ${fmt(atTargetSpend)} at ${target.label}; until ${target.label} runs show how well the smaller sizes predict them, MixOpt keeps proxies under ${fmt(PROXY_SPEND_RATIO)} of the ${target.label} spend (at least of one ${target.label} run), so this is a ${target.label} run.`;
 }
 
 function bestObservedAtTarget(dataset: Dataset): { index: number; value: number } | undefined {

@@ -20,18 +20,18 @@ runs: {include: ["runs/**"]}
 optimizer: {kernel: rbf, ard: false, seed: 3}
 `;
 
-function workspace(cheap: 'tracks' | 'noise'): string {
+function workspace(cheap: 'tracks' | 'noise', options: { runs?: number; targetEvery?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `mixopt-transfer-${cheap}-`));
   writeFileSync(join(dir, 'transfer.mixopt.yaml'), STUDY);
   mkdirSync(join(dir, 'runs'));
   const rng = new Rng(cheap === 'tracks' ? 1 : 2);
   const lines: string[] = [];
-  for (let i = 0; i < 48; i++) {
+  for (let i = 0; i < (options.runs ?? 48); i++) {
     const e = [0, 1, 2].map(() => -Math.log(1 - rng.next()));
     const total = e[0]! + e[1]! + e[2]!;
     const [web, code, books] = e.map((x) => x / total) as [number, number, number];
     const truth = 2.5 + 0.8 * (web - 0.5) ** 2 + 0.6 * (code - 0.3) ** 2 + 0.2 * books;
-    const atTarget = i % 4 === 0;
+    const atTarget = i % (options.targetEvery ?? 4) === 0;
     const loss = atTarget ? truth + 0.005 * rng.normal() : cheap === 'tracks' ? truth + 0.9 + 0.005 * rng.normal() : 3.4 + 0.3 * rng.normal();
     lines.push(JSON.stringify({ run: `r${i}`, step: 1000, model: atTarget ? '1B' : '10M', mixture: { web, code, books }, metrics: { val_loss: loss } }));
   }
@@ -57,6 +57,8 @@ describe('engine: transfer check', () => {
     assert.equal(transfer.smallerSizesHelp, false, `with cheap ${transfer.withCheap}, target only ${transfer.targetOnly}`);
     assert.ok(transfer.targetOnly >= transfer.withCheap);
     assert.ok(snapshot.suggestions && snapshot.suggestions.length === 2);
+    assert.ok(snapshot.suggestions.every((s) => s.model === '1B'), `only target runs: ${snapshot.suggestions.map((s) => s.model).join(', ')}`);
+    assert.match(snapshot.suggestionNote ?? '', /smaller sizes do not predict the 1B runs/);
     assert.ok(snapshot.recommendation, 'a recommendation');
   });
 
@@ -69,5 +71,23 @@ describe('engine: transfer check', () => {
     assert.ok(transfer);
     assert.equal(transfer.smallerSizesHelp, true, `with cheap ${transfer.withCheap}, target only ${transfer.targetOnly}`);
     assert.ok(transfer.withCheap > transfer.targetOnly);
+    assert.doesNotMatch(snapshot.suggestionNote ?? '', /do not predict|keeps proxies/);
+  });
+
+  test('proxies that hold half the target spend: the next suggestions are target runs, and the note says why', async () => {
+    // the first run (i = 0) at 1B, the others at 10M for 0.02 each: 19 of them (0.38) stay under half of 1
+    const dir = workspace('tracks', { runs: 20, targetEvery: 1000 });
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'transfer.mixopt.yaml'), suggest: 1 } });
+    assert.ok(snapshot.suggestions?.length === 1);
+    assert.doesNotMatch(snapshot.suggestionNote ?? '', /Runs below 1B/, 'under half the target spend: no rule applies');
+    const more = workspace('tracks', { runs: 80, targetEvery: 1000 });
+    dirs.push(more);
+    forgetEngineState();
+    const capped = await runEngine({ method: 'analyze', params: { studyFile: join(more, 'transfer.mixopt.yaml'), suggest: 2 } });
+    assert.ok(capped.suggestions && capped.suggestions.length === 2);
+    assert.ok(capped.suggestions.every((s) => s.model === '1B'), `79 x 0.02 = 1.58 against 1: ${capped.suggestions.map((s) => s.model).join(', ')}`);
+    assert.match(capped.suggestionNote ?? '', /Runs below 1B have cost 1\.58 .* against 1 at 1B/);
   });
 });
