@@ -269,6 +269,56 @@ export class LevelKernel extends ScaledGramKernel {
   }
 }
 
+export interface UnsharedKernelOptions {
+  readonly d: number;
+  /** Initial variance (natural units). Default 0.05. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * k(x, x') = v (1 - s)(1 - s') [x = x']: what a run below the target size shares with no other mixture and no
+ * other size, growing with the distance to the target (0 there). The per-size component (LevelKernel) and the
+ * size kernel model a smaller size's deviation from the target that is smooth in the weights; this models the
+ * rough rest, which one noise variance for every size would otherwise absorb: a cheap size that is noisier than
+ * the target (or ranks mixtures at random) then neither inflates the target's noise, which slows learning there,
+ * nor passes for information about the target (its runs' information gain falls with v). Exact replicates of one
+ * configuration share it, as a deviation of that configuration and not measurement noise. It is the bias term
+ * of co-kriging (Kennedy & O'Hagan 2000) with a white kernel over the configuration.
+ */
+export class UnsharedKernel extends ScaledGramKernel {
+  readonly names: readonly string[] = ['s.unshared.variance'];
+  readonly feature: Feature = 's';
+  private readonly columns: number;
+  private readonly sColumn: number;
+
+  constructor(
+    private readonly options: UnsharedKernelOptions,
+    theta?: ArrayLike<number>,
+  ) {
+    super(options.variance ?? 0.05, options.bounds ?? [1e-6, 10], theta);
+    this.columns = options.d + 2;
+    this.sColumn = options.d;
+  }
+
+  /** It compares whole configurations. */
+  override get features(): readonly Feature[] {
+    return ['mixture', 's', 'z'];
+  }
+
+  withTheta(theta: ArrayLike<number>): UnsharedKernel {
+    return new UnsharedKernel(this.options, theta);
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    const gapA = 1 - aData[aRow + this.sColumn]!;
+    const gapB = 1 - bData[bRow + this.sColumn]!;
+    if (gapA <= 0 || gapB <= 0) return 0;
+    for (let m = 0; m < this.columns; m++) if (Math.abs(aData[aRow + m]! - bData[bRow + m]!) > 1e-12) return 0;
+    return gapA * gapB;
+  }
+}
+
 /** A polynomial feature of (s, z) measured from the target (s = z = 1); see TrendKernel. */
 export type TrendFeature = 's' | 'z' | 's2' | 'z2' | 'sz';
 
