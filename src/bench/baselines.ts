@@ -11,6 +11,8 @@ import { fitGp } from '../core/gp/fit';
 import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { minimize } from '../core/lbfgs';
 import { pointsFromRows } from '../core/points';
+import { cheaperRunsAllowed } from '../core/proxies';
+import type { SpendSplit } from '../core/proxies';
 import { Rng } from '../core/random';
 import { recommend } from '../core/recommend';
 import { boxFor, projectToBox, sampleMixtures } from '../core/simplex';
@@ -409,9 +411,14 @@ export interface GpMethodOptions {
   /**
    * Multi-fidelity only: once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs, choose and recommend with a model
    * of the target runs alone wherever it predicts them at least as well as the model of all fidelities
-   * (core/transfer.ts). Default false (an ablation: see bench/RESULTS.md).
+   * (core/transfer.ts), as the engine does. Default true (false: an ablation, bench/RESULTS.md).
    */
   readonly transferCheck?: boolean;
+  /**
+   * Multi-fidelity only: suggest below the target only while their spend is under PROXY_SPEND_RATIO of the
+   * target's (core/proxies.ts), as the engine does. Default true (false: an ablation).
+   */
+  readonly proxyCap?: boolean;
 }
 
 /** The observed rows at their own fidelities. */
@@ -423,7 +430,7 @@ function observationsOf(rows: readonly ObservedRow[]): Observation[] {
 }
 
 /**
- * mixopt-mf-gate: the model of the target runs alone (fitted cold: they are few) where it predicts them at least as
+ * The transfer gate: the model of the target runs alone (fitted cold: they are few) where it predicts them at least as
  * well as the model of every fidelity (core/transfer.ts), else undefined (use the model of every fidelity).
  */
 function gatedTargetModel(rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>, o: { d: number; seed: number; config: Partial<GpConfig> | undefined }): ReturnType<typeof fitGp> | undefined {
@@ -433,6 +440,17 @@ function gatedTargetModel(rows: readonly ObservedRow[], target: Fidelity, all: R
   const sf = fitGp(pointsOf(own, o.d), Float64Array.from(own, (r) => r.y), config, { seed: o.seed, restarts: 1 });
   const observations = observationsOf(rows);
   return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
+}
+
+/** What the replay has spent at the target and below it (rows' own costs where the table gives them). */
+function spendSplit(observations: readonly ObservedRow[], target: Fidelity): SpendSplit {
+  let atTargetSpend = 0;
+  let cheaper = 0;
+  for (const o of observations) {
+    if (sameFidelity(o.fidelity, target)) atTargetSpend += o.cost ?? target.cost;
+    else cheaper += o.cost ?? o.fidelity.cost;
+  }
+  return { target: atTargetSpend, cheaper };
 }
 
 export function gpMethod(options: GpMethodOptions): SelectionMethod {
@@ -490,7 +508,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
         return model;
       };
       const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>): ReturnType<typeof fitGp> | undefined =>
-        options.fidelities === 'all' && options.transferCheck === true ? gatedTargetModel(rows, target, all, { d, seed, config: options.config }) : undefined;
+        options.fidelities === 'all' && options.transferCheck !== false ? gatedTargetModel(rows, target, all, { d, seed, config: options.config }) : undefined;
       return {
         choose(input) {
           const idx = targetIndices(input.candidates, input.target);
@@ -503,8 +521,9 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           if (targetOnly && idx.length === 0) return -1;
           const model = own ?? fittedAll;
           const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
-          const fidelities = targetOnly ? [input.target] : input.fidelities;
-          const candidates = targetOnly ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
+          const capped = !targetOnly && idx.length > 0 && options.proxyCap !== false && !cheaperRunsAllowed(spendSplit(input.observations, input.target), input.target.cost);
+          const fidelities = targetOnly || capped ? [input.target] : input.fidelities;
+          const candidates = targetOnly || capped ? input.candidates.filter((c) => sameFidelity(c.fidelity, input.target)) : input.candidates;
           const observations = observationsOf(rows);
           const picked = suggest(model, {
             space,

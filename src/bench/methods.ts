@@ -110,11 +110,15 @@ export const METHOD_NAMES = [
   'mixopt-mf-plainmes',
   'mixopt-sf-logei',
   'mixopt-sf-nolinear',
-  'mixopt-mf-gate',
+  'mixopt-mf-nogate',
+  'mixopt-mf-nocap',
+  'mixopt-mf-nogate-nocap',
   'mixopt-sf-ard',
   'mixopt-sf-ucb025',
   'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
+  'mixopt-mf-unshared',
+  'mixopt-mf-scale',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -217,8 +221,16 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, acquisition: 'ucb', beta: 0.1 });
     case 'mixopt-sf-ard':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { ard: true } });
-    case 'mixopt-mf-gate':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: true });
+    case 'mixopt-mf-nogate':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: false });
+    case 'mixopt-mf-nocap':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, proxyCap: false });
+    case 'mixopt-mf-nogate-nocap':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: false, proxyCap: false });
+    case 'mixopt-mf-unshared':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { unshared: true } });
+    case 'mixopt-mf-scale':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { sizeScale: true } });
     case 'mixopt-mf-notrend':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { trend: false } });
     case 'mixopt-sf-nolinear':
