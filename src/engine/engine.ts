@@ -51,6 +51,8 @@ interface StudyState {
   readonly discoverCache: DiscoverCache;
   /** the last optimised hyperparameters (also kept on disk, see fitCache.ts) */
   fit?: OptimisedFit;
+  /** the last fitted model: an update with the same hyperparameters reuses its inducing basis (core/sparseGp.ts) */
+  model?: SurrogateModel;
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
@@ -207,8 +209,9 @@ function fitModel(
   const model = fitSurrogate(points, y, config, {
     seed: study.optimizer.seed,
     ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
-    ...(optimise ? {} : { fixed: true }),
+    ...(optimise ? {} : { fixed: true, ...(state.model ? { reuse: state.model } : {}) }),
   });
+  state.model = model;
   if (optimise || !fitted) {
     state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
     const failed = saveFit(cachePath, study.domains, state.fit);
