@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { fitGp } from '../core/gp/fit';
 import { MODEL_DEFAULTS } from '../core/gp/config';
-import type { GpConfig } from '../core/gp/config';
+import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { fitSurrogate } from '../core/sparseGp';
 import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
@@ -51,8 +51,11 @@ interface StudyState {
   readonly discoverCache: DiscoverCache;
   /** the last optimised hyperparameters (also kept on disk, see fitCache.ts) */
   fit?: OptimisedFit;
-  /** the last fitted model: an update with the same hyperparameters reuses its inducing basis (core/sparseGp.ts) */
-  model?: SurrogateModel;
+  /**
+   * The last fitted model and the keys of its observations: the same data with the same hyperparameters is the same
+   * model (a Suggest after the background fit on opening); an update reuses its inducing basis (core/sparseGp.ts).
+   */
+  model?: { readonly model: SurrogateModel; readonly keys: readonly string[]; readonly config: GpConfig };
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
@@ -203,15 +206,10 @@ function fitModel(
   const keys = dataset.observations.map(observationKey);
   const fitNotes: DiagnosticView[] = [];
   const optimise = reoptimise || needsOptimisation(fitted, keys);
-  const points = pointsFromRows(study.domains.length, dataset.observations);
-  const y = Float64Array.from(dataset.observations, (o) => o.y);
-  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
-  const model = fitSurrogate(points, y, config, {
-    seed: study.optimizer.seed,
-    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
-    ...(optimise ? {} : { fixed: true, ...(state.model ? { reuse: state.model } : {}) }),
-  });
-  state.model = model;
+  const previous = state.model;
+  const unchanged = !optimise && previous !== undefined && sameConfig(previous.config, config) && sameKeys(previous.keys, keys) && sameTheta(previous.model.hyperparameters(), fitted?.hyperparameters);
+  const model = unchanged ? previous.model : fitOn(study, dataset, config, fitted, optimise, previous?.model);
+  state.model = { model, keys, config };
   if (optimise || !fitted) {
     state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
     const failed = saveFit(cachePath, study.domains, state.fit);
@@ -222,6 +220,21 @@ function fitModel(
   const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
   return { model, config, fitInfo, fitNotes };
 }
+
+function fitOn(study: Study, dataset: Dataset, config: GpConfig, fitted: OptimisedFit | undefined, optimise: boolean, previous: SurrogateModel | undefined): SurrogateModel {
+  const points = pointsFromRows(study.domains.length, dataset.observations);
+  const y = Float64Array.from(dataset.observations, (o) => o.y);
+  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
+  return fitSurrogate(points, y, config, {
+    seed: study.optimizer.seed,
+    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
+    ...(optimise ? {} : { fixed: true, ...(previous ? { reuse: previous } : {}) }),
+  });
+}
+
+const sameKeys = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((key, i) => key === b[i]);
+const sameTheta = (a: GpHyperparameters, b: GpHyperparameters | undefined): boolean =>
+  b !== undefined && a.names.length === b.names.length && a.names.every((name, i) => name === b.names[i] && a.theta[i] === b.theta[i]);
 
 /** The next trials: the acquisition's batch within the budget left, or a space-filling first design without data. */
 function suggestTrials(

@@ -192,6 +192,21 @@ optimizer: {kernel: rbf, ard: false}
     assert.equal(refit.posterior?.reoptimised, true);
   });
 
+  test('the same data again in the same process is the same model, not a refit (a Suggest after the fit on opening)', async () => {
+    appendFileSync(runsFile, runs(1));
+    const opening = await analyze(); // one new run: hyperparameters kept, the model fitted on the new data
+    assert.equal(opening.posterior?.reoptimised, false);
+    const asked = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1 } });
+    assert.equal(asked.observations, opening.observations);
+    assert.equal(asked.suggestions?.length, 1);
+    // the model object itself: its fit time is the one reported before (a refit would time itself anew)
+    assert.equal(asked.posterior?.fitSeconds, opening.posterior?.fitSeconds);
+    assert.deepEqual(asked.recommendation, opening.recommendation);
+    appendFileSync(runsFile, runs(1));
+    const changed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1 } });
+    assert.notEqual(changed.posterior?.fitSeconds, asked.posterior?.fitSeconds, 'new data: a new model');
+  });
+
   test('a corrupt cache file only costs a fresh fit', async () => {
     writeFileSync(fitCachePath(studyFile), '{"version": 1, "domains": ["web", "code", "books"], "hyperpar');
     forgetEngineState();
