@@ -56,6 +56,8 @@ interface StudyState {
    * model (a Suggest after the background fit on opening); an update reuses its inducing basis (core/sparseGp.ts).
    */
   model?: { readonly model: SurrogateModel; readonly keys: readonly string[]; readonly config: GpConfig };
+  /** the recommendation of that model (a function of the model, the study's domains, target and seed) */
+  recommendation?: { readonly model: SurrogateModel; readonly key: string; readonly view: RecommendationView | undefined };
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
@@ -150,7 +152,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
 
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const recommendation = recommendationView(study, dataset, model);
+  const recommendationKey = JSON.stringify([study.domains, study.fidelities.target, study.optimizer.seed, dataset.sources.map((s) => s.runId)]);
+  const kept = state.recommendation;
+  const recommendation = kept && kept.model === model && kept.key === recommendationKey ? kept.view : recommendationView(study, dataset, model);
+  state.recommendation = { model, key: recommendationKey, view: recommendation };
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {

@@ -20,6 +20,10 @@ export interface RefreshOptions {
   readonly reoptimise?: boolean;
   /** an automatic re-read (file watcher, start-up): may share the result of a request already running */
   readonly coalesce?: boolean;
+  /** compute the Posterior panel's diagnostics (default: whenever the model is fitted) */
+  readonly diagnostics?: boolean;
+  /** no progress notification, however long it takes (the background fit on opening) */
+  readonly quiet?: boolean;
 }
 
 export class Studies implements vscode.Disposable {
@@ -164,7 +168,7 @@ export class Studies implements vscode.Disposable {
     let latest: { message: string; fraction: number } | undefined;
     let report: ((message: string, fraction: number) => void) | undefined;
     const request = this.engine.request(
-      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
+      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.diagnostics ?? options.fit !== false, fit: options.fit !== false, ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
       {
         signal: controller.signal,
         progress: (message, fraction) => {
@@ -173,7 +177,7 @@ export class Studies implements vscode.Disposable {
         },
       },
     );
-    const progressTimer = options.fit === false ? undefined : setTimeout(
+    const progressTimer = options.fit === false || options.quiet ? undefined : setTimeout(
       () => {
         void vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: 'MixOpt', cancellable: true },

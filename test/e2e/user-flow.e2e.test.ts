@@ -23,10 +23,8 @@ const STUDY_DOMAINS = [
 describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60_000 }, () => {
   let vs: VsCodeSession;
   const started = Date.now();
-  let opened = 0;
   before(async () => {
     vs = await openVsCode(exampleWorkspace());
-    opened = Date.now();
   });
   after(async () => {
     console.log(`[e2e] user flow took ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -43,10 +41,9 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
       const entered = Date.now();
       const frame = await vs.waitForWebview('#suggested-mixture [data-domain]', 240_000, 100);
       const shown = Date.now();
-      // issue 10's target: the first suggestion after opening the workspace within 4 s of the command
-      console.log(
-        `[e2e] first suggestion ${((shown - entered) / 1000).toFixed(1)} s after the command (${((shown - asked) / 1000).toFixed(1)} s with the command palette), asked ${((asked - opened) / 1000).toFixed(1)} s after the workbench was up`,
-      );
+      // issue 10's target: the first suggestion after opening the workspace within 4 s of the command (asked as soon
+      // as openVsCode returns: 3 s after the status bar appeared)
+      console.log(`[e2e] first suggestion ${((shown - entered) / 1000).toFixed(1)} s after the command (${((shown - asked) / 1000).toFixed(1)} s with the command palette)`);
       // the callback runs in the browser; this project's test tsconfig has no DOM types, so the element is typed here
       const rows = await frame.$$eval('#suggested-mixture [data-domain]', (els: readonly DomElement[]) =>
         els.map((e) => [e.getAttribute('data-domain') ?? '', Number(e.getAttribute('data-weight'))] as const),
