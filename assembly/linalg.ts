@@ -87,3 +87,58 @@ export function multiplyRowsByLowerTransposed(rows: usize, m: i32, lower: usize,
     }
   }
 }
+
+/**
+ * The update of pivoted Cholesky's new column (src/core/sparseGp.ts, pivotedCholesky): column[i] -= basis[k, p]
+ * basis[k, i] for every earlier column k < j (the rows of `basis`, n values each) and i < n. Four earlier columns per
+ * pass and the same order of operations as the JavaScript loop (no fused multiply-add), so the result is the same to
+ * the last bit; a zero coefficient of the tail is skipped there too.
+ */
+export function projectOut(basis: usize, j: i32, n: i32, p: i32, column: usize): void {
+  const stride = <usize>n << 3;
+  const at = <usize>p << 3;
+  let k = 0;
+  for (; k + 3 < j; k += 4) {
+    const r0 = basis + <usize>k * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    const c0 = load<f64>(r0 + at);
+    const c1 = load<f64>(r1 + at);
+    const c2 = load<f64>(r2 + at);
+    const c3 = load<f64>(r3 + at);
+    const v0 = f64x2.splat(c0);
+    const v1 = f64x2.splat(c1);
+    const v2 = f64x2.splat(c2);
+    const v3 = f64x2.splat(c3);
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const o = <usize>i << 3;
+      let v = v128.load(column + o);
+      v = f64x2.sub(v, f64x2.mul(v0, v128.load(r0 + o)));
+      v = f64x2.sub(v, f64x2.mul(v1, v128.load(r1 + o)));
+      v = f64x2.sub(v, f64x2.mul(v2, v128.load(r2 + o)));
+      v = f64x2.sub(v, f64x2.mul(v3, v128.load(r3 + o)));
+      v128.store(column + o, v);
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 3;
+      store<f64>(column + o, load<f64>(column + o) - c0 * load<f64>(r0 + o) - c1 * load<f64>(r1 + o) - c2 * load<f64>(r2 + o) - c3 * load<f64>(r3 + o));
+    }
+  }
+  for (; k < j; k++) {
+    const r = basis + <usize>k * stride;
+    const c = load<f64>(r + at);
+    if (c == 0) continue;
+    const v = f64x2.splat(c);
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(column + o, f64x2.sub(v128.load(column + o), f64x2.mul(v, v128.load(r + o))));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 3;
+      store<f64>(column + o, load<f64>(column + o) - c * load<f64>(r + o));
+    }
+  }
+}

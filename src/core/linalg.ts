@@ -19,6 +19,28 @@ export interface DenseBackend {
   inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
   /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
   multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
+  /** Room for up to `rows` basis rows of length n (see basisWorkspace) */
+  basisWorkspace?(rows: number, n: number): BasisWorkspace;
+}
+
+/**
+ * The working memory of a partial pivoted Cholesky (sparseGp.ts): the rows kept so far (the columns of Phi) and the
+ * new one, with the update of the new one against the kept ones. Views are valid until the next call of the backend.
+ */
+export interface BasisWorkspace {
+  /** the new column (n values) */
+  column(): Float64Array;
+  /** column[i] -= kept[k][p] kept[k][i] for k < j, in the order of pivotedCholesky's JavaScript loop */
+  projectOut(j: number, p: number): void;
+  /** keeps the column as row j */
+  keep(j: number): void;
+  /** the first `count` kept rows (count x n), copied out */
+  rows(count: number): Float64Array;
+}
+
+/** The dense backend's workspace for a pivoted Cholesky of n points, or undefined (the JavaScript loop). */
+export function basisWorkspace(rows: number, n: number): BasisWorkspace | undefined {
+  return denseBackend && n >= DENSE_BACKEND_MIN_N ? denseBackend.basisWorkspace?.(rows, n) : undefined;
 }
 
 export const DENSE_BACKEND_MIN_N = 48;

@@ -21,7 +21,7 @@ import type { FitOptions, GpConfig, GpHyperparameters } from './gp/config';
 import type { GaussianProcess } from './gp/model';
 import { trendAt } from './gp/mean';
 import type { PairKernel } from './kernels/types';
-import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
+import { basisWorkspace, cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { selectRows, validatePointSet } from './points';
 import { CoreInputError } from './types';
 import type { MarginalPosterior, PointSet, PosteriorModel } from './types';
@@ -127,7 +127,10 @@ export function pivotedCholesky(
   const n = points.n;
   const limit = Math.min(maxRank, n);
   const residual = kernel.diag(points);
-  const columns: Float64Array[] = []; // column j of Phi, length n each
+  const columns: Float64Array[] = []; // column j of Phi, length n each (JavaScript loop)
+  // the dense backend's memory for the columns and their update (WebAssembly SIMD; same result to the last bit)
+  const workspace = basisWorkspace(limit, n);
+  let rank = 0;
   const pivots: number[] = [];
   const chosen = new Uint8Array(n);
   const dim = points.d + 2;
@@ -144,29 +147,12 @@ export function pivotedCholesky(
     chosen[p] = 1;
     pivots.push(p);
     const row = kernel.matrix({ n: 1, d: points.d, data: points.data.subarray(p * dim, p * dim + dim) }, points); // 1 x n
-    const column = new Float64Array(n);
+    const column = workspace ? workspace.column() : new Float64Array(n);
     const pivot = Math.sqrt(largest);
     // column_i = (K_ip - sum_{k<j} Phi_ik Phi_pk) / sqrt(residual_p)
-    for (let i = 0; i < n; i++) column[i] = row[i]!;
-    // four earlier columns folded in per pass over the new one (fewer loads and stores per multiply-add)
-    let k = 0;
-    for (; k + 3 < j; k += 4) {
-      const p0 = columns[k]!;
-      const p1 = columns[k + 1]!;
-      const p2 = columns[k + 2]!;
-      const p3 = columns[k + 3]!;
-      const c0 = p0[p]!;
-      const c1 = p1[p]!;
-      const c2 = p2[p]!;
-      const c3 = p3[p]!;
-      for (let i = 0; i < n; i++) column[i] = column[i]! - c0 * p0[i]! - c1 * p1[i]! - c2 * p2[i]! - c3 * p3[i]!;
-    }
-    for (; k < j; k++) {
-      const previous = columns[k]!;
-      const coefficient = previous[p]!;
-      if (coefficient === 0) continue;
-      for (let i = 0; i < n; i++) column[i] = column[i]! - coefficient * previous[i]!;
-    }
+    column.set(row.subarray(0, n));
+    if (workspace) workspace.projectOut(j, p);
+    else projectOut(column, columns, j, p, n);
     for (let i = 0; i < n; i++) {
       const value = chosen[i] && i !== p ? 0 : column[i]! / pivot;
       column[i] = value;
@@ -174,12 +160,35 @@ export function pivotedCholesky(
     }
     column[p] = pivot;
     residual[p] = 0;
-    columns.push(column);
+    if (workspace) workspace.keep(j);
+    else columns.push(column);
+    rank++;
   }
-  const rank = columns.length;
-  const phiT = new Float64Array(rank * n);
-  columns.forEach((column, j) => phiT.set(column, j * n));
+  const phiT = workspace ? workspace.rows(rank) : new Float64Array(rank * n);
+  if (!workspace) columns.forEach((column, j) => phiT.set(column, j * n));
   return { phi: transpose(phiT, rank, n), phiT, rank, pivots, residual };
+}
+
+/** column -= sum_{k<j} columns[k][p] columns[k]: four earlier columns folded in per pass (fewer loads and stores). */
+function projectOut(column: Float64Array, columns: readonly Float64Array[], j: number, p: number, n: number): void {
+  let k = 0;
+  for (; k + 3 < j; k += 4) {
+    const p0 = columns[k]!;
+    const p1 = columns[k + 1]!;
+    const p2 = columns[k + 2]!;
+    const p3 = columns[k + 3]!;
+    const c0 = p0[p]!;
+    const c1 = p1[p]!;
+    const c2 = p2[p]!;
+    const c3 = p3[p]!;
+    for (let i = 0; i < n; i++) column[i] = column[i]! - c0 * p0[i]! - c1 * p1[i]! - c2 * p2[i]! - c3 * p3[i]!;
+  }
+  for (; k < j; k++) {
+    const previous = columns[k]!;
+    const coefficient = previous[p]!;
+    if (coefficient === 0) continue;
+    for (let i = 0; i < n; i++) column[i] = column[i]! - coefficient * previous[i]!;
+  }
 }
 
 /** The n x m transpose of an m x n row-major matrix. */

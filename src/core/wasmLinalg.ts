@@ -11,6 +11,7 @@ export interface WasmLinalgExports {
   invertLowerTransposed(l: number, u: number, n: number): void;
   inverseFromUpper(u: number, out: number, n: number): void;
   multiplyRowsByLowerTransposed(rows: number, m: number, lower: number, n: number, out: number): void;
+  projectOut(basis: number, j: number, n: number, p: number, column: number): void;
 }
 
 /** Start of the scratch area: past the module's own data (the first 64 KiB page). */
@@ -56,6 +57,20 @@ export function wasmDenseBackend(exports: WasmLinalgExports): DenseBackend {
       exports.multiplyRowsByLowerTransposed(pb, m, pm, n, po);
       return Float64Array.from(view(po, m * n));
     },
+    // a linalg.wasm built before projectOut existed: the JavaScript loop
+    ...(typeof (exports as Partial<WasmLinalgExports>).projectOut === 'function'
+      ? {
+          basisWorkspace(rows: number, n: number) {
+            const [pb, pc] = place([rows * n, n]) as [number, number];
+            return {
+              column: () => view(pc, n),
+              projectOut: (j: number, p: number) => exports.projectOut(pb, j, n, p, pc),
+              keep: (j: number) => view(pb + j * n * 8, n).set(view(pc, n)),
+              rows: (count: number) => Float64Array.from(view(pb, count * n)),
+            };
+          },
+        }
+      : {}),
     inverseLowerFromUpper(upper, n) {
       const [pu, po] = reserve(n, 2) as [number, number];
       view(pu, n * n).set(upper.subarray(0, n * n));
