@@ -147,6 +147,23 @@ describe('FITC sparse GP against the exact GP (R&W Algorithm 2.1) as reference',
     assert.equal(sparse.conditionOn(extra, values).n, points.n + extra.n);
   });
 
+  test('the target copies kept from the last joint call give the same joint posterior to the last bit', () => {
+    const low = (): SparseGp => fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: 30 });
+    const model = low();
+    const other = pool(new Rng(9), 25, d, 0.6, 0.5);
+    model.jointPosterior(cheap, query); // keeps query's features
+    const hit = model.jointPosterior(other, query);
+    const fresh = low().jointPosterior(other, query);
+    assert.deepEqual(Array.from(hit.first.mean), Array.from(fresh.first.mean));
+    assert.deepEqual(Array.from(hit.first.variance), Array.from(fresh.first.variance));
+    assert.deepEqual(Array.from(hit.second.mean), Array.from(fresh.second.mean));
+    assert.deepEqual(Array.from(hit.second.variance), Array.from(fresh.second.variance));
+    assert.deepEqual(Array.from(hit.crossCovariance), Array.from(fresh.crossCovariance));
+    // other target rows: computed anew, not the kept ones
+    const moved = model.jointPosterior(query, cheap);
+    assert.deepEqual(Array.from(moved.second.mean), Array.from(low().posterior(cheap).mean));
+  });
+
   test('a low-rank basis changes the answer only a little (and the check can tell)', () => {
     const low = fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: 30 });
     assert.equal(low.inducingPoints, 30);
