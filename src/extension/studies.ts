@@ -201,7 +201,8 @@ export class Studies implements vscode.Disposable {
       this.snapshots.set(studyFile, snapshot);
       this.publishDiagnostics(snapshot);
       const seconds = ((Date.now() - started) / 1000).toFixed(2);
-      this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
+      const kind = options.suggest ? `suggest ${options.suggest}` : options.fit === false ? 'read, no fit' : options.diagnostics === false ? 'fit' : 'fit + diagnostics';
+      this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s (${kind})${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
       if (snapshot.posterior) this.log.debug(`hyperparameters: ${JSON.stringify(snapshot.posterior.hyperparameters)}`);
       for (const d of snapshot.diagnostics.filter((x) => x.severity !== 'info').slice(0, 50)) this.log.warn(`${d.file}:${d.line}: ${d.message}`);
       const shown = this.decorate(snapshot);
