@@ -142,3 +142,30 @@ export function projectOut(basis: usize, j: i32, n: i32, p: i32, column: usize):
     }
   }
 }
+
+/**
+ * c = A B for A, B n x n lower triangular (src/core/linalg.ts multiplyLower): c[i, j] += A[i, k] B[k, j] for
+ * k <= i and j <= k, in the same order as the JavaScript loop (zero A[i, k] skipped), so the same to the last bit.
+ */
+export function multiplyLower(a: usize, b: usize, n: i32, c: usize): void {
+  memory.fill(c, 0, <usize>n * <usize>n * 8);
+  for (let i = 0; i < n; i++) {
+    const rowA = a + ((<usize>i * <usize>n) << 3);
+    const rowC = c + ((<usize>i * <usize>n) << 3);
+    for (let k = 0; k <= i; k++) {
+      const aik = load<f64>(rowA + (<usize>k << 3));
+      if (aik == 0) continue;
+      const rowB = b + ((<usize>k * <usize>n) << 3);
+      const v = f64x2.splat(aik);
+      let j = 0;
+      for (; j + 1 <= k; j += 2) {
+        const o = <usize>j << 3;
+        v128.store(rowC + o, f64x2.add(v128.load(rowC + o), f64x2.mul(v, v128.load(rowB + o))));
+      }
+      for (; j <= k; j++) {
+        const o = <usize>j << 3;
+        store<f64>(rowC + o, load<f64>(rowC + o) + aik * load<f64>(rowB + o));
+      }
+    }
+  }
+}

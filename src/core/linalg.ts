@@ -19,6 +19,8 @@ export interface DenseBackend {
   inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
   /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
   multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
+  /** A B for two lower triangular n x n matrices (see multiplyLower) */
+  multiplyLower?(a: Float64Array, b: Float64Array, n: number): Float64Array;
   /** Room for up to `rows` basis rows of length n (see basisWorkspace) */
   basisWorkspace?(rows: number, n: number): BasisWorkspace;
 }
@@ -600,6 +602,7 @@ export function choleskyAppend(
  * A[i, k] B[k, j]. n^3 / 6 multiply-adds instead of matMul's n^3.
  */
 export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  if (denseBackend?.multiplyLower && n >= DENSE_BACKEND_MIN_N) return denseBackend.multiplyLower(a, b, n);
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const rowA = i * n;

@@ -12,6 +12,7 @@ export interface WasmLinalgExports {
   inverseFromUpper(u: number, out: number, n: number): void;
   multiplyRowsByLowerTransposed(rows: number, m: number, lower: number, n: number, out: number): void;
   projectOut(basis: number, j: number, n: number, p: number, column: number): void;
+  multiplyLower(a: number, b: number, n: number, c: number): void;
 }
 
 /** Start of the scratch area: past the module's own data (the first 64 KiB page). */
@@ -57,7 +58,18 @@ export function wasmDenseBackend(exports: WasmLinalgExports): DenseBackend {
       exports.multiplyRowsByLowerTransposed(pb, m, pm, n, po);
       return Float64Array.from(view(po, m * n));
     },
-    // a linalg.wasm built before projectOut existed: the JavaScript loop
+    // a linalg.wasm built before multiplyLower / projectOut existed: the JavaScript loops
+    ...(typeof (exports as Partial<WasmLinalgExports>).multiplyLower === 'function'
+      ? {
+          multiplyLower(a: Float64Array, b: Float64Array, n: number) {
+            const [pa, pb, pc] = reserve(n, 3) as [number, number, number];
+            view(pa, n * n).set(a.subarray(0, n * n));
+            view(pb, n * n).set(b.subarray(0, n * n));
+            exports.multiplyLower(pa, pb, n, pc);
+            return Float64Array.from(view(pc, n * n));
+          },
+        }
+      : {}),
     ...(typeof (exports as Partial<WasmLinalgExports>).projectOut === 'function'
       ? {
           basisWorkspace(rows: number, n: number) {
