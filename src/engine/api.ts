@@ -10,6 +10,8 @@ export interface AnalyzeParams {
   readonly fit?: boolean;
   /** skip the posterior diagnostics (LOO, slices), for speed */
   readonly diagnostics?: boolean;
+  /** compute the recommendation (default true); `mixopt suggest` does not show it */
+  readonly recommend?: boolean;
   /** re-optimise the hyperparameters even when the data changed too little to need it (the user's "Refit") */
   readonly reoptimise?: boolean;
   /** append the suggestions to the ledger as `suggested` events, written by this actor */

@@ -151,11 +151,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const recommendationKey = JSON.stringify([study.domains, study.fidelities.target, study.optimizer.seed, dataset.sources.map((s) => s.runId)]);
-  const kept = state.recommendation;
-  const recommendation = kept && kept.model === model && kept.key === recommendationKey ? kept.view : recommendationView(study, dataset, model);
-  state.recommendation = { model, key: recommendationKey, view: recommendation };
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, model, state, ctx);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -181,6 +177,16 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
   await checkpoint(ctx, 'Done', 1);
   return snapshot;
+}
+
+/** The recommendation, kept with the model it came from (the same model, study target and seed give the same). */
+async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext): Promise<RecommendationView | undefined> {
+  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
+  const key = JSON.stringify([study.domains, study.fidelities.target, study.optimizer.seed, dataset.sources.map((s) => s.runId)]);
+  const kept = state.recommendation;
+  const view = kept && kept.model === model && kept.key === key ? kept.view : recommendationView(study, dataset, model);
+  state.recommendation = { model, key, view };
+  return view;
 }
 
 /** Pending trials (accepted or launched, not yet finished), conditioned on as fantasies at their fidelity. */
