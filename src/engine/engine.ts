@@ -151,7 +151,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, model, state, ctx);
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, model, state, ctx, params.recommend === 'kept');
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -180,11 +180,13 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 }
 
 /** The recommendation, kept with the model it came from (the same model, study target and seed give the same). */
-async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext): Promise<RecommendationView | undefined> {
-  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
+async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean): Promise<RecommendationView | undefined> {
   const key = JSON.stringify([study.domains, study.fidelities.target, study.optimizer.seed, dataset.sources.map((s) => s.runId)]);
   const kept = state.recommendation;
-  const view = kept && kept.model === model && kept.key === key ? kept.view : recommendationView(study, dataset, model);
+  if (kept && kept.model === model && kept.key === key) return kept.view;
+  if (keptOnly) return undefined;
+  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
+  const view = recommendationView(study, dataset, model);
   state.recommendation = { model, key, view };
   return view;
 }

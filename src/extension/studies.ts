@@ -24,6 +24,8 @@ export interface RefreshOptions {
   readonly diagnostics?: boolean;
   /** no progress notification, however long it takes (the background fit on opening) */
   readonly quiet?: boolean;
+  /** 'kept': only a recommendation the engine kept from the same model; when there is none, one follows in the background */
+  readonly recommend?: 'kept';
 }
 
 export class Studies implements vscode.Disposable {
@@ -168,7 +170,7 @@ export class Studies implements vscode.Disposable {
     let latest: { message: string; fraction: number } | undefined;
     let report: ((message: string, fraction: number) => void) | undefined;
     const request = this.engine.request(
-      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.diagnostics ?? options.fit !== false, fit: options.fit !== false, ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
+      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.diagnostics ?? options.fit !== false, fit: options.fit !== false, ...(options.recommend ? { recommend: options.recommend } : {}), ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
       {
         signal: controller.signal,
         progress: (message, fraction) => {
@@ -197,7 +199,12 @@ export class Studies implements vscode.Disposable {
       options.interactive ? 0 : 500,
     );
     try {
-      const snapshot = carryOver(await request, this.snapshots.get(studyFile));
+      const result = await request;
+      // the suggestion was shown first: the recommendation of this model follows (the Next trial panel's comparison)
+      if (options.recommend === 'kept' && result.recommendation === undefined && result.observations > 0) {
+        void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+      }
+      const snapshot = carryOver(result, this.snapshots.get(studyFile));
       this.snapshots.set(studyFile, snapshot);
       this.publishDiagnostics(snapshot);
       const seconds = ((Date.now() - started) / 1000).toFixed(2);

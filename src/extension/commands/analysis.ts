@@ -36,8 +36,9 @@ export async function suggest(ctx: MixOptContext, studyFile: string, batch: numb
   const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
   panel.studyFile = studyFile;
   // The Next trial panel needs no diagnostics (leave-one-out, slices, per-metric fits: about 2 s at the example's
-  // 1,028 runs): the suggestion is shown first, and an open Posterior panel gets them after it.
-  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true, diagnostics: false });
+  // 1,028 runs), and its comparison with the recommendation can wait (0.3 s): the suggestion is shown first, the
+  // recommendation of a new model follows, and an open Posterior panel gets the diagnostics after it.
+  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true, diagnostics: false, recommend: 'kept' });
   if (snap && (snap.suggestions?.length ?? 0) === 0) {
     void vscode.window.showWarningMessage(`MixOpt: no suggestion for ${snap.name}. ${snap.diagnostics.find((d) => d.severity === 'error')?.message ?? 'See the MixOpt log.'}`);
   }

@@ -207,6 +207,22 @@ optimizer: {kernel: rbf, ard: false}
     assert.notEqual(changed.posterior?.fitSeconds, asked.posterior?.fitSeconds, 'new data: a new model');
   });
 
+  test('a recommendation on request only: none, or the one kept for the same model (the suggestion shown first)', async () => {
+    appendFileSync(runsFile, runs(1));
+    const none = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: false } });
+    assert.equal(none.suggestions?.length, 1);
+    assert.equal(none.recommendation, undefined);
+    const notYet = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.equal(notYet.recommendation, undefined, 'nothing kept for this model yet');
+    const computed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, diagnostics: false } });
+    assert.ok(computed.recommendation);
+    const kept = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.deepEqual(kept.recommendation, computed.recommendation);
+    appendFileSync(runsFile, runs(1));
+    const changed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.equal(changed.recommendation, undefined, 'a new model: the kept recommendation is not its own');
+  });
+
   test('a corrupt cache file only costs a fresh fit', async () => {
     writeFileSync(fitCachePath(studyFile), '{"version": 1, "domains": ["web", "code", "books"], "hyperpar');
     forgetEngineState();
