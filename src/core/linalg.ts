@@ -19,6 +19,8 @@ export interface DenseBackend {
   inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
   /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
   multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
+  /** Lower triangle of X diag(weights) X^T for X m x n, upper triangle zero (see weightedGram) */
+  weightedGramLower?(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array;
   /** A B for two lower triangular n x n matrices (see multiplyLower) */
   multiplyLower?(a: Float64Array, b: Float64Array, n: number): Float64Array;
   /** Room for up to `rows` basis rows of length n (see basisWorkspace) */
@@ -622,6 +624,11 @@ export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Floa
  * symmetric m x m, as dot products of contiguous rows, 2 x 2 blocked (each loaded element serves two products).
  */
 export function weightedGram(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array {
+  if (denseBackend?.weightedGramLower && m >= DENSE_BACKEND_MIN_N) {
+    const lower = denseBackend.weightedGramLower(x, m, n, weights);
+    symmetrizeFromLower(lower, m);
+    return lower;
+  }
   const scaled = new Float64Array(m * n);
   for (let a = 0; a < m; a++) {
     const row = a * n;

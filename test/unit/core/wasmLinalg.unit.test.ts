@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitGp } from '../../../src/core/gp/fit';
-import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLower, invertLowerTransposed, multiplyLower, multiplyRowsByLowerTransposed, setDenseBackend } from '../../../src/core/linalg';
+import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLower, invertLowerTransposed, multiplyLower, multiplyRowsByLowerTransposed, setDenseBackend, weightedGram } from '../../../src/core/linalg';
 import type { DenseBackend } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';
 import { buildDefaultKernel } from '../../../src/core/kernels/default';
@@ -128,6 +128,19 @@ describe('WebAssembly SIMD dense kernels', () => {
       const fast = multiplyLower(a, b, n);
       const reference = withJs(() => multiplyLower(a, b, n));
       assert.ok(reference.some((x) => x !== 0));
+      assert.deepEqual(Array.from(fast), Array.from(reference));
+    }
+  });
+
+  test('the weighted Gram matrix X W X^T (the sparse model\'s B) is the same to the last bit, odd and even row counts', () => {
+    const rng = new Rng(17);
+    for (const m of [DENSE_BACKEND_MIN_N, 51]) {
+      const n = 137;
+      const x = Float64Array.from({ length: m * n }, () => rng.normal());
+      const weights = Float64Array.from({ length: n }, () => 0.1 + rng.next());
+      const fast = weightedGram(x, m, n, weights);
+      const reference = withJs(() => weightedGram(x, m, n, weights));
+      assert.ok(reference.every((v) => Number.isFinite(v)) && reference[m + 1] !== 0);
       assert.deepEqual(Array.from(fast), Array.from(reference));
     }
   });
