@@ -11,6 +11,12 @@ import type { RefreshOptions } from '../studies';
 export async function analyze(ctx: MixOptContext, studyFile: string, options: RefreshOptions): Promise<StudySnapshot | undefined> {
   const panels = MixOptPanel.all().filter((p) => (p.studyFile ?? studyFile) === studyFile);
   for (const p of panels) p.post({ method: 'busy', message: options.suggest ? 'Fitting the model and choosing the next trial…' : 'Fitting the model…' });
+  // The panels a new snapshot of this study reaches through studies.onDidChange (activate() posts it to them); the
+  // others, and all after a failure or a cancel, get it below, no longer busy: not twice (0.6 MB at 1,028 runs).
+  const reached = new Set<MixOptPanel>();
+  const listener = ctx.studies.onDidChange((snap) => {
+    if (snap.studyFile === studyFile) for (const p of MixOptPanel.all()) if ((p.studyFile ?? ctx.studies.current) === studyFile) reached.add(p);
+  });
   try {
     return await ctx.studies.refresh(studyFile, options);
   } catch (e) {
@@ -19,8 +25,9 @@ export async function analyze(ctx: MixOptContext, studyFile: string, options: Re
     void vscode.window.showErrorMessage(`MixOpt: ${firstLine(message)}`, 'Show log').then((c) => c && ctx.log.show());
     return undefined;
   } finally {
+    listener.dispose();
     const snap = ctx.studies.snapshot(studyFile);
-    if (snap) for (const p of panels) p.post({ method: 'snapshot', snapshot: snap, busy: false });
+    if (snap) for (const p of panels) if (!reached.has(p)) p.post({ method: 'snapshot', snapshot: snap, busy: false });
   }
 }
 
