@@ -426,10 +426,10 @@ export class SparseGp implements SurrogateModel {
    * add inducing points (fewer than maxInducing): then the caller builds the basis afresh.
    */
   reusedBasis(points: PointSet, tolerance: number, maxInducing: number): { phiT: Float64Array; rank: number; residual: Float64Array; lambda: Float64Array; inducing: PointSet; lowerInverse: Float64Array; b: Float64Array } | undefined {
+    // (a model conditioned on fantasies has them among its rows: a new set without them removes their terms from B)
     const { rank: m, points: own, phiT: oldPhiT, lambda: oldLambda, noise } = this.state;
-    // fantasies are not training points of a fitted model: only the n fitted rows are reused
     const oldN = this.n;
-    if (points.d !== this.d || own.n !== oldN) return undefined;
+    if (points.d !== this.d) return undefined;
     const dim = this.d + 2;
     const n = points.n;
     const rowOf = new Map<string, number>();

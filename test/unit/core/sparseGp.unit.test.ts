@@ -272,6 +272,11 @@ describe('the update after a run arrives: the earlier model\'s basis reused', ()
     assert.ok(maxAbsDifference(a.mean, b.mean) < 1e-8, `mean ${maxAbsDifference(a.mean, b.mean)}`);
     assert.ok(maxAbsDifference(a.variance, b.variance) < 1e-8, `variance ${maxAbsDifference(a.variance, b.variance)}`);
     assert.ok(Math.abs(back.logMarginalLikelihood - previous.logMarginalLikelihood) < 1e-6 * Math.abs(previous.logMarginalLikelihood));
+    // a model conditioned on fantasies has them among its rows: refitted on the data alone, their terms leave B
+    const fantasies = pool(new Rng(23), 2, d, 0.6, 1);
+    const conditioned = previous.conditionOn(fantasies, Float64Array.from([2.9, 3.1]));
+    const without = fitSparseGp(before.points, before.y, config, { ...options, warmStart: hp, fixed: true, reuse: conditioned });
+    assert.ok(maxAbsDifference(without.posterior(queries).mean, b.mean) < 1e-8);
   });
 
   test('not reused when the hyperparameters differ, or a new point is poorly covered while the basis could grow', () => {
