@@ -111,6 +111,8 @@ export class Studies implements vscode.Disposable {
 
   private onFileChanged(path: string): void {
     if (/[\\/](node_modules|\.git)[\\/]/.test(path)) return;
+    // the fit cache (.mixopt/cache/) is written by the engine's own fits: not an input to re-read
+    if (/[\\/]\.mixopt[\\/]cache[\\/]/.test(path)) return;
     if (/\.mixopt\.ya?ml$/.test(path)) {
       void this.discover();
       this.schedule(path);
