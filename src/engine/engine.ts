@@ -179,9 +179,12 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   return snapshot;
 }
 
-/** The recommendation, kept with the model it came from (the same model, study target and seed give the same). */
+/**
+ * The recommendation, kept with the model it came from: the same model with the same domains, target, constraints
+ * (the search box), objective, seed and runs gives the same one.
+ */
 async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean): Promise<RecommendationView | undefined> {
-  const key = JSON.stringify([study.domains, study.fidelities.target, study.optimizer.seed, dataset.sources.map((s) => s.runId)]);
+  const key = JSON.stringify([study.domains, study.fidelities.target, study.constraints, study.objective, study.optimizer.seed, Array.from(dataset.space.lower), Array.from(dataset.space.upper), dataset.sources.map((s) => s.runId)]);
   const kept = state.recommendation;
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;

@@ -218,6 +218,17 @@ optimizer: {kernel: rbf, ard: false}
     assert.ok(computed.recommendation);
     const kept = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
     assert.deepEqual(kept.recommendation, computed.recommendation);
+    // the same model under new bounds: the search box changed, so did the recommendation
+    const text = readFileSync(studyFile, 'utf8');
+    writeFileSync(studyFile, `${text}constraints: {bounds: {web: [0.0, 0.1]}}\n`);
+    try {
+      const bounded = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+      assert.equal(bounded.recommendation, undefined, 'new bounds: the kept recommendation is not for them');
+      const within = await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, diagnostics: false } });
+      assert.ok((within.recommendation?.mixture['web'] ?? 1) <= 0.1 + 1e-9, `web ${within.recommendation?.mixture['web']}`);
+    } finally {
+      writeFileSync(studyFile, text);
+    }
     appendFileSync(runsFile, runs(1));
     const changed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
     assert.equal(changed.recommendation, undefined, 'a new model: the kept recommendation is not its own');
