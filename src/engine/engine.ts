@@ -55,7 +55,7 @@ interface StudyState {
    * The last fitted model and the keys of its observations: the same data with the same hyperparameters is the same
    * model (a Suggest after the background fit on opening); an update reuses its inducing basis (core/sparseGp.ts).
    */
-  model?: { readonly model: SurrogateModel; readonly keys: readonly string[]; readonly config: GpConfig };
+  model?: { readonly model: SurrogateModel; readonly keys: readonly string[]; readonly config: GpConfig; readonly seed: number };
   /** the recommendation of that model (a function of the model, the study's domains, target and seed) */
   recommendation?: { readonly model: SurrogateModel; readonly key: string; readonly view: RecommendationView | undefined };
   lastKey?: string;
@@ -223,9 +223,10 @@ function fitModel(
   const fitNotes: DiagnosticView[] = [];
   const optimise = reoptimise || needsOptimisation(fitted, keys);
   const previous = state.model;
-  const unchanged = !optimise && previous !== undefined && sameConfig(previous.config, config) && sameKeys(previous.keys, keys) && sameTheta(previous.model.hyperparameters(), fitted?.hyperparameters);
+  const seed = study.optimizer.seed; // the sparse path's subset depends on it
+  const unchanged = !optimise && previous !== undefined && previous.seed === seed && sameConfig(previous.config, config) && sameKeys(previous.keys, keys) && sameTheta(previous.model.hyperparameters(), fitted?.hyperparameters);
   const model = unchanged ? previous.model : fitOn(study, dataset, config, fitted, optimise, previous?.model);
-  state.model = { model, keys, config };
+  state.model = { model, keys, config, seed };
   if (optimise || !fitted) {
     state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
     const failed = saveFit(cachePath, study.domains, state.fit);
