@@ -156,7 +156,8 @@ function formatStatus(snapshot: StudySnapshot): string[] {
 async function analyze(study: string, suggestCount: number, record: boolean, fit = true, reoptimise = false): Promise<StudySnapshot> {
   return runEngine({
     method: 'analyze',
-    params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(reoptimise ? { reoptimise } : {}), ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
+    // suggest prints no recommendation (about 0.3 s at the example's 1,028 runs)
+    params: { studyFile: study, suggest: suggestCount, diagnostics: false, fit, ...(suggestCount > 0 ? { recommend: false } : {}), ...(reoptimise ? { reoptimise } : {}), ...(record ? { record: { actor: `cli:${process.pid}` } } : {}) },
   });
 }
 

@@ -19,6 +19,32 @@ export interface DenseBackend {
   inverseLowerFromUpper(upper: Float64Array, n: number): Float64Array;
   /** B M^T for B m x n and M lower triangular (see multiplyRowsByLowerTransposed) */
   multiplyRowsByLowerTransposed(rows: Float64Array, m: number, lower: Float64Array, n: number): Float64Array;
+  /** Lower triangle of X diag(weights) X^T for X m x n, upper triangle zero (see weightedGram) */
+  weightedGramLower?(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array;
+  /** A B for two lower triangular n x n matrices (see multiplyLower) */
+  multiplyLower?(a: Float64Array, b: Float64Array, n: number): Float64Array;
+  /** Room for up to `rows` basis rows of length n (see basisWorkspace) */
+  basisWorkspace?(rows: number, n: number): BasisWorkspace;
+}
+
+/**
+ * The working memory of a partial pivoted Cholesky (sparseGp.ts): the rows kept so far (the columns of Phi) and the
+ * new one, with the update of the new one against the kept ones. Views are valid until the next call of the backend.
+ */
+export interface BasisWorkspace {
+  /** the new column (n values) */
+  column(): Float64Array;
+  /** column[i] -= kept[k][p] kept[k][i] for k < j, in the order of pivotedCholesky's JavaScript loop */
+  projectOut(j: number, p: number): void;
+  /** keeps the column as row j */
+  keep(j: number): void;
+  /** the first `count` kept rows (count x n), copied out */
+  rows(count: number): Float64Array;
+}
+
+/** The dense backend's workspace for a pivoted Cholesky of n points, or undefined (the JavaScript loop). */
+export function basisWorkspace(rows: number, n: number): BasisWorkspace | undefined {
+  return denseBackend && n >= DENSE_BACKEND_MIN_N ? denseBackend.basisWorkspace?.(rows, n) : undefined;
 }
 
 export const DENSE_BACKEND_MIN_N = 48;
@@ -578,6 +604,7 @@ export function choleskyAppend(
  * A[i, k] B[k, j]. n^3 / 6 multiply-adds instead of matMul's n^3.
  */
 export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  if (denseBackend?.multiplyLower && n >= DENSE_BACKEND_MIN_N) return denseBackend.multiplyLower(a, b, n);
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const rowA = i * n;
@@ -597,6 +624,11 @@ export function multiplyLower(a: Float64Array, b: Float64Array, n: number): Floa
  * symmetric m x m, as dot products of contiguous rows, 2 x 2 blocked (each loaded element serves two products).
  */
 export function weightedGram(x: Float64Array, m: number, n: number, weights: Float64Array): Float64Array {
+  if (denseBackend?.weightedGramLower && m >= DENSE_BACKEND_MIN_N) {
+    const lower = denseBackend.weightedGramLower(x, m, n, weights);
+    symmetrizeFromLower(lower, m);
+    return lower;
+  }
   const scaled = new Float64Array(m * n);
   for (let a = 0; a < m; a++) {
     const row = a * n;

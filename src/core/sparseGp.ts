@@ -21,7 +21,7 @@ import type { FitOptions, GpConfig, GpHyperparameters } from './gp/config';
 import type { GaussianProcess } from './gp/model';
 import { trendAt } from './gp/mean';
 import type { PairKernel } from './kernels/types';
-import { cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
+import { basisWorkspace, cholesky, invertLower, logDetFromCholesky, multiplyLower, multiplyRowsByLowerTransposed, solveLower, solveLowerTransposed, weightedGram } from './linalg';
 import { selectRows, validatePointSet } from './points';
 import { CoreInputError } from './types';
 import type { MarginalPosterior, PointSet, PosteriorModel } from './types';
@@ -48,6 +48,12 @@ export interface SparseOptions {
   readonly residualTolerance?: number;
   /** Use the sparse path above this n (fitSurrogate only). Default SPARSE_ABOVE. */
   readonly sparseAbove?: number;
+  /**
+   * An earlier model of the same study (the update after a run arrives): when its hyperparameters equal this fit's
+   * (`fixed`), its inducing points are kept and the basis rows of the points it already had are reused, so the
+   * update costs O(k M^2) for k new points instead of the O(n M^2) basis (see reusedBasis). Ignored otherwise.
+   */
+  readonly reuse?: SurrogateModel;
 }
 
 /** What the engine reads from a fitted surrogate, exact or sparse. */
@@ -121,7 +127,10 @@ export function pivotedCholesky(
   const n = points.n;
   const limit = Math.min(maxRank, n);
   const residual = kernel.diag(points);
-  const columns: Float64Array[] = []; // column j of Phi, length n each
+  const columns: Float64Array[] = []; // column j of Phi, length n each (JavaScript loop)
+  // the dense backend's memory for the columns and their update (WebAssembly SIMD; same result to the last bit)
+  const workspace = basisWorkspace(limit, n);
+  let rank = 0;
   const pivots: number[] = [];
   const chosen = new Uint8Array(n);
   const dim = points.d + 2;
@@ -138,29 +147,12 @@ export function pivotedCholesky(
     chosen[p] = 1;
     pivots.push(p);
     const row = kernel.matrix({ n: 1, d: points.d, data: points.data.subarray(p * dim, p * dim + dim) }, points); // 1 x n
-    const column = new Float64Array(n);
+    const column = workspace ? workspace.column() : new Float64Array(n);
     const pivot = Math.sqrt(largest);
     // column_i = (K_ip - sum_{k<j} Phi_ik Phi_pk) / sqrt(residual_p)
-    for (let i = 0; i < n; i++) column[i] = row[i]!;
-    // four earlier columns folded in per pass over the new one (fewer loads and stores per multiply-add)
-    let k = 0;
-    for (; k + 3 < j; k += 4) {
-      const p0 = columns[k]!;
-      const p1 = columns[k + 1]!;
-      const p2 = columns[k + 2]!;
-      const p3 = columns[k + 3]!;
-      const c0 = p0[p]!;
-      const c1 = p1[p]!;
-      const c2 = p2[p]!;
-      const c3 = p3[p]!;
-      for (let i = 0; i < n; i++) column[i] = column[i]! - c0 * p0[i]! - c1 * p1[i]! - c2 * p2[i]! - c3 * p3[i]!;
-    }
-    for (; k < j; k++) {
-      const previous = columns[k]!;
-      const coefficient = previous[p]!;
-      if (coefficient === 0) continue;
-      for (let i = 0; i < n; i++) column[i] = column[i]! - coefficient * previous[i]!;
-    }
+    column.set(row.subarray(0, n));
+    if (workspace) workspace.projectOut(j, p);
+    else projectOut(column, columns, j, p, n);
     for (let i = 0; i < n; i++) {
       const value = chosen[i] && i !== p ? 0 : column[i]! / pivot;
       column[i] = value;
@@ -168,12 +160,35 @@ export function pivotedCholesky(
     }
     column[p] = pivot;
     residual[p] = 0;
-    columns.push(column);
+    if (workspace) workspace.keep(j);
+    else columns.push(column);
+    rank++;
   }
-  const rank = columns.length;
-  const phiT = new Float64Array(rank * n);
-  columns.forEach((column, j) => phiT.set(column, j * n));
+  const phiT = workspace ? workspace.rows(rank) : new Float64Array(rank * n);
+  if (!workspace) columns.forEach((column, j) => phiT.set(column, j * n));
   return { phi: transpose(phiT, rank, n), phiT, rank, pivots, residual };
+}
+
+/** column -= sum_{k<j} columns[k][p] columns[k]: four earlier columns folded in per pass (fewer loads and stores). */
+function projectOut(column: Float64Array, columns: readonly Float64Array[], j: number, p: number, n: number): void {
+  let k = 0;
+  for (; k + 3 < j; k += 4) {
+    const p0 = columns[k]!;
+    const p1 = columns[k + 1]!;
+    const p2 = columns[k + 2]!;
+    const p3 = columns[k + 3]!;
+    const c0 = p0[p]!;
+    const c1 = p1[p]!;
+    const c2 = p2[p]!;
+    const c3 = p3[p]!;
+    for (let i = 0; i < n; i++) column[i] = column[i]! - c0 * p0[i]! - c1 * p1[i]! - c2 * p2[i]! - c3 * p3[i]!;
+  }
+  for (; k < j; k++) {
+    const previous = columns[k]!;
+    const coefficient = previous[p]!;
+    if (coefficient === 0) continue;
+    for (let i = 0; i < n; i++) column[i] = column[i]! - coefficient * previous[i]!;
+  }
 }
 
 /** The n x m transpose of an m x n row-major matrix. */
@@ -233,17 +248,35 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const noise = Math.exp(hp.theta[hp.theta.length - 1]!);
   const ownPoints: PointSet = { n: points.n, d: points.d, data: Float64Array.from(points.data) };
   const tolerance = (options.residualTolerance ?? DEFAULT_RESIDUAL_TOLERANCE) * noise;
-  const basis = pivotedCholesky(kernel, ownPoints, options.maxInducing ?? DEFAULT_MAX_INDUCING, tolerance);
-  const rank = basis.rank;
-  const inducing = selectRows(ownPoints, basis.pivots);
-  // L_uu = the rows of Phi at the pivots (lower triangular in pivot order).
-  const luu = new Float64Array(rank * rank);
-  basis.pivots.forEach((p, i) => {
-    for (let j = 0; j <= i; j++) luu[i * rank + j] = basis.phi[p * rank + j]!;
-  });
+  const maxInducing = options.maxInducing ?? DEFAULT_MAX_INDUCING;
   const residual = standardisedResidual(exact, ownPoints, y);
-  const lambda = Float64Array.from(basis.residual, (r) => r + noise);
-  const { b, c } = accumulate(basis.phiT, points.n, rank, lambda, residual);
+  const previous = options.fixed && options.reuse instanceof SparseGp ? options.reuse : undefined;
+  const reused = previous?.sameHyperparameters(hp) ? previous.reusedBasis(ownPoints, tolerance, maxInducing) : undefined;
+  let basis: { phiT: Float64Array; rank: number; residual: Float64Array };
+  let inducing: PointSet;
+  let lowerInverse: Float64Array;
+  let lambda: Float64Array;
+  let b: Float64Array;
+  let c: Float64Array;
+  if (reused) {
+    ({ inducing, lowerInverse, b, lambda } = reused);
+    basis = reused;
+    c = accumulateC(basis.phiT, points.n, basis.rank, lambda, residual);
+  } else {
+    const pivoted = pivotedCholesky(kernel, ownPoints, maxInducing, tolerance);
+    const rank = pivoted.rank;
+    basis = pivoted;
+    inducing = selectRows(ownPoints, pivoted.pivots);
+    // L_uu = the rows of Phi at the pivots (lower triangular in pivot order).
+    const luu = new Float64Array(rank * rank);
+    pivoted.pivots.forEach((p, i) => {
+      for (let j = 0; j <= i; j++) luu[i * rank + j] = pivoted.phi[p * rank + j]!;
+    });
+    lowerInverse = invertLower(luu, rank);
+    lambda = Float64Array.from(basis.residual, (r) => r + noise);
+    ({ b, c } = accumulate(basis.phiT, points.n, rank, lambda, residual));
+  }
+  const rank = basis.rank;
   const warnings = [...exact.warnings];
   const largestResidual = basis.residual.reduce((a, v) => Math.max(a, v), 0);
   if (largestResidual > tolerance) {
@@ -257,7 +290,7 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
     yRaw: Float64Array.from(y),
     inducing,
     rank,
-    lowerInverse: invertLower(luu, rank),
+    lowerInverse,
     b,
     c,
     phiT: basis.phiT,
@@ -283,6 +316,12 @@ function accumulate(phiT: Float64Array, n: number, rank: number, lambda: Float64
   const weights = Float64Array.from(lambda, (l) => 1 / l);
   const b = weightedGram(phiT, rank, n, weights);
   for (let a = 0; a < rank; a++) b[a * rank + a] = b[a * rank + a]! + 1;
+  return { b, c: accumulateC(phiT, n, rank, lambda, residual) };
+}
+
+/** c = Phi^T Lambda^-1 r alone (n M multiply-adds). */
+function accumulateC(phiT: Float64Array, n: number, rank: number, lambda: Float64Array, residual: Float64Array): Float64Array {
+  const weights = Float64Array.from(lambda, (l) => 1 / l);
   const c = new Float64Array(rank);
   for (let a = 0; a < rank; a++) {
     const row = a * n;
@@ -290,7 +329,21 @@ function accumulate(phiT: Float64Array, n: number, rank: number, lambda: Float64
     for (let i = 0; i < n; i++) sum += phiT[row + i]! * weights[i]! * residual[i]!;
     c[a] = sum;
   }
-  return { b, c };
+  return c;
+}
+
+/** Whether two arrays hold the same values (same length, element by element). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The key of one point's row (its d + 2 coordinates): equal keys, equal basis rows. */
+function rowKey(data: Float64Array, i: number, dim: number): string {
+  let key = '';
+  for (let k = 0; k < dim; k++) key += `${data[i * dim + k]!},`;
+  return key;
 }
 
 /** FITC posterior over a fixed inducing basis; immutable (conditionOn returns a new model). */
@@ -351,6 +404,110 @@ export class SparseGp implements SurrogateModel {
     }
     for (let i = 0; i < m; i++) quadratic -= state.c[i]! * bInverseC[i]!;
     this.logMarginalLikelihood = -0.5 * quadratic - 0.5 * (logDetFromCholesky(this.factorB, m) + logLambda) - 0.5 * this.n * LOG_2PI;
+  }
+
+  /** Whether `hp` are this model's hyperparameters (same configuration, names and theta): its basis then applies. */
+  sameHyperparameters(hp: GpHyperparameters): boolean {
+    const own = this.state.exact.hyperparameters();
+    return (
+      own.d === hp.d &&
+      JSON.stringify(own.config) === JSON.stringify(hp.config) &&
+      own.names.length === hp.names.length &&
+      own.names.every((name, i) => name === hp.names[i] && own.theta[i] === hp.theta[i])
+    );
+  }
+
+  /**
+   * This model's inducing basis over new training points (same hyperparameters). A point this model was trained on
+   * keeps its row of Phi = K_fu L_uu^-T and its residual prior variance (both functions of the point alone); a new
+   * point gets phi(x) = L_uu^-1 k_u(x) and k(x, x) - |phi(x)|^2. B = I + Phi^T Lambda^-1 Phi is updated by the
+   * rank-one terms of the points added and removed (O(k M^2)), or recomputed when more than a quarter changed.
+   * Undefined when a new point is poorly covered (residual above the tolerance) while the cold basis would still
+   * add inducing points (fewer than maxInducing): then the caller builds the basis afresh.
+   */
+  reusedBasis(points: PointSet, tolerance: number, maxInducing: number): { phiT: Float64Array; rank: number; residual: Float64Array; lambda: Float64Array; inducing: PointSet; lowerInverse: Float64Array; b: Float64Array } | undefined {
+    // (a model conditioned on fantasies has them among its rows: a new set without them removes their terms from B)
+    const { rank: m, points: own, phiT: oldPhiT, lambda: oldLambda, noise } = this.state;
+    const oldN = this.n;
+    if (points.d !== this.d) return undefined;
+    const dim = this.d + 2;
+    const n = points.n;
+    const rowOf = new Map<string, number>();
+    const oldCount = new Map<string, number>();
+    for (let i = 0; i < oldN; i++) {
+      const key = rowKey(own.data, i, dim);
+      if (!rowOf.has(key)) rowOf.set(key, i);
+      oldCount.set(key, (oldCount.get(key) ?? 0) + 1);
+    }
+    const newCount = new Map<string, number>();
+    const source = new Int32Array(n); // row of the old model, or -1 for a new point
+    const fresh: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = rowKey(points.data, i, dim);
+      newCount.set(key, (newCount.get(key) ?? 0) + 1);
+      const old = rowOf.get(key);
+      source[i] = old ?? -1;
+      if (old === undefined) fresh.push(i);
+    }
+    // phi rows and residual variances of the new points
+    const freshPoints = selectRows(points, fresh);
+    const freshPhi = multiplyRowsByLowerTransposed(this.state.kernel.matrix(freshPoints, this.state.inducing), fresh.length, this.state.lowerInverse, m); // k x M
+    const freshPrior = this.state.kernel.diag(freshPoints);
+    const freshResidual = new Float64Array(fresh.length);
+    for (let k = 0; k < fresh.length; k++) {
+      let explained = 0;
+      for (let a = 0; a < m; a++) explained += freshPhi[k * m + a]! * freshPhi[k * m + a]!;
+      freshResidual[k] = Math.max(0, freshPrior[k]! - explained);
+      if (freshResidual[k]! > tolerance && m < Math.min(maxInducing, n)) return undefined;
+    }
+    const phiT = new Float64Array(m * n);
+    const residual = new Float64Array(n);
+    const lambda = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const old = source[i]!;
+      if (old >= 0) {
+        for (let a = 0; a < m; a++) phiT[a * n + i] = oldPhiT[a * oldN + old]!;
+        residual[i] = oldLambda[old]! - noise;
+        lambda[i] = oldLambda[old]!;
+      } else {
+        for (let a = 0; a < m; a++) phiT[a * n + i] = freshPhi[k * m + a]!;
+        residual[i] = freshResidual[k]!;
+        lambda[i] = freshResidual[k]! + noise;
+        k++;
+      }
+    }
+    // B changes by +-phi phi^T / lambda for every point whose count changed (an input seen twice counts twice)
+    const changes: { row: Float64Array; weight: number }[] = [];
+    const rowAt = (data: Float64Array, i: number, count: number): Float64Array => Float64Array.from({ length: m }, (_, a) => data[a * count + i]!);
+    for (const [key, before] of oldCount) {
+      const delta = (newCount.get(key) ?? 0) - before;
+      if (delta < 0) changes.push({ row: rowAt(oldPhiT, rowOf.get(key)!, oldN), weight: delta / oldLambda[rowOf.get(key)!]! });
+    }
+    const firstNew = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const key = rowKey(points.data, i, dim);
+      if (!firstNew.has(key)) firstNew.set(key, i);
+    }
+    for (const [key, after] of newCount) {
+      const delta = after - (oldCount.get(key) ?? 0);
+      const i = firstNew.get(key)!;
+      if (delta > 0) changes.push({ row: rowAt(phiT, i, n), weight: delta / lambda[i]! });
+    }
+    let b: Float64Array;
+    if (changes.length > n / 4) {
+      ({ b } = accumulate(phiT, n, m, lambda, new Float64Array(n)));
+    } else {
+      b = Float64Array.from(this.state.b);
+      for (const { row, weight } of changes) {
+        for (let a = 0; a < m; a++) {
+          const scaled = weight * row[a]!;
+          if (scaled === 0) continue;
+          for (let e = 0; e < m; e++) b[a * m + e] = b[a * m + e]! + scaled * row[e]!;
+        }
+      }
+    }
+    return { phiT, rank: m, residual, lambda, inducing: this.state.inducing, lowerInverse: this.state.lowerInverse, b };
   }
 
   /** The exact GP fitted on the subset (its hyperparameters are this model's). */
@@ -440,11 +597,22 @@ export class SparseGp implements SurrogateModel {
     this.check(a, 'jointPosterior a');
     this.check(b, 'jointPosterior b');
     if (a.n !== b.n) throw new CoreInputError(`jointPosterior: a has ${a.n} points, b has ${b.n}`);
+    // MES asks for the same target copies at every cheaper fidelity: their features are kept from the last call
+    const kept = this.lastSecond;
+    if (kept && sameValues(kept.data, b.data)) {
+      const first = this.marginal(a, this.state.kernel.matrix(a, this.state.inducing));
+      const second = { mean: Float64Array.from(kept.second.posterior.mean), variance: Float64Array.from(kept.second.posterior.variance) };
+      return { first: first.posterior, second, crossCovariance: this.pairwise(a, b, first, kept.second) };
+    }
     const [crossA, crossB] = this.state.kernel.matrixPair(a, b, this.state.inducing);
     const first = this.marginal(a, crossA);
     const second = this.marginal(b, crossB);
+    this.lastSecond = { data: Float64Array.from(b.data), second: { posterior: { mean: Float64Array.from(second.posterior.mean), variance: Float64Array.from(second.posterior.variance) }, phi: second.phi, psi: second.psi } };
     return { first: first.posterior, second: second.posterior, crossCovariance: this.pairwise(a, b, first, second) };
   }
+
+  /** the `b` of the last jointPosterior with its posterior and features (see jointPosterior) */
+  private lastSecond?: { readonly data: Float64Array; readonly second: { posterior: MarginalPosterior; phi: Float64Array; psi: Float64Array } };
 
   private pairwise(a: PointSet, b: PointSet, fa: { phi: Float64Array; psi: Float64Array }, fb: { phi: Float64Array; psi: Float64Array }): Float64Array {
     const m = this.state.rank;

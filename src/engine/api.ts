@@ -10,6 +10,11 @@ export interface AnalyzeParams {
   readonly fit?: boolean;
   /** skip the posterior diagnostics (LOO, slices), for speed */
   readonly diagnostics?: boolean;
+  /**
+   * compute the recommendation (default true); false: none (`mixopt suggest` does not show it); 'kept': only the one
+   * kept from an earlier analysis of the same model (the extension's Suggest shows the suggestion first)
+   */
+  readonly recommend?: boolean | 'kept';
   /** re-optimise the hyperparameters even when the data changed too little to need it (the user's "Refit") */
   readonly reoptimise?: boolean;
   /** append the suggestions to the ledger as `suggested` events, written by this actor */

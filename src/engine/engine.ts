@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { fitGp } from '../core/gp/fit';
 import { MODEL_DEFAULTS } from '../core/gp/config';
-import type { GpConfig } from '../core/gp/config';
+import type { GpConfig, GpHyperparameters } from '../core/gp/config';
 import { fitSurrogate } from '../core/sparseGp';
 import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
@@ -53,6 +53,15 @@ interface StudyState {
   readonly discoverCache: DiscoverCache;
   /** the last optimised hyperparameters (also kept on disk, see fitCache.ts) */
   fit?: OptimisedFit;
+  /**
+   * The last fitted model and the keys of its observations: the same data with the same hyperparameters is the same
+   * model (a Suggest after the background fit on opening); an update reuses its inducing basis (core/sparseGp.ts).
+   */
+  model?: { readonly model: SurrogateModel; readonly keys: readonly string[]; readonly config: GpConfig; readonly seed: number };
+  /** the transfer gate of that model (a function of the model and its data: transferGate) */
+  gate?: { readonly model: SurrogateModel; readonly value: TransferGate };
+  /** the recommendation of that model (a function of the model, the study's domains, target and seed) */
+  recommendation?: { readonly model: SurrogateModel; readonly key: string; readonly view: RecommendationView | undefined };
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
@@ -140,7 +149,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   // Do the cheaper sizes help predict the target's own runs? Where they do not, suggestions and the
   // recommendation come from a model of the target runs alone, and only target runs are suggested.
-  const gate = transferGate(dataset, model, config, study.optimizer.seed);
+  if (state.gate?.model !== model) state.gate = { model, value: transferGate(dataset, model, config, study.optimizer.seed) };
+  const gate = state.gate.value;
   const decisionModel = gate.targetModel ?? model;
 
   let suggestions: SuggestionView[] | undefined;
@@ -153,8 +163,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const recommendation = recommendationView(study, dataset, decisionModel);
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept');
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -177,6 +186,21 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   }
   await checkpoint(ctx, 'Done', 1);
   return snapshot;
+}
+
+/**
+ * The recommendation, kept with the model it came from: the same model with the same domains, target, constraints
+ * (the search box), objective, seed and runs gives the same one.
+ */
+async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean): Promise<RecommendationView | undefined> {
+  const key = JSON.stringify([study.domains, study.fidelities.target, study.constraints, study.objective, study.optimizer.seed, Array.from(dataset.space.lower), Array.from(dataset.space.upper), dataset.sources.map((s) => s.runId)]);
+  const kept = state.recommendation;
+  if (kept && kept.model === model && kept.key === key) return kept.view;
+  if (keptOnly) return undefined;
+  await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
+  const view = recommendationView(study, dataset, model);
+  state.recommendation = { model, key, view };
+  return view;
 }
 
 /** Pending trials (accepted or launched, not yet finished), conditioned on as fantasies at their fidelity. */
@@ -207,14 +231,11 @@ function fitModel(
   const keys = dataset.observations.map(observationKey);
   const fitNotes: DiagnosticView[] = [];
   const optimise = reoptimise || needsOptimisation(fitted, keys);
-  const points = pointsFromRows(study.domains.length, dataset.observations);
-  const y = Float64Array.from(dataset.observations, (o) => o.y);
-  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
-  const model = fitSurrogate(points, y, config, {
-    seed: study.optimizer.seed,
-    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
-    ...(optimise ? {} : { fixed: true }),
-  });
+  const previous = state.model;
+  const seed = study.optimizer.seed; // the sparse path's subset depends on it
+  const unchanged = !optimise && previous !== undefined && previous.seed === seed && sameConfig(previous.config, config) && sameKeys(previous.keys, keys) && sameTheta(previous.model.hyperparameters(), fitted?.hyperparameters);
+  const model = unchanged ? previous.model : fitOn(study, dataset, config, fitted, optimise, previous?.model);
+  state.model = { model, keys, config, seed };
   if (optimise || !fitted) {
     state.fit = { hyperparameters: model.hyperparameters(), optimisedOn: new Set(keys) };
     const failed = saveFit(cachePath, study.domains, state.fit);
@@ -225,6 +246,21 @@ function fitModel(
   const fitInfo = { optimisedOn: state.fit.optimisedOn.size, reoptimised: optimise };
   return { model, config, fitInfo, fitNotes };
 }
+
+function fitOn(study: Study, dataset: Dataset, config: GpConfig, fitted: OptimisedFit | undefined, optimise: boolean, previous: SurrogateModel | undefined): SurrogateModel {
+  const points = pointsFromRows(study.domains.length, dataset.observations);
+  const y = Float64Array.from(dataset.observations, (o) => o.y);
+  // Exact GP up to SPARSE_ABOVE observations, the FITC model with subset-fitted hyperparameters above (core/sparseGp.ts).
+  return fitSurrogate(points, y, config, {
+    seed: study.optimizer.seed,
+    ...(fitted ? { warmStart: fitted.hyperparameters } : { restarts: 2 }),
+    ...(optimise ? {} : { fixed: true, ...(previous ? { reuse: previous } : {}) }),
+  });
+}
+
+const sameKeys = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((key, i) => key === b[i]);
+const sameTheta = (a: GpHyperparameters, b: GpHyperparameters | undefined): boolean =>
+  b !== undefined && a.names.length === b.names.length && a.names.every((name, i) => name === b.names[i] && a.theta[i] === b.theta[i]);
 
 /** The next trials: the acquisition's batch within the budget left, or a space-filling first design without data. */
 function suggestTrials(
@@ -348,7 +384,13 @@ const isTarget = (dataset: Dataset, o: { readonly s: number; readonly z: number 
  * Whether the model of every size predicts the target's own runs, left out one at a time, better than a model of
  * the target runs alone (core/transfer.ts); once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs.
  */
-function transferGate(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): { check?: TransferCheck; targetModel?: SurrogateModel } {
+interface TransferGate {
+  readonly check?: TransferCheck;
+  /** the model of the target runs alone, where the check went against the smaller sizes */
+  readonly targetModel?: SurrogateModel;
+}
+
+function transferGate(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): TransferGate {
   const own = dataset.observations.filter((o) => isTarget(dataset, o));
   if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === dataset.observations.length) return {};
   const targetModel = fitGp(pointsFromRows(dataset.space.d, own), Float64Array.from(own, (o) => o.y), { ...config, mean: 'constant' }, { seed, restarts: 1 });
@@ -367,7 +409,7 @@ function proxyRule(
   runs: readonly RunRecord[],
   perRun: ReadonlyMap<string, number>,
   pending: readonly { readonly fidelity: FidelityInfo }[],
-  gate: { readonly check?: TransferCheck; readonly targetModel?: SurrogateModel },
+  gate: TransferGate,
 ): string | undefined {
   const target = dataset.target;
   if (dataset.fidelities.length <= 1) return undefined;

@@ -1,6 +1,7 @@
 // Extension entry: wires the engine worker, the studies, the trials tree, the panels, CodeLens, the status bar
-// and the commands. Activation does no fitting: it reads the studies once (in the worker) for the tree and the
-// Problems panel; models are fitted when the user asks for something that needs one.
+// and the commands. Activation does no fitting on its own thread: it reads the studies once (in the worker) for the
+// tree and the Problems panel, then fits the current study's model in the worker in the background
+// (`mixopt.fitOnOpen`), so that the first Suggest finds it fitted instead of fitting while the user waits.
 import * as vscode from 'vscode';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
@@ -100,6 +101,16 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     const healthy = files.find((f) => studies.snapshot(f)?.diagnostics.every((d) => d.severity !== 'error' || d.file !== f));
     if (healthy && studies.current !== healthy && studies.snapshot(studies.current ?? '')?.budget.total === 0) studies.current = healthy;
     updateStatusBar();
+    // The model of the current study, fitted in the worker while the user looks around (no diagnostics, no
+    // notification); the engine keeps it, so the first Suggest (queued behind it if it comes early) reuses it.
+    const current = studies.current;
+    if (current && studies.snapshot(current)?.observations && vscode.workspace.getConfiguration('mixopt').get<boolean>('fitOnOpen', true)) {
+      const fitStarted = Date.now();
+      await studies.refresh(current, { diagnostics: false, quiet: true, coalesce: true }).then(
+        () => log.info(`background fit on opening: ${((Date.now() - fitStarted) / 1000).toFixed(2)} s`),
+        (e: unknown) => log.error(errorText(e)),
+      );
+    }
   });
 
   const api: MixOptApi = {

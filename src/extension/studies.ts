@@ -20,6 +20,12 @@ export interface RefreshOptions {
   readonly reoptimise?: boolean;
   /** an automatic re-read (file watcher, start-up): may share the result of a request already running */
   readonly coalesce?: boolean;
+  /** compute the Posterior panel's diagnostics (default: whenever the model is fitted) */
+  readonly diagnostics?: boolean;
+  /** no progress notification, however long it takes (the background fit on opening) */
+  readonly quiet?: boolean;
+  /** 'kept': only a recommendation the engine kept from the same model; when there is none, one follows in the background */
+  readonly recommend?: 'kept';
 }
 
 export class Studies implements vscode.Disposable {
@@ -105,6 +111,8 @@ export class Studies implements vscode.Disposable {
 
   private onFileChanged(path: string): void {
     if (/[\\/](node_modules|\.git)[\\/]/.test(path)) return;
+    // the fit cache (.mixopt/cache/) is written by the engine's own fits: not an input to re-read
+    if (/[\\/]\.mixopt[\\/]cache[\\/]/.test(path)) return;
     if (/\.mixopt\.ya?ml$/.test(path)) {
       void this.discover();
       this.schedule(path);
@@ -164,7 +172,7 @@ export class Studies implements vscode.Disposable {
     let latest: { message: string; fraction: number } | undefined;
     let report: ((message: string, fraction: number) => void) | undefined;
     const request = this.engine.request(
-      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.fit !== false, fit: options.fit !== false, ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
+      { method: 'analyze', params: { studyFile, suggest: options.suggest ?? 0, diagnostics: options.diagnostics ?? options.fit !== false, fit: options.fit !== false, ...(options.recommend ? { recommend: options.recommend } : {}), ...(options.reoptimise ? { reoptimise: true } : {}), ...(options.record ? { record: { actor: `vscode:${vscode.env.sessionId.slice(0, 8)}` } } : {}) } },
       {
         signal: controller.signal,
         progress: (message, fraction) => {
@@ -173,7 +181,7 @@ export class Studies implements vscode.Disposable {
         },
       },
     );
-    const progressTimer = options.fit === false ? undefined : setTimeout(
+    const progressTimer = options.fit === false || options.quiet ? undefined : setTimeout(
       () => {
         void vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: 'MixOpt', cancellable: true },
@@ -193,11 +201,17 @@ export class Studies implements vscode.Disposable {
       options.interactive ? 0 : 500,
     );
     try {
-      const snapshot = carryOver(await request, this.snapshots.get(studyFile));
+      const result = await request;
+      // the suggestion was shown first: the recommendation of this model follows (the Next trial panel's comparison)
+      if (options.recommend === 'kept' && result.recommendation === undefined && result.observations > 0) {
+        void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+      }
+      const snapshot = carryOver(result, this.snapshots.get(studyFile));
       this.snapshots.set(studyFile, snapshot);
       this.publishDiagnostics(snapshot);
       const seconds = ((Date.now() - started) / 1000).toFixed(2);
-      this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
+      const kind = options.suggest ? `suggest ${options.suggest}` : options.fit === false ? 'read, no fit' : options.diagnostics === false ? 'fit' : 'fit + diagnostics';
+      this.log.info(`${snapshot.name}: ${snapshot.observations} observations, fit + analysis ${seconds} s (${kind})${snapshot.posterior ? `, model fit ${snapshot.posterior.fitSeconds.toFixed(2)} s` : ''}`);
       if (snapshot.posterior) this.log.debug(`hyperparameters: ${JSON.stringify(snapshot.posterior.hyperparameters)}`);
       for (const d of snapshot.diagnostics.filter((x) => x.severity !== 'info').slice(0, 50)) this.log.warn(`${d.file}:${d.line}: ${d.message}`);
       const shown = this.decorate(snapshot);

@@ -36,8 +36,18 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
 
   test('Suggest next mixture shows a mixture over the study domains, a model size and a prediction', async (t) => {
     try {
+      const asked = Date.now();
       await vs.runCommand('MixOpt: Suggest next mixture');
-      const frame = await vs.waitForWebview('#suggested-mixture [data-domain]', 240_000);
+      const entered = Date.now();
+      const frame = await vs.waitForWebview('#suggested-mixture [data-domain]', 240_000, 100);
+      const shown = Date.now();
+      // issue 10's target: the first suggestion after opening the workspace within 4 s of the command (asked as soon
+      // as openVsCode returns: 3 s after the status bar appeared)
+      console.log(`[e2e] first suggestion ${((shown - entered) / 1000).toFixed(1)} s after the command (${((shown - asked) / 1000).toFixed(1)} s with the command palette)`);
+      // where the time went: the extension's activation and each analysis, from the MixOpt output channel
+      const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
+      const timeline = vs.logs().split('\n').filter((line) => /activated in|fit \+ analysis|background fit/.test(line));
+      console.log(`[e2e] command ${clock(entered)}, shown ${clock(shown)}; MixOpt log:\n${timeline.map((line) => `[e2e]   ${line.slice(11, 23)} ${line.replace(/^.*\[info\] /, '')}`).join('\n')}`);
       // the callback runs in the browser; this project's test tsconfig has no DOM types, so the element is typed here
       const rows = await frame.$$eval('#suggested-mixture [data-domain]', (els: readonly DomElement[]) =>
         els.map((e) => [e.getAttribute('data-domain') ?? '', Number(e.getAttribute('data-weight'))] as const),

@@ -69,7 +69,7 @@ export interface VsCodeSession {
   readonly workspace: string;
   readonly userDataDir: string;
   runCommand(title: string): Promise<void>;
-  waitForWebview(selector: string, timeoutMs?: number): Promise<Frame>;
+  waitForWebview(selector: string, timeoutMs?: number, pollMs?: number): Promise<Frame>;
   screenshot(name: string): Promise<string>;
   /** Text of the extension host logs and the MixOpt output channel (for failures). */
   logs(): string;
@@ -161,7 +161,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
           return;
         }
       },
-      async waitForWebview(selector: string, timeoutMs = 120_000): Promise<Frame> {
+      async waitForWebview(selector: string, timeoutMs = 120_000, pollMs = 500): Promise<Frame> {
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
           for (const frame of page.frames()) {
@@ -173,7 +173,7 @@ export async function openVsCode(workspaceSource: string, options: { env?: Recor
               // frame navigating or detached
             }
           }
-          await page.waitForTimeout(500);
+          await page.waitForTimeout(pollMs);
         }
         throw new Error(`no webview with ${selector} became ready within ${timeoutMs} ms`);
       },

@@ -11,6 +11,12 @@ import type { RefreshOptions } from '../studies';
 export async function analyze(ctx: MixOptContext, studyFile: string, options: RefreshOptions): Promise<StudySnapshot | undefined> {
   const panels = MixOptPanel.all().filter((p) => (p.studyFile ?? studyFile) === studyFile);
   for (const p of panels) p.post({ method: 'busy', message: options.suggest ? 'Fitting the model and choosing the next trial…' : 'Fitting the model…' });
+  // The panels a new snapshot of this study reaches through studies.onDidChange (activate() posts it to them); the
+  // others, and all after a failure or a cancel, get it below, no longer busy: not twice (0.6 MB at 1,028 runs).
+  const reached = new Set<MixOptPanel>();
+  const listener = ctx.studies.onDidChange((snap) => {
+    if (snap.studyFile === studyFile) for (const p of MixOptPanel.all()) if ((p.studyFile ?? ctx.studies.current) === studyFile) reached.add(p);
+  });
   try {
     return await ctx.studies.refresh(studyFile, options);
   } catch (e) {
@@ -19,8 +25,9 @@ export async function analyze(ctx: MixOptContext, studyFile: string, options: Re
     void vscode.window.showErrorMessage(`MixOpt: ${firstLine(message)}`, 'Show log').then((c) => c && ctx.log.show());
     return undefined;
   } finally {
+    listener.dispose();
     const snap = ctx.studies.snapshot(studyFile);
-    if (snap) for (const p of panels) p.post({ method: 'snapshot', snapshot: snap, busy: false });
+    if (snap) for (const p of panels) if (!reached.has(p)) p.post({ method: 'snapshot', snapshot: snap, busy: false });
   }
 }
 
@@ -35,10 +42,15 @@ export async function showPanel(ctx: MixOptContext, kind: PanelKind, studyFile: 
 export async function suggest(ctx: MixOptContext, studyFile: string, batch: number): Promise<void> {
   const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
   panel.studyFile = studyFile;
-  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true });
+  // The Next trial panel needs no diagnostics (leave-one-out, slices, per-metric fits: about 2 s at the example's
+  // 1,028 runs), and its comparison with the recommendation can wait (0.3 s): the suggestion is shown first, the
+  // recommendation of a new model follows, and an open Posterior panel gets the diagnostics after it.
+  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true, diagnostics: false, recommend: 'kept' });
   if (snap && (snap.suggestions?.length ?? 0) === 0) {
     void vscode.window.showWarningMessage(`MixOpt: no suggestion for ${snap.name}. ${snap.diagnostics.find((d) => d.severity === 'error')?.message ?? 'See the MixOpt log.'}`);
   }
+  const posterior = MixOptPanel.get('posterior');
+  if (snap && posterior && (posterior.studyFile ?? studyFile) === studyFile) void ctx.studies.refresh(studyFile, { coalesce: true }).catch((e: unknown) => ctx.log.error(errorText(e)));
 }
 
 export async function recommend(ctx: MixOptContext, studyFile: string): Promise<void> {

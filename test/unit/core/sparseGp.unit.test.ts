@@ -147,6 +147,23 @@ describe('FITC sparse GP against the exact GP (R&W Algorithm 2.1) as reference',
     assert.equal(sparse.conditionOn(extra, values).n, points.n + extra.n);
   });
 
+  test('the target copies kept from the last joint call give the same joint posterior to the last bit', () => {
+    const low = (): SparseGp => fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: 30 });
+    const model = low();
+    const other = pool(new Rng(9), 25, d, 0.6, 0.5);
+    model.jointPosterior(cheap, query); // keeps query's features
+    const hit = model.jointPosterior(other, query);
+    const fresh = low().jointPosterior(other, query);
+    assert.deepEqual(Array.from(hit.first.mean), Array.from(fresh.first.mean));
+    assert.deepEqual(Array.from(hit.first.variance), Array.from(fresh.first.variance));
+    assert.deepEqual(Array.from(hit.second.mean), Array.from(fresh.second.mean));
+    assert.deepEqual(Array.from(hit.second.variance), Array.from(fresh.second.variance));
+    assert.deepEqual(Array.from(hit.crossCovariance), Array.from(fresh.crossCovariance));
+    // other target rows: computed anew, not the kept ones
+    const moved = model.jointPosterior(query, cheap);
+    assert.deepEqual(Array.from(moved.second.mean), Array.from(low().posterior(cheap).mean));
+  });
+
   test('a low-rank basis changes the answer only a little (and the check can tell)', () => {
     const low = fitSparseGp(points, y, config, { warmStart, fixed: true, subsetSize: points.n, maxInducing: 30 });
     assert.equal(low.inducingPoints, 30);
@@ -202,5 +219,83 @@ describe('fitSurrogate', () => {
     const rho = spearman(Array.from(a.mean), Array.from(b.mean));
     t.diagnostic(`Spearman ${rho.toFixed(4)} over 300 candidates, ${sparse.inducingPoints} inducing points, n = ${points.n}`);
     assert.ok(rho >= 0.95, `Spearman ${rho.toFixed(4)}`);
+  });
+});
+
+describe('the update after a run arrives: the earlier model\'s basis reused', () => {
+  const rng = new Rng(21);
+  const d = 4;
+  const all = curves(rng, 300, d, [0, 0.5, 1]); // 900 observations
+  const dim = d + 2;
+  const first = (count: number): { points: PointSet; y: Float64Array } => ({ points: { n: count, d, data: all.points.data.slice(0, count * dim) }, y: all.y.slice(0, count) });
+  const before = first(all.points.n - 3); // the last run (3 checkpoints) arrives
+  // a basis at its cap (40 of 900 points), as on large data: the rebuilt basis may pick other inducing points
+  const options = { seed: 0, subsetSize: 300, maxInducing: 40 };
+  const previous = fitSparseGp(before.points, before.y, config, { ...options, restarts: 1 });
+  const hp = previous.hyperparameters();
+  const queries = pool(new Rng(22), 200, d, 1, 1);
+
+  test('on the same data it is the same model', () => {
+    const again = fitSparseGp(before.points, before.y, config, { ...options, warmStart: hp, fixed: true, reuse: previous });
+    const a = again.posterior(queries);
+    const b = previous.posterior(queries);
+    assert.ok(maxAbsDifference(a.mean, b.mean) < 1e-10, `mean ${maxAbsDifference(a.mean, b.mean)}`);
+    assert.ok(maxAbsDifference(a.variance, b.variance) < 1e-10);
+    assert.ok(Math.abs(again.logMarginalLikelihood - previous.logMarginalLikelihood) < 1e-8);
+  });
+
+  test('one more run: the same inducing points, predictions as the rebuilt basis and the exact GP give', (t) => {
+    const reused = fitSparseGp(all.points, all.y, config, { ...options, warmStart: hp, fixed: true, reuse: previous });
+    const rebuilt = fitSparseGp(all.points, all.y, config, { ...options, warmStart: hp, fixed: true });
+    const exact = fitGp(all.points, all.y, { ...config, meanUncertainty: false }, { warmStart: hp, fixed: true });
+    assert.equal(reused.n, all.points.n);
+    assert.equal(reused.inducingPoints, previous.inducingPoints);
+    // the pool and the new run's own points (in the model now: the rebuilt basis has them as data too)
+    const added: PointSet = { n: 3, d, data: all.points.data.slice(before.points.n * dim) };
+    const where: PointSet = { n: queries.n + 3, d, data: Float64Array.from([...queries.data, ...added.data]) };
+    const a = reused.posterior(where);
+    const b = rebuilt.posterior(where);
+    const c = exact.posterior(queries);
+    let worst = 0;
+    for (let i = 0; i < where.n; i++) worst = Math.max(worst, Math.abs(a.mean[i]! - b.mean[i]!) / Math.sqrt(b.variance[i]!));
+    const rho = spearman(Array.from(a.mean.subarray(0, queries.n)), Array.from(c.mean));
+    t.diagnostic(`reused vs rebuilt basis: largest mean difference ${worst.toFixed(4)} sd; Spearman vs the exact GP ${rho.toFixed(4)}`);
+    assert.ok(worst < 0.05, `${worst} sd`);
+    assert.ok(rho >= 0.95, `Spearman ${rho}`);
+  });
+
+  test('B updated by rank-one terms: adding a run and removing it again gives back the first model', () => {
+    const grown = fitSparseGp(all.points, all.y, config, { ...options, warmStart: hp, fixed: true, reuse: previous });
+    const back = fitSparseGp(before.points, before.y, config, { ...options, warmStart: hp, fixed: true, reuse: grown });
+    const a = back.posterior(queries);
+    const b = previous.posterior(queries);
+    assert.ok(maxAbsDifference(a.mean, b.mean) < 1e-8, `mean ${maxAbsDifference(a.mean, b.mean)}`);
+    assert.ok(maxAbsDifference(a.variance, b.variance) < 1e-8, `variance ${maxAbsDifference(a.variance, b.variance)}`);
+    assert.ok(Math.abs(back.logMarginalLikelihood - previous.logMarginalLikelihood) < 1e-6 * Math.abs(previous.logMarginalLikelihood));
+    // a model conditioned on fantasies has them among its rows: refitted on the data alone, their terms leave B
+    const fantasies = pool(new Rng(23), 2, d, 0.6, 1);
+    const conditioned = previous.conditionOn(fantasies, Float64Array.from([2.9, 3.1]));
+    const without = fitSparseGp(before.points, before.y, config, { ...options, warmStart: hp, fixed: true, reuse: conditioned });
+    assert.ok(maxAbsDifference(without.posterior(queries).mean, b.mean) < 1e-8);
+  });
+
+  test('not reused when the hyperparameters differ, or a new point is poorly covered while the basis could grow', () => {
+    const moved = hyperparametersFromTheta(d, config, hp.theta.map((x, i) => (i === 0 ? x + 0.3 : x)));
+    const withMoved = fitSparseGp(all.points, all.y, config, { ...options, warmStart: moved, fixed: true, reuse: previous });
+    const coldMoved = fitSparseGp(all.points, all.y, config, { ...options, warmStart: moved, fixed: true });
+    assert.ok(maxAbsDifference(withMoved.posterior(queries).mean, coldMoved.posterior(queries).mean) < 1e-12);
+    // a basis below its cap (tolerance reached) meets a point far from every inducing point: built afresh
+    const small = first(60);
+    const loose = { seed: 0, subsetSize: 60, maxInducing: 60, residualTolerance: 0.5 };
+    const low = fitSparseGp(small.points, small.y, config, { ...loose, warmStart: hp, fixed: true });
+    assert.ok(low.inducingPoints < 60, `${low.inducingPoints} inducing`);
+    const far: PointSet = { n: 61, d, data: new Float64Array(61 * dim) };
+    far.data.set(small.points.data);
+    far.data.set([1, 0, 0, 0, 0.3, 0.2], 60 * dim); // a vertex of the simplex at a size and step no run has
+    const farY = Float64Array.from([...small.y, 3.2]);
+    const grown = fitSparseGp(far, farY, config, { ...loose, warmStart: hp, fixed: true, reuse: low });
+    const fresh = fitSparseGp(far, farY, config, { ...loose, warmStart: hp, fixed: true });
+    assert.equal(grown.inducingPoints, fresh.inducingPoints);
+    assert.ok(maxAbsDifference(grown.posterior(queries).mean, fresh.posterior(queries).mean) < 1e-12);
   });
 });

@@ -6,9 +6,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitGp } from '../../../src/core/gp/fit';
-import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLowerTransposed, multiplyRowsByLowerTransposed, setDenseBackend } from '../../../src/core/linalg';
+import { activeDenseBackend, cholesky, DENSE_BACKEND_MIN_N, inverseFromCholesky, invertLower, invertLowerTransposed, multiplyLower, multiplyRowsByLowerTransposed, setDenseBackend, weightedGram } from '../../../src/core/linalg';
 import type { DenseBackend } from '../../../src/core/linalg';
 import { Rng } from '../../../src/core/random';
+import { buildDefaultKernel } from '../../../src/core/kernels/default';
+import { pivotedCholesky } from '../../../src/core/sparseGp';
 import { installWasmLinalg, wasmCandidates } from '../../../src/engine/wasm';
 
 /** The built dist/linalg.wasm, or one compiled here from assembly/linalg.ts (npm run test:unit without a build). */
@@ -117,5 +119,55 @@ describe('WebAssembly SIMD dense kernels', () => {
     const reference = withJs(() => fitGp({ n, d, data }, y, config, { restarts: 1 }));
     assert.ok(Math.abs(fast.logMarginalLikelihood - reference.logMarginalLikelihood) < 1e-6 * Math.abs(reference.logMarginalLikelihood));
     fast.hyperparameters().theta.forEach((t, i) => assert.ok(Math.abs(t - reference.hyperparameters().theta[i]!) < 1e-4, `theta ${i}`));
+  });
+  test('the product of two lower triangular matrices (the sparse model\'s whitening) is the same to the last bit', () => {
+    for (const n of [DENSE_BACKEND_MIN_N, 201]) {
+      const a = cholesky(spd(new Rng(n), n, 1e-2), n).factor;
+      const b = invertLower(cholesky(spd(new Rng(n + 1), n, 1e-1), n).factor, n);
+      a[5 * n + 2] = 0; // a zero entry is skipped on both sides
+      const fast = multiplyLower(a, b, n);
+      const reference = withJs(() => multiplyLower(a, b, n));
+      assert.ok(reference.some((x) => x !== 0));
+      assert.deepEqual(Array.from(fast), Array.from(reference));
+    }
+  });
+
+  test('the weighted Gram matrix X W X^T (the sparse model\'s B) is the same to the last bit, odd and even row counts', () => {
+    const rng = new Rng(17);
+    for (const m of [DENSE_BACKEND_MIN_N, 51]) {
+      const n = 137;
+      const x = Float64Array.from({ length: m * n }, () => rng.normal());
+      const weights = Float64Array.from({ length: n }, () => 0.1 + rng.next());
+      const fast = weightedGram(x, m, n, weights);
+      const reference = withJs(() => weightedGram(x, m, n, weights));
+      assert.ok(reference.every((v) => Number.isFinite(v)) && reference[m + 1] !== 0);
+      assert.deepEqual(Array.from(fast), Array.from(reference));
+    }
+  });
+
+  test('the pivoted Cholesky of the sparse path: the same pivots, basis and residual to the last bit', () => {
+    const rng = new Rng(13);
+    const d = 5;
+    const n = 300;
+    const dim = d + 2;
+    const data = new Float64Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      let total = 0;
+      for (let m = 0; m < d; m++) total += data[i * dim + m] = rng.next();
+      for (let m = 0; m < d; m++) data[i * dim + m] = data[i * dim + m]! / total;
+      data[i * dim + d] = [0, 0.5, 1][i % 3]!;
+      data[i * dim + d + 1] = (i % 4) / 3;
+    }
+    const kernel = buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' });
+    // capped (rank 90 of 300, the 4-column passes and the tail both run) and stopped by the tolerance
+    for (const [rank, tolerance] of [[90, 0], [300, 1e-3]] as const) {
+      const fast = pivotedCholesky(kernel, { n, d, data }, rank, tolerance);
+      const reference = withJs(() => pivotedCholesky(kernel, { n, d, data }, rank, tolerance));
+      assert.ok(fast.rank > 4 && fast.rank <= rank, `rank ${fast.rank}`);
+      assert.equal(fast.rank, reference.rank);
+      assert.deepEqual(fast.pivots, reference.pivots);
+      assert.deepEqual(Array.from(fast.phiT), Array.from(reference.phiT));
+      assert.deepEqual(Array.from(fast.residual), Array.from(reference.residual));
+    }
   });
 });

@@ -192,6 +192,48 @@ optimizer: {kernel: rbf, ard: false}
     assert.equal(refit.posterior?.reoptimised, true);
   });
 
+  test('the same data again in the same process is the same model, not a refit (a Suggest after the fit on opening)', async () => {
+    appendFileSync(runsFile, runs(1));
+    const opening = await analyze(); // one new run: hyperparameters kept, the model fitted on the new data
+    assert.equal(opening.posterior?.reoptimised, false);
+    const asked = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1 } });
+    assert.equal(asked.observations, opening.observations);
+    assert.equal(asked.suggestions?.length, 1);
+    // the model object itself: its fit time is the one reported before (a refit would time itself anew)
+    assert.equal(asked.posterior?.fitSeconds, opening.posterior?.fitSeconds);
+    assert.deepEqual(asked.recommendation, opening.recommendation);
+    appendFileSync(runsFile, runs(1));
+    const changed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1 } });
+    assert.notEqual(changed.posterior?.fitSeconds, asked.posterior?.fitSeconds, 'new data: a new model');
+  });
+
+  test('a recommendation on request only: none, or the one kept for the same model (the suggestion shown first)', async () => {
+    appendFileSync(runsFile, runs(1));
+    const none = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: false } });
+    assert.equal(none.suggestions?.length, 1);
+    assert.equal(none.recommendation, undefined);
+    const notYet = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.equal(notYet.recommendation, undefined, 'nothing kept for this model yet');
+    const computed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, diagnostics: false } });
+    assert.ok(computed.recommendation);
+    const kept = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.deepEqual(kept.recommendation, computed.recommendation);
+    // the same model under new bounds: the search box changed, so did the recommendation
+    const text = readFileSync(studyFile, 'utf8');
+    writeFileSync(studyFile, `${text}constraints: {bounds: {web: [0.0, 0.1]}}\n`);
+    try {
+      const bounded = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+      assert.equal(bounded.recommendation, undefined, 'new bounds: the kept recommendation is not for them');
+      const within = await runEngine({ method: 'analyze', params: { studyFile, suggest: 0, diagnostics: false } });
+      assert.ok((within.recommendation?.mixture['web'] ?? 1) <= 0.1 + 1e-9, `web ${within.recommendation?.mixture['web']}`);
+    } finally {
+      writeFileSync(studyFile, text);
+    }
+    appendFileSync(runsFile, runs(1));
+    const changed = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, recommend: 'kept' } });
+    assert.equal(changed.recommendation, undefined, 'a new model: the kept recommendation is not its own');
+  });
+
   test('a corrupt cache file only costs a fresh fit', async () => {
     writeFileSync(fitCachePath(studyFile), '{"version": 1, "domains": ["web", "code", "books"], "hyperpar');
     forgetEngineState();
