@@ -9,6 +9,7 @@ import { installWasmLinalg } from './wasm';
 import type { SurrogateModel } from '../core/sparseGp';
 import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
+import { extrapolationCheck } from '../core/extrapolation';
 import { cheaperRunsAllowed, PROXY_SPEND_RATIO } from '../core/proxies';
 import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
 import type { TransferCheck } from '../core/transfer';
@@ -152,18 +153,20 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   if (state.gate?.model !== model) state.gate = { model, value: transferGate(dataset, model, config, study.optimizer.seed) };
   const gate = state.gate.value;
   const decisionModel = gate.targetModel ?? model;
+  // before the target size has a run, intervals at the target are widened by the model's own error one size down
+  const widen = extrapolationCheck(decisionModel.hyperparameters(), dataset.observations, dataset.target)?.factor ?? 1;
 
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
     const proxies = proxyRule(study, dataset, reconciled.runs, spent.perRun, pending, gate);
-    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies !== undefined }));
+    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies !== undefined, widen }));
     if (proxies !== undefined) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept');
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept', widen);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -192,13 +195,13 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
  * The recommendation, kept with the model it came from: the same model with the same domains, target, constraints
  * (the search box), objective, seed and runs gives the same one.
  */
-async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean): Promise<RecommendationView | undefined> {
+async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean, widen: number): Promise<RecommendationView | undefined> {
   const key = JSON.stringify([study.domains, study.fidelities.target, study.constraints, study.objective, study.optimizer.seed, Array.from(dataset.space.lower), Array.from(dataset.space.upper), dataset.sources.map((s) => s.runId)]);
   const kept = state.recommendation;
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const view = recommendationView(study, dataset, model);
+  const view = recommendationView(study, dataset, model, widen);
   state.recommendation = { model, key, view };
   return view;
 }
@@ -267,7 +270,7 @@ function suggestTrials(
   study: Study,
   dataset: Dataset,
   model: SurrogateModel,
-  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: boolean },
+  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: boolean; readonly widen: number },
 ): { suggestions: SuggestionView[]; suggestionNote: string | undefined } {
   if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined };
   const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, o.spent / study.budget.total) : 0;
@@ -284,7 +287,7 @@ function suggestTrials(
     seed: study.optimizer.seed + dataset.observations.length,
     ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
   });
-  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c)), suggestionNote: room.note(candidates.length) };
+  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen)), suggestionNote: room.note(candidates.length) };
 }
 
 /** `suggested` events in the ledger for the suggestions shown (suggest --record). */
@@ -304,9 +307,9 @@ function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionV
   }
 }
 
-function suggestionView(study: Study, dataset: Dataset, c: Candidate): SuggestionView {
+function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
-  const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd);
+  const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd * widen);
   const range = `${fmt(predictedAtTarget.lower)} – ${fmt(predictedAtTarget.upper)}`;
   const best = bestObservedAtTarget(dataset);
   const cheaper = fidelity.cost < dataset.target.cost;
@@ -443,11 +446,11 @@ function bestObservedAtTarget(dataset: Dataset): { index: number; value: number 
   return best;
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel): RecommendationView | undefined {
+function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, widen: number): RecommendationView | undefined {
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
-  const predicted = dataset.scale.interval(rec.mean, rec.std);
+  const predicted = dataset.scale.interval(rec.mean, rec.std * widen);
   return {
     mixture: mixtureRecord(study, roundMixture(rec.w)),
     model: dataset.target.model,
@@ -458,7 +461,7 @@ function recommendationView(study: Study, dataset: Dataset, model: SurrogateMode
       ? {
           alternative: {
             mixture: mixtureRecord(study, roundMixture(rec.versusMeasured.w)),
-            predicted: dataset.scale.interval(rec.versusMeasured.mean, rec.versusMeasured.std),
+            predicted: dataset.scale.interval(rec.versusMeasured.mean, rec.versusMeasured.std * widen),
             measured: rec.source === 'search',
             probabilityBetter: rec.versusMeasured.probabilityBetter,
             threshold: UNMEASURED_CONFIDENCE,
