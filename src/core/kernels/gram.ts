@@ -187,12 +187,16 @@ function symmetricContraction(weights: Float64Array, g: Float64Array, n: number)
   return total;
 }
 
-export interface LinearKernelOptions {
+/** The options of a kernel that is a variance times a Gram matrix of the point (LinearKernel, UnsharedKernel). */
+export interface GramKernelOptions {
   readonly d: number;
-  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default: the kernel's. */
   readonly variance?: number;
   readonly bounds?: readonly [number, number];
 }
+
+/** LinearKernel's initial variance is 0.5. */
+export type LinearKernelOptions = GramKernelOptions;
 
 /**
  * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
@@ -269,12 +273,8 @@ export class LevelKernel extends ScaledGramKernel {
   }
 }
 
-export interface UnsharedKernelOptions {
-  readonly d: number;
-  /** Initial variance (natural units). Default 0.05. */
-  readonly variance?: number;
-  readonly bounds?: readonly [number, number];
-}
+/** UnsharedKernel's initial variance is 0.05. */
+export type UnsharedKernelOptions = GramKernelOptions;
 
 /**
  * k(x, x') = v (1 - s)(1 - s') [x = x']: what a run below the target size shares with no other mixture and no
