@@ -138,7 +138,7 @@ function transferLine(target: string, t: NonNullable<PosteriorView['transfer']>)
   const scores = `mean leave-one-out log density of its ${t.targetRuns} runs: ${fmt(t.withCheap, 2)} with the smaller sizes, ${fmt(t.targetOnly, 2)} from ${target} runs alone`;
   return t.smallerSizesHelp
     ? `Left out one at a time, ${target} runs are predicted better with the smaller sizes than without (${scores}).`
-    : `Left out one at a time, ${target} runs are predicted no better with the smaller sizes (${scores}): here they tell little about ${target}, and runs at ${target} are worth their cost.`;
+    : `Left out one at a time, ${target} runs are predicted no better with the smaller sizes (${scores}): here they tell little about ${target}, so MixOpt suggests ${target} runs only and recommends from the ${target} runs alone.`;
 }
 
 function importanceChart(p: PosteriorView): HTMLElement {
