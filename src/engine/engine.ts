@@ -161,8 +161,9 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   if (params.suggest > 0) {
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
     const proxies = proxyRule(study, dataset, reconciled.runs, spent.perRun, pending, gate);
-    ({ suggestions, suggestionNote } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies !== undefined, widen }));
-    if (proxies !== undefined) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
+    let targetOnly: boolean;
+    ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen }));
+    if (proxies !== undefined && targetOnly) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
@@ -270,14 +271,18 @@ function suggestTrials(
   study: Study,
   dataset: Dataset,
   model: SurrogateModel,
-  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: boolean; readonly widen: number },
-): { suggestions: SuggestionView[]; suggestionNote: string | undefined } {
-  if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined };
+  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: 'no' | 'always' | 'where it fits'; readonly widen: number },
+): { suggestions: SuggestionView[]; suggestionNote: string | undefined; targetOnly: boolean } {
+  if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined, targetOnly: false };
   const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, o.spent / study.budget.total) : 0;
   const room = budgetRoom(study, dataset, o.spent, o.pending);
+  // the spend rule gives way where no target run fits the budget left (the note says so); the transfer gate does
+  // not: its model is of the target runs alone
+  const targetFits = room.maxCost === undefined || room.maxCost >= dataset.target.cost * (1 - 1e-9);
+  const targetOnly = o.targetOnly === 'always' || (o.targetOnly === 'where it fits' && targetFits);
   const candidates = suggest(model, {
     space: dataset.space,
-    fidelities: o.targetOnly ? [dataset.target] : dataset.fidelities,
+    fidelities: targetOnly ? [dataset.target] : dataset.fidelities,
     target: dataset.target,
     observations: dataset.observations,
     pending: o.pending,
@@ -287,7 +292,7 @@ function suggestTrials(
     seed: study.optimizer.seed + dataset.observations.length,
     ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
   });
-  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen)), suggestionNote: room.note(candidates.length) };
+  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen)), suggestionNote: room.note(candidates.length), targetOnly };
 }
 
 /** `suggested` events in the ledger for the suggestions shown (suggest --record). */

@@ -20,9 +20,9 @@ runs: {include: ["runs/**"]}
 optimizer: {kernel: rbf, ard: false, seed: 3}
 `;
 
-function workspace(cheap: 'tracks' | 'noise', options: { runs?: number; targetEvery?: number } = {}): string {
+function workspace(cheap: 'tracks' | 'noise', options: { runs?: number; targetEvery?: number; budget?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `mixopt-transfer-${cheap}-`));
-  writeFileSync(join(dir, 'transfer.mixopt.yaml'), STUDY);
+  writeFileSync(join(dir, 'transfer.mixopt.yaml'), options.budget === undefined ? STUDY : STUDY.replace('budget: {total: 100,', `budget: {total: ${options.budget},`));
   mkdirSync(join(dir, 'runs'));
   const rng = new Rng(cheap === 'tracks' ? 1 : 2);
   const lines: string[] = [];
@@ -89,5 +89,16 @@ describe('engine: transfer check', () => {
     assert.ok(capped.suggestions && capped.suggestions.length === 2);
     assert.ok(capped.suggestions.every((s) => s.model === '1B'), `79 x 0.02 = 1.58 against 1: ${capped.suggestions.map((s) => s.model).join(', ')}`);
     assert.match(capped.suggestionNote ?? '', /Runs below 1B have cost 1\.58 .* against 1 at 1B/);
+  });
+
+  test('the spend rule gives way where no target run fits the budget left', async () => {
+    // spent 1 + 79 x 0.02 = 2.58 of 3.08: 0.5 left, a 1B run (1) no longer fits
+    const dir = workspace('tracks', { runs: 80, targetEvery: 1000, budget: 3.08 });
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'transfer.mixopt.yaml'), suggest: 1 } });
+    assert.equal(snapshot.suggestions?.[0]?.model, '10M');
+    assert.doesNotMatch(snapshot.suggestionNote ?? '', /Runs below 1B/);
+    assert.match(snapshot.suggestionNote ?? '', /1B \(1\) no longer fits/);
   });
 });
