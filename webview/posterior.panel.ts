@@ -25,6 +25,7 @@ function recommendationCard(snapshot: StudySnapshot): HTMLElement {
       r.source === 'observed' ? 'a mixture already run' : 'found by searching the simplex',
       best ? `; best observed ${snapshot.target.model} run ${best.trialId}: ${fmt(best.value)}${better ? ' (the recommendation is predicted better)' : ''}.` : `; no ${snapshot.target.model} run observed yet.`,
     ),
+    ...(r.extrapolation !== undefined ? [el('p', { id: 'recommendation-extrapolation', class: 'small warn' }, r.extrapolation)] : []),
     ...(r.alternative
       ? [
           el(

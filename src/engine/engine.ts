@@ -154,7 +154,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const gate = state.gate.value;
   const decisionModel = gate.targetModel ?? model;
   // before the target size has a run, intervals at the target are widened by the model's own error one size down
-  const widen = extrapolationCheck(decisionModel.hyperparameters(), dataset.observations, dataset.target)?.factor ?? 1;
+  const extrapolation = extrapolationOf(dataset, decisionModel);
+  const widen = extrapolation.widen;
 
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
@@ -167,7 +168,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept', widen);
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept', extrapolation);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -196,13 +197,21 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
  * The recommendation, kept with the model it came from: the same model with the same domains, target, constraints
  * (the search box), objective, seed and runs gives the same one.
  */
-async function recommendationOf(study: Study, dataset: Dataset, model: SurrogateModel, state: StudyState, ctx: EngineContext, keptOnly: boolean, widen: number): Promise<RecommendationView | undefined> {
+async function recommendationOf(
+  study: Study,
+  dataset: Dataset,
+  model: SurrogateModel,
+  state: StudyState,
+  ctx: EngineContext,
+  keptOnly: boolean,
+  extrapolation: Extrapolation,
+): Promise<RecommendationView | undefined> {
   const key = JSON.stringify([study.domains, study.fidelities.target, study.constraints, study.objective, study.optimizer.seed, Array.from(dataset.space.lower), Array.from(dataset.space.upper), dataset.sources.map((s) => s.runId)]);
   const kept = state.recommendation;
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const view = recommendationView(study, dataset, model, widen);
+  const view = recommendationView(study, dataset, model, extrapolation);
   state.recommendation = { model, key, view };
   return view;
 }
@@ -292,7 +301,8 @@ function suggestTrials(
     seed: study.optimizer.seed + dataset.observations.length,
     ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
   });
-  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen)), suggestionNote: room.note(candidates.length), targetOnly };
+  const considered = targetOnly ? 1 : dataset.fidelities.length;
+  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen, considered)), suggestionNote: room.note(candidates.length), targetOnly };
 }
 
 /** `suggested` events in the ledger for the suggestions shown (suggest --record). */
@@ -312,7 +322,7 @@ function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionV
   }
 }
 
-function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number): SuggestionView {
+function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number, fidelitiesConsidered: number): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
   const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd * widen);
   const range = `${fmt(predictedAtTarget.lower)} – ${fmt(predictedAtTarget.upper)}`;
@@ -320,7 +330,7 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: num
   const cheaper = fidelity.cost < dataset.target.cost;
   const acquisitionName = { logei: 'log expected improvement', 'ei-per-cost': 'expected improvement per unit cost', mes: 'max-value entropy search per unit cost', ucb: 'confidence bound' }[c.acquisition];
   const parts = [
-    `Highest ${acquisitionName} among ${dataset.fidelities.length} fidelities.`,
+    fidelitiesConsidered === 1 ? `Highest ${acquisitionName} at ${dataset.target.label}.` : `Highest ${acquisitionName} among ${fidelitiesConsidered} fidelities.`,
     cheaper
       ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)}, 95% ${range}).`
       : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} (95% ${range}).`,
@@ -439,7 +449,7 @@ function proxyRule(
   }
   if (cheaperRunsAllowed({ target: atTargetSpend, cheaper }, target.cost)) return undefined;
   const unit = budgetUnitLabel(study);
-  return `Runs below ${target.label} have cost ${fmt(cheaper)} ${unit} against ${fmt(atTargetSpend)} at ${target.label}; until ${target.label} runs show how well the smaller sizes predict them, MixOpt keeps proxies under ${fmt(PROXY_SPEND_RATIO)} of the ${target.label} spend (at least of one ${target.label} run), so this is a ${target.label} run.`;
+  return `Runs below ${target.label} have cost ${fmt(cheaper)} ${unit} against ${fmt(atTargetSpend)} at ${target.label}; until ${target.label} runs show how well the smaller sizes predict them, MixOpt keeps runs of smaller models under ${fmt(PROXY_SPEND_RATIO)} of the ${target.label} spend (${fmt(PROXY_SPEND_RATIO)} of one ${target.label} run before the first), so this is a ${target.label} run.`;
 }
 
 function bestObservedAtTarget(dataset: Dataset): { index: number; value: number } | undefined {
@@ -451,7 +461,33 @@ function bestObservedAtTarget(dataset: Dataset): { index: number; value: number 
   return best;
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, widen: number): RecommendationView | undefined {
+interface Extrapolation {
+  /** what the target's standard deviation is multiplied by */
+  readonly widen: number;
+  /** what the user should know about the target's value, while the target size has no run */
+  readonly note?: string;
+}
+
+/** How the target's value is extrapolated while its size has no run (core/extrapolation.ts), in words. */
+function extrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation {
+  const target = dataset.target;
+  if (dataset.observations.length === 0 || dataset.observations.some((o) => o.s >= target.s)) return { widen: 1 };
+  const sizes = dataset.fidelities.filter((f) => f.s < target.s && dataset.observations.some((o) => o.s === f.s)).map((f) => f.model);
+  const named = [...new Set(sizes)];
+  if (named.length === 1) {
+    return { widen: 1, note: `Only ${named[0]} has runs: this ${target.model} value is that size's level, with no size effect measured, and its interval does not allow for one. Run a second size or a ${target.model} run before reading it as a ${target.model} prediction.` };
+  }
+  const check = extrapolationCheck(model.hyperparameters(), dataset.observations, target);
+  const from = `No ${target.model} run yet: this value is extrapolated from ${named.join(', ')}`;
+  if (!check) return { widen: 1, note: `${from}.` };
+  const largest = named[named.length - 1]!;
+  return check.factor > 1
+    ? { widen: check.factor, note: `${from}. Predicted from the smaller sizes, the ${largest} runs were ${fmt(check.zScale)} standard deviations off (root mean square), so the interval is ${fmt(check.factor)} times the model's own.` }
+    : { widen: 1, note: `${from}; predicted from the smaller sizes, the ${largest} runs were within the model's intervals.` };
+}
+
+function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, extrapolation: Extrapolation): RecommendationView | undefined {
+  const widen = extrapolation.widen;
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
@@ -476,6 +512,7 @@ function recommendationView(study: Study, dataset: Dataset, model: SurrogateMode
     ...(best
       ? { bestObserved: { trialId: dataset.sources[best.index]!.runId, mixture: mixtureRecord(study, dataset.observations[best.index]!.w), value: best.value } }
       : {}),
+    ...(extrapolation.note !== undefined ? { extrapolation: extrapolation.note } : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export interface RecommendationView {
    * P(recommended is better than this one) under the joint posterior; `threshold` what a searched mixture needs.
    */
   readonly alternative?: { readonly mixture: Mixture; readonly predicted: Interval; readonly measured: boolean; readonly probabilityBetter: number; readonly threshold: number };
+  /** while the target size has no run: how `predicted` was extrapolated and how far to trust its interval */
+  readonly extrapolation?: string;
 }
 
 export interface BudgetView {

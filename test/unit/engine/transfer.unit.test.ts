@@ -71,7 +71,7 @@ describe('engine: transfer check', () => {
     assert.ok(transfer);
     assert.equal(transfer.smallerSizesHelp, true, `with cheap ${transfer.withCheap}, target only ${transfer.targetOnly}`);
     assert.ok(transfer.withCheap > transfer.targetOnly);
-    assert.doesNotMatch(snapshot.suggestionNote ?? '', /do not predict|keeps proxies/);
+    assert.doesNotMatch(snapshot.suggestionNote ?? '', /do not predict|keeps runs of smaller models/);
   });
 
   test('proxies that hold half the target spend: the next suggestions are target runs, and the note says why', async () => {

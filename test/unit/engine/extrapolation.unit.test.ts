@@ -1,0 +1,72 @@
+// The recommendation says how its target value was extrapolated while the target size has no run.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { forgetEngineState, runEngine } from '../../../src/engine/engine';
+import { Rng } from '../../../src/core/random';
+
+const STUDY = `name: reach
+domains: [web, code, books]
+objective: {metrics: [val_loss], direction: minimize}
+fidelities:
+  models: [{name: 10M, params: 1e7}, {name: 100M, params: 1e8}, {name: 1B, params: 1e9}]
+  target: {model: 1B, steps: 1000}
+cost: {kind: table, table: {10M: 0.01, 100M: 0.1, 1B: 1}}
+budget: {total: 100, unit: target_runs}
+runs: {include: ["runs/**"]}
+optimizer: {kernel: rbf, ard: false, seed: 5}
+`;
+
+/** runs at the given sizes; the loss falls with log size (4.0 at 10M, 3.3 at 100M, 2.8 at 1B) */
+function workspace(models: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mixopt-reach-'));
+  writeFileSync(join(dir, 'reach.mixopt.yaml'), STUDY);
+  mkdirSync(join(dir, 'runs'));
+  const level: Record<string, number> = { '10M': 4.0, '100M': 3.3, '1B': 2.8 };
+  const rng = new Rng(9);
+  const lines: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const model = models[i % models.length]!;
+    const e = [0, 1, 2].map(() => -Math.log(1 - rng.next()));
+    const total = e[0]! + e[1]! + e[2]!;
+    const [web, code, books] = e.map((x) => x / total) as [number, number, number];
+    const loss = level[model]! + 0.3 * (web - 0.5) ** 2 + 0.2 * (code - 0.3) ** 2 + 0.1 * books + 0.003 * rng.normal();
+    lines.push(JSON.stringify({ run: `r${i}`, step: 1000, model, mixture: { web, code, books }, metrics: { val_loss: loss } }));
+  }
+  writeFileSync(join(dir, 'runs', 'log.jsonl'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+describe('engine: the recommendation before the target size has a run', () => {
+  const dirs: string[] = [];
+  after(() => {
+    forgetEngineState();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const recommendation = async (models: readonly string[]) => {
+    const dir = workspace(models);
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'reach.mixopt.yaml'), suggest: 0 } });
+    assert.ok(snapshot.recommendation);
+    return snapshot.recommendation;
+  };
+
+  test('one size run: the value is that size level, and the recommendation says so', async () => {
+    const r = await recommendation(['10M']);
+    assert.match(r.extrapolation ?? '', /^Only 10M has runs: this 1B value is that size's level/);
+  });
+
+  test('two sizes run: it says what it extrapolated from and how the interval was set', async () => {
+    const r = await recommendation(['10M', '100M']);
+    assert.match(r.extrapolation ?? '', /^No 1B run yet: this value is extrapolated from 10M, 100M/);
+    assert.match(r.extrapolation ?? '', /100M runs were/);
+  });
+
+  test('with a target-size run there is nothing to say', async () => {
+    const r = await recommendation(['10M', '100M', '1B']);
+    assert.equal(r.extrapolation, undefined);
+  });
+});
