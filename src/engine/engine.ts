@@ -481,8 +481,13 @@ function extrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation
   const from = `No ${target.model} run yet: this value is extrapolated from ${named.join(', ')}`;
   if (!check) return { widen: 1, note: `${from}.` };
   const largest = named[named.length - 1]!;
+  const widened = `so the interval is ${fmt(check.factor)} times the model's own`;
+  if (check.factor > 1 && named.length === 2) {
+    const [small] = named;
+    return { widen: check.factor, note: `${from}. From ${small} alone the model missed the ${largest} runs by ${fmt(check.zScale)} standard deviations (root mean square): with two sizes it cannot test how it extrapolates, ${widened}. A third size or a ${target.model} run narrows it.` };
+  }
   return check.factor > 1
-    ? { widen: check.factor, note: `${from}. Predicted from the smaller sizes, the ${largest} runs were ${fmt(check.zScale)} standard deviations off (root mean square), so the interval is ${fmt(check.factor)} times the model's own.` }
+    ? { widen: check.factor, note: `${from}. Predicted from the smaller sizes, the ${largest} runs were ${fmt(check.zScale)} standard deviations off (root mean square), ${widened}.` }
     : { widen: 1, note: `${from}; predicted from the smaller sizes, the ${largest} runs were within the model's intervals.` };
 }
 

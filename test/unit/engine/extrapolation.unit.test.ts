@@ -62,7 +62,7 @@ describe('engine: the recommendation before the target size has a run', () => {
   test('two sizes run: it says what it extrapolated from and how the interval was set', async () => {
     const r = await recommendation(['10M', '100M']);
     assert.match(r.extrapolation ?? '', /^No 1B run yet: this value is extrapolated from 10M, 100M/);
-    assert.match(r.extrapolation ?? '', /100M runs were/);
+    assert.match(r.extrapolation ?? '', /From 10M alone the model missed the 100M runs by .* with two sizes it cannot test how it extrapolates/);
   });
 
   test('with a target-size run there is nothing to say', async () => {
