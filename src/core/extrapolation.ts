@@ -41,10 +41,14 @@ export function extrapolationCheck(hp: GpHyperparameters, observations: readonly
   const d = hp.d;
   const points = pointsFromRows(d, train);
   const y = Float64Array.from(train, (o) => o.y);
-  // the same hyperparameters where the smaller sizes' model has the same ones; else a short warm refit
+  // The same hyperparameters: the smaller sizes' kernel has the same terms or fewer (a curvature needs three sizes),
+  // so each of its hyperparameters is taken by name; a term it has and the model lacks gets a short warm refit.
   const names = [...kernelForData(points, hp.config).names, 'noise'];
-  const same = names.length === hp.names.length && names.every((name, i) => name === hp.names[i]);
-  const model = fitGp(points, y, hp.config, same ? { warmStart: hp, fixed: true } : { warmStart: hp, maxIterations: 30 });
+  const index = new Map(hp.names.map((name, i) => [name, i] as const));
+  const subset = names.every((name) => index.has(name));
+  const model = subset
+    ? fitGp(points, y, hp.config, { warmStart: { ...hp, names, theta: names.map((name) => hp.theta[index.get(name)!]!) }, fixed: true })
+    : fitGp(points, y, hp.config, { warmStart: hp, maxIterations: 30 });
   const posterior = model.posterior(pointsFromRows(d, test));
   let squares = 0;
   test.forEach((o, i) => {
