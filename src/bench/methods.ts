@@ -117,8 +117,6 @@ export const METHOD_NAMES = [
   'mixopt-sf-ucb025',
   'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
-  'mixopt-mf-unshared',
-  'mixopt-mf-scale',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -227,10 +225,6 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, proxyCap: false });
     case 'mixopt-mf-nogate-nocap':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: false, proxyCap: false });
-    case 'mixopt-mf-unshared':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { unshared: true } });
-    case 'mixopt-mf-scale':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { sizeScale: true } });
     case 'mixopt-mf-notrend':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { trend: false } });
     case 'mixopt-sf-nolinear':

@@ -32,17 +32,6 @@ export interface GpConfig {
    * Default false.
    */
   readonly trend?: boolean;
-  /**
-   * Where the data hold two or more sizes, a component of the runs below the target size that they share with no
-   * other mixture or size (kernels UnsharedKernel): their rough deviation from the target, apart from the noise.
-   * Default false.
-   */
-  readonly unshared?: boolean;
-  /**
-   * Where the data hold two or more sizes, an output scale that depends on the size (kernels SizeScaleKernel), so
-   * a size may vary over the mixtures more or less than the target. Default false.
-   */
-  readonly sizeScale?: boolean;
 }
 
 /**

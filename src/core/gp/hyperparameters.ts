@@ -2,7 +2,7 @@
 // theta is the vector of log-hyperparameters: the kernel's (in its `names` order), then log noise (standardised).
 import { SumKernel } from '../kernels/composite';
 import { buildDefaultKernel } from '../kernels/default';
-import { TrendKernel, UnsharedKernel } from '../kernels/gram';
+import { TrendKernel } from '../kernels/gram';
 import type { TrendFeature } from '../kernels/gram';
 import type { PairKernel } from '../kernels/types';
 import { distinctValues } from '../points';
@@ -38,11 +38,8 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number, tren
     fidelityKernel: config.fidelityKernel,
     linear: config.linear ?? false,
     sizeLevels: (config.sizeLevels ?? false) && sizesInData >= SIZES_FOR_LEVELS,
-    sizeScale: (config.sizeScale ?? false) && sizesInData >= 2,
   });
-  const unshared = (config.unshared ?? false) && sizesInData >= 2;
-  const added = [...trend.map((feature) => new TrendKernel({ feature, d })), ...(unshared ? [new UnsharedKernel({ d })] : [])];
-  return added.length === 0 ? product : new SumKernel([product, ...added]);
+  return trend.length === 0 ? product : new SumKernel([product, ...trend.map((feature) => new TrendKernel({ feature, d }))]);
 }
 
 /**
@@ -79,12 +76,7 @@ export function kernelOf(hp: GpHyperparameters): PairKernel {
     const match = /^trend\.(s|z|s2|z2|sz)\.variance$/.exec(name);
     return match ? [match[1] as TrendFeature] : [];
   });
-  const sizes = hp.names.some((name) => name.endsWith('.level.variance'))
-    ? SIZES_FOR_LEVELS
-    : hp.names.some((name) => name === 's.scale' || name === 's.unshared.variance')
-      ? 2
-      : 1;
-  const kernel = kernelFor(hp.d, hp.config, sizes, trend);
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1, trend);
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }

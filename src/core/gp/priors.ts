@@ -36,7 +36,5 @@ export function priorFor(name: string): LogPrior | undefined {
   if (name === 'mixture.linear.variance') return logNormalPrior(Math.log(0.5), 1.5);
   if (name.endsWith('.level.variance')) return logNormalPrior(Math.log(0.1), 1.5);
   if (name.startsWith('trend.')) return logNormalPrior(Math.log(16), 2);
-  if (name === 's.scale') return logNormalPrior(0, 1);
-  if (name === 's.unshared.variance') return logNormalPrior(Math.log(0.05), 2);
   return undefined;
 }

@@ -2,7 +2,6 @@
 import { SumKernel, ProductKernel } from './composite';
 import { DownsamplingKernel } from './downsampling';
 import { ConstantKernel, LevelKernel, LinearKernel } from './gram';
-import { SizeScaleKernel } from './scale';
 import { StationaryKernel } from './stationary';
 import type { Kernel } from './types';
 
@@ -15,8 +14,6 @@ export interface DefaultKernelSpec {
   readonly linear?: boolean;
   /** Add a per-model-size component to the size kernel (LevelKernel). Default false. */
   readonly sizeLevels?: boolean;
-  /** Scale the product by a factor of the size (SizeScaleKernel). Default false. */
-  readonly sizeScale?: boolean;
 }
 
 /**
@@ -31,6 +28,5 @@ export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
   const stationary = new StationaryKernel(spec.mixtureKernel, { feature: 'mixture', d: spec.d, ard: spec.ard });
   const mixture = spec.linear ? new SumKernel([stationary, new LinearKernel({ d: spec.d })]) : stationary;
   const size = spec.sizeLevels ? new SumKernel([fidelity('s'), new LevelKernel({ feature: 's', d: spec.d })]) : fidelity('s');
-  const scale = spec.sizeScale ? [new SizeScaleKernel({ d: spec.d })] : [];
-  return new ProductKernel([new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }), mixture, size, ...scale, fidelity('z')]);
+  return new ProductKernel([new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }), mixture, size, fidelity('z')]);
 }

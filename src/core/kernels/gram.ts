@@ -187,16 +187,12 @@ function symmetricContraction(weights: Float64Array, g: Float64Array, n: number)
   return total;
 }
 
-/** The options of a kernel that is a variance times a Gram matrix of the point (LinearKernel, UnsharedKernel). */
-export interface GramKernelOptions {
+export interface LinearKernelOptions {
   readonly d: number;
-  /** Initial variance (natural units, relative to a unit-variance stationary part). Default: the kernel's. */
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
   readonly variance?: number;
   readonly bounds?: readonly [number, number];
 }
-
-/** LinearKernel's initial variance is 0.5. */
-export type LinearKernelOptions = GramKernelOptions;
 
 /**
  * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
@@ -270,52 +266,6 @@ export class LevelKernel extends ScaledGramKernel {
 
   protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
     return Math.abs(aData[aRow + this.column]! - bData[bRow + this.column]!) < 1e-9 ? 1 : 0;
-  }
-}
-
-/** UnsharedKernel's initial variance is 0.05. */
-export type UnsharedKernelOptions = GramKernelOptions;
-
-/**
- * k(x, x') = v (1 - s)(1 - s') [x = x']: what a run below the target size shares with no other mixture and no
- * other size, growing with the distance to the target (0 there). The per-size component (LevelKernel) and the
- * size kernel model a smaller size's deviation from the target that is smooth in the weights; this models the
- * rough rest, which one noise variance for every size would otherwise absorb: a cheap size that is noisier than
- * the target (or ranks mixtures at random) then neither inflates the target's noise, which slows learning there,
- * nor passes for information about the target (its runs' information gain falls with v). Exact replicates of one
- * configuration share it, as a deviation of that configuration and not measurement noise. It is the bias term
- * of co-kriging (Kennedy & O'Hagan 2000) with a white kernel over the configuration.
- */
-export class UnsharedKernel extends ScaledGramKernel {
-  readonly names: readonly string[] = ['s.unshared.variance'];
-  readonly feature: Feature = 's';
-  private readonly columns: number;
-  private readonly sColumn: number;
-
-  constructor(
-    private readonly options: UnsharedKernelOptions,
-    theta?: ArrayLike<number>,
-  ) {
-    super(options.variance ?? 0.05, options.bounds ?? [1e-6, 10], theta);
-    this.columns = options.d + 2;
-    this.sColumn = options.d;
-  }
-
-  /** It compares whole configurations. */
-  override get features(): readonly Feature[] {
-    return ['mixture', 's', 'z'];
-  }
-
-  withTheta(theta: ArrayLike<number>): UnsharedKernel {
-    return new UnsharedKernel(this.options, theta);
-  }
-
-  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
-    const gapA = 1 - aData[aRow + this.sColumn]!;
-    const gapB = 1 - bData[bRow + this.sColumn]!;
-    if (gapA <= 0 || gapB <= 0) return 0;
-    for (let m = 0; m < this.columns; m++) if (Math.abs(aData[aRow + m]! - bData[bRow + m]!) > 1e-12) return 0;
-    return gapA * gapB;
   }
 }
 

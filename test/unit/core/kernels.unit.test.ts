@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { ProductKernel, SumKernel } from '../../../src/core/kernels/composite';
 import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
-import { ConstantKernel, LevelKernel, LinearKernel, TrendKernel, UnsharedKernel } from '../../../src/core/kernels/gram';
-import { SizeScaleKernel } from '../../../src/core/kernels/scale';
+import { ConstantKernel, LevelKernel, LinearKernel, TrendKernel } from '../../../src/core/kernels/gram';
 import { StationaryKernel } from '../../../src/core/kernels/stationary';
 import type { Kernel } from '../../../src/core/kernels/types';
 import { cholesky } from '../../../src/core/linalg';
@@ -34,8 +33,6 @@ interface Case {
   readonly make: () => Kernel;
   /** has full rank on distinct points (constant and downsampling kernels are rank 1 or 2) */
   readonly fullRank: boolean;
-  /** coordinates read only to tell replicates (equal in every column), which random points never are */
-  readonly onlyForReplicates?: readonly ('mixture' | 's' | 'z')[];
 }
 const cases: Case[] = [
   { name: 'rbf mixture shared', make: () => new StationaryKernel('rbf', { feature: 'mixture', d }), fullRank: true },
@@ -70,14 +67,6 @@ const cases: Case[] = [
         new TrendKernel({ feature: 's2', d }),
         new TrendKernel({ feature: 'sz', d }),
       ]),
-    fullRank: true,
-  },
-  { name: 'unshared below the target', make: () => new UnsharedKernel({ d, variance: 0.3 }), fullRank: true, onlyForReplicates: ['mixture', 'z'] },
-  { name: 'size scale', make: () => new SizeScaleKernel({ d, ratio: 1.5 }), fullRank: false },
-  {
-    name: 'default with a size scale plus the unshared part',
-    make: () =>
-      new SumKernel([buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, sizeScale: true }), new UnsharedKernel({ d })]),
     fullRank: true,
   },
   {
@@ -198,8 +187,7 @@ describe('kernel properties', () => {
           const changed = Float64Array.from(points.data);
           for (let i = 0; i < n; i++) for (let c = start; c < start + count; c++) changed[i * dim + c] = 0.1 + 0.5 * (i % 2); // two levels, so a per-level kernel sees ties
           const other = kernel.matrix({ n, d, data: changed });
-          if (kernelCase.onlyForReplicates?.includes(feature)) assert.ok(kernel.features.includes(feature), `declares ${feature}, which it compares`);
-          else if (kernel.features.includes(feature)) assert.notDeepEqual(other, k, `${feature} is read`);
+          if (kernel.features.includes(feature)) assert.notDeepEqual(other, k, `${feature} is read`);
           else assert.deepEqual(other, k, `${feature} is not read`);
         }
       });
@@ -305,33 +293,5 @@ describe('kernel details', () => {
   test('wrong theta length throws', () => {
     const kernel = new StationaryKernel('rbf', { feature: 'mixture', d: 3, ard: true });
     assert.throws(() => kernel.withTheta(new Float64Array(2)));
-  });
-});
-
-describe('kernels of the gap to the target size', () => {
-  const point = (w: readonly number[], s: number, z: number): PointSet => ({ n: 1, d: w.length, data: Float64Array.from([...w, s, z]) });
-  const join = (...sets: PointSet[]): PointSet => ({ n: sets.length, d: sets[0]!.d, data: Float64Array.from(sets.flatMap((p) => Array.from(p.data))) });
-
-  test('the unshared part links only identical configurations below the target, growing with the gap', () => {
-    const kernel = new UnsharedKernel({ d: 2, variance: 0.5 });
-    const a = point([0.3, 0.7], 0.5, 1);
-    const points = join(a, point([0.3, 0.7], 0.5, 1), point([0.4, 0.6], 0.5, 1), point([0.3, 0.7], 0.25, 1), point([0.3, 0.7], 1, 1));
-    const k = kernel.matrix(points);
-    assert.ok(Math.abs(k[0]! - 0.5 * 0.25) < 1e-15, 'v (1 - s)^2 on the diagonal');
-    assert.ok(Math.abs(k[1]! - 0.5 * 0.25) < 1e-15, 'a replicate shares it');
-    assert.equal(k[2], 0, 'another mixture does not');
-    assert.equal(k[3], 0, 'another size does not');
-    assert.equal(k[4 * 5 + 4], 0, 'the target has none');
-    assert.ok(Math.abs(k[3 * 5 + 3]! - 0.5 * 0.75 ** 2) < 1e-15);
-  });
-
-  test('the size scale multiplies by c per unit of gap and is 1 at the target', () => {
-    const kernel = new SizeScaleKernel({ d: 2, ratio: 3 });
-    const points = join(point([0.5, 0.5], 1, 1), point([0.1, 0.9], 0.5, 1), point([0.9, 0.1], 0, 0.2));
-    const k = kernel.matrix(points);
-    assert.ok(Math.abs(k[0]! - 1) < 1e-15);
-    assert.ok(Math.abs(k[1]! - Math.sqrt(3)) < 1e-12, 'c^(0 + 0.5)');
-    assert.ok(Math.abs(k[2 * 3 + 2]! - 9) < 1e-12, 'c^(1 + 1)');
-    assert.ok(Math.abs(k[1 * 3 + 2]! - 3 ** 1.5) < 1e-12);
   });
 });
