@@ -17,7 +17,7 @@ import { Rng } from '../core/random';
 import { recommend } from '../core/recommend';
 import { boxFor, projectToBox, sampleMixtures } from '../core/simplex';
 import { suggest } from '../core/suggest';
-import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
+import { transferGate } from '../core/transfer';
 import type { AcquisitionName, Fidelity, MixtureSpace, Observation, PointSet } from '../core/types';
 import { CoreInputError } from '../core/types';
 
@@ -429,19 +429,6 @@ function observationsOf(rows: readonly ObservedRow[]): Observation[] {
   return rows.map((r) => ({ w: r.w, s: r.fidelity.s, z: r.fidelity.z, y: r.y }));
 }
 
-/**
- * The transfer gate: the model of the target runs alone (fitted cold: they are few) where it predicts them at least as
- * well as the model of every fidelity (core/transfer.ts), else undefined (use the model of every fidelity).
- */
-function gatedTargetModel(rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>, o: { d: number; seed: number; config: Partial<GpConfig> | undefined }): ReturnType<typeof fitGp> | undefined {
-  const own = rows.filter((r) => sameFidelity(r.fidelity, target));
-  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === rows.length) return undefined;
-  const config: GpConfig = { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'constant', ...MODEL_DEFAULTS, ...o.config };
-  const sf = fitGp(pointsOf(own, o.d), Float64Array.from(own, (r) => r.y), config, { seed: o.seed, restarts: 1 });
-  const observations = observationsOf(rows);
-  return checkTransfer(all, sf, observations, target).useCheap ? undefined : sf;
-}
-
 /** What the replay has spent at the target and below it (rows' own costs where the table gives them). */
 function spendSplit(observations: readonly ObservedRow[], target: Fidelity): SpendSplit {
   let atTargetSpend = 0;
@@ -507,8 +494,8 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
         if (refit || !warm) hyperparameters = model.hyperparameters();
         return model;
       };
-      const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>): ReturnType<typeof fitGp> | undefined =>
-        options.fidelities === 'all' && options.transferCheck !== false ? gatedTargetModel(rows, target, all, { d, seed, config: options.config }) : undefined;
+      const targetModel = (rows: readonly ObservedRow[], target: Fidelity, all: ReturnType<typeof fitGp>, config: GpConfig): ReturnType<typeof fitGp> | undefined =>
+        options.fidelities === 'all' && options.transferCheck !== false ? transferGate(all, observationsOf(rows), target, config, seed).targetModel : undefined;
       return {
         choose(input) {
           const idx = targetIndices(input.candidates, input.target);
@@ -516,7 +503,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           const { rows: allRows, config } = train(input.observations, input.target);
           if (allRows.length === 0) return idx.length > 0 ? idx[rng.int(idx.length)]! : rng.int(input.candidates.length);
           const fittedAll = fit(allRows, config);
-          const own = targetModel(allRows, input.target, fittedAll);
+          const own = targetModel(allRows, input.target, fittedAll, config);
           const targetOnly = options.fidelities === 'target' || own !== undefined;
           if (targetOnly && idx.length === 0) return -1;
           const model = own ?? fittedAll;
@@ -551,7 +538,7 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           if (allRows.length === 0) return bestObservedTargetRow(input, rng);
           const warm = hyperparameters && hyperparameters.config.mean === config.mean ? hyperparameters : undefined;
           const fittedAll = fitGp(pointsOf(allRows, d), Float64Array.from(allRows, (r) => r.y), config, warm ? { warmStart: warm, fixed: true } : { seed, restarts: 1 });
-          const own = targetModel(allRows, input.target, fittedAll);
+          const own = targetModel(allRows, input.target, fittedAll, config);
           const model = own ?? fittedAll;
           const rows = own ? allRows.filter((r) => sameFidelity(r.fidelity, input.target)) : allRows;
           const observations = observationsOf(rows);

@@ -8,6 +8,10 @@
 // the Posterior panel shows the figures. Without it, a proxy that ranks the target's mixtures badly kept its
 // trust: on the synthetic table with a bias of 4 sd the replay bought all 256 proxy rows (bench/RESULTS.md,
 // "Stop 10"), since the size kernel alone did not learn the low correlation from the target's few runs.
+import type { GpConfig } from './gp/config';
+import { fitGp } from './gp/fit';
+import type { GaussianProcess } from './gp/model';
+import { pointsFromRows } from './points';
 import type { Observation } from './types';
 
 /** Leave-one-out predictions of a fitted model at its own observations (in the model's units). */
@@ -67,4 +71,25 @@ export function checkTransfer(all: LeaveOneOutModel, targetOnly: LeaveOneOutMode
     atTarget.map((_, k) => k),
   );
   return { targetRuns: atTarget.length, withCheap, targetOnly: own, useCheap: withCheap > own };
+}
+
+/** What the engine and the benchmark decide from: the check, and the target-only model where it went against the cheap sizes. */
+export interface TransferGate {
+  readonly check?: TransferCheck;
+  /** the model of the target runs alone, where the smaller sizes do not help predict them */
+  readonly targetModel?: GaussianProcess;
+}
+
+/**
+ * The check on the model of every fidelity (`all`, fitted to `observations` with `config`), once the target has
+ * TRANSFER_CHECK_MIN_TARGET_RUNS runs and cheaper ones exist: a model of the target runs alone (constant mean, fitted
+ * cold with one restart: they are few) is compared with it.
+ */
+export function transferGate(all: LeaveOneOutModel, observations: readonly Observation[], target: { readonly s: number; readonly z: number }, config: GpConfig, seed: number): TransferGate {
+  const own = observations.filter((o) => o.s === target.s && o.z === target.z);
+  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === observations.length) return {};
+  const d = own[0]!.w.length;
+  const targetModel = fitGp(pointsFromRows(d, own), Float64Array.from(own, (o) => o.y), { ...config, mean: 'constant' }, { seed, restarts: 1 });
+  const check = checkTransfer(all, targetModel, observations, target);
+  return check.useCheap ? { check } : { check, targetModel };
 }

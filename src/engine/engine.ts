@@ -11,8 +11,8 @@ import { recommend, UNMEASURED_CONFIDENCE } from '../core/recommend';
 import { suggest } from '../core/suggest';
 import { extrapolationCheck } from '../core/extrapolation';
 import { cheaperRunsAllowed, PROXY_SPEND_RATIO } from '../core/proxies';
-import { checkTransfer, TRANSFER_CHECK_MIN_TARGET_RUNS } from '../core/transfer';
-import type { TransferCheck } from '../core/transfer';
+import { transferGate } from '../core/transfer';
+import type { TransferCheck, TransferGate } from '../core/transfer';
 import type { Candidate, Observation } from '../core/types';
 import { ConfigExistsError } from '../configgen/write';
 import { appendEvent, createTrialId, ledgerPathFor, readLedger } from '../ledger/append';
@@ -150,7 +150,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
 
   // Do the cheaper sizes help predict the target's own runs? Where they do not, suggestions and the
   // recommendation come from a model of the target runs alone, and only target runs are suggested.
-  if (state.gate?.model !== model) state.gate = { model, value: transferGate(dataset, model, config, study.optimizer.seed) };
+  if (state.gate?.model !== model) state.gate = { model, value: transferGate(model, dataset.observations, dataset.target, config, study.optimizer.seed) };
   const gate = state.gate.value;
   const decisionModel = gate.targetModel ?? model;
   // before the target size has a run, intervals at the target are widened by the model's own error one size down
@@ -394,26 +394,6 @@ function budgetRoom(
       return `${fmt(left)} ${unit} left${pendingNote}: ${tooDear.map((f) => `${f.label} (${fmt(f.cost)})`).join(', ')} no longer fit${tooDear.length === 1 ? 's' : ''}, so only cheaper runs are suggested.`;
     },
   };
-}
-
-const isTarget = (dataset: Dataset, o: { readonly s: number; readonly z: number }): boolean => o.s === dataset.target.s && o.z === dataset.target.z;
-
-/**
- * Whether the model of every size predicts the target's own runs, left out one at a time, better than a model of
- * the target runs alone (core/transfer.ts); once the target has TRANSFER_CHECK_MIN_TARGET_RUNS runs.
- */
-interface TransferGate {
-  readonly check?: TransferCheck;
-  /** the model of the target runs alone, where the check went against the smaller sizes */
-  readonly targetModel?: SurrogateModel;
-}
-
-function transferGate(dataset: Dataset, model: SurrogateModel, config: GpConfig, seed: number): TransferGate {
-  const own = dataset.observations.filter((o) => isTarget(dataset, o));
-  if (own.length < TRANSFER_CHECK_MIN_TARGET_RUNS || own.length === dataset.observations.length) return {};
-  const targetModel = fitGp(pointsFromRows(dataset.space.d, own), Float64Array.from(own, (o) => o.y), { ...config, mean: 'constant' }, { seed, restarts: 1 });
-  const check = checkTransfer(model, targetModel, dataset.observations, dataset.target);
-  return check.useCheap ? { check } : { check, targetModel };
 }
 
 /**
