@@ -154,8 +154,8 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const gate = state.gate.value;
   const decisionModel = gate.targetModel ?? model;
   // before the target size has a run, intervals at the target are widened by the model's own error one size down
-  const extrapolation = extrapolationOf(dataset, decisionModel);
-  const widen = extrapolation.widen;
+  let extrapolationMemo: Extrapolation | undefined;
+  const extrapolation = (): Extrapolation => (extrapolationMemo ??= extrapolationOf(dataset, decisionModel));
 
   let suggestions: SuggestionView[] | undefined;
   let suggestionNote: string | undefined;
@@ -163,7 +163,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
     const proxies = proxyRule(study, dataset, reconciled.runs, spent.perRun, pending, gate);
     let targetOnly: boolean;
-    ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen }));
+    ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen: extrapolation().widen }));
     if (proxies !== undefined && targetOnly) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
@@ -204,14 +204,14 @@ async function recommendationOf(
   state: StudyState,
   ctx: EngineContext,
   keptOnly: boolean,
-  extrapolation: Extrapolation,
+  extrapolation: () => Extrapolation,
 ): Promise<RecommendationView | undefined> {
   const key = JSON.stringify([study.domains, study.fidelities.target, study.constraints, study.objective, study.optimizer.seed, Array.from(dataset.space.lower), Array.from(dataset.space.upper), dataset.sources.map((s) => s.runId)]);
   const kept = state.recommendation;
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const view = recommendationView(study, dataset, model, extrapolation);
+  const view = recommendationView(study, dataset, model, extrapolation());
   state.recommendation = { model, key, view };
   return view;
 }
