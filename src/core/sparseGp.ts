@@ -245,7 +245,9 @@ export function fitSparseGp(points: PointSet, y: Float64Array, config: GpConfig,
   const hp = exact.hyperparameters();
   // the subset model's own kernel structure (linear trend, per-size component), at its fitted theta
   const kernel = kernelOf(hp);
-  const noise = Math.exp(hp.theta[hp.theta.length - 1]!);
+  // The noise a run's checkpoints share (RunNoiseKernel) has no effect on the basis (it is zero between point sets):
+  // FITC's diagonal takes it as independent noise, as the model did before it had the term.
+  const noise = Math.exp(hp.theta[hp.theta.length - 1]!) + (hp.values['run.noise'] ?? 0);
   const ownPoints: PointSet = { n: points.n, d: points.d, data: Float64Array.from(points.data) };
   const tolerance = (options.residualTolerance ?? DEFAULT_RESIDUAL_TOLERANCE) * noise;
   const maxInducing = options.maxInducing ?? DEFAULT_MAX_INDUCING;

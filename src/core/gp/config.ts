@@ -32,6 +32,11 @@ export interface GpConfig {
    * Default false.
    */
   readonly trend?: boolean;
+  /**
+   * Noise shared by a run's checkpoints (kernels RunNoiseKernel) where some run is observed at two or more step
+   * counts; without it, checkpoints of one run read as independent measurements. Default false.
+   */
+  readonly runNoise?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface GpConfig {
  * hold SIZES_FOR_LEVELS sizes (gp/hyperparameters.ts), and the size-and-steps trend where the data can fit its
  * curvature. See bench/RESULTS.md for the ablations.
  */
-export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend'> = { linear: true, sizeLevels: true, trend: true };
+export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend' | 'runNoise'> = { linear: true, sizeLevels: true, trend: true, runNoise: true };
 
 export interface FitOptions {
   /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */

@@ -3,6 +3,7 @@
 import { SumKernel } from '../kernels/composite';
 import { buildDefaultKernel } from '../kernels/default';
 import { TrendKernel } from '../kernels/gram';
+import { hasRunsWithCheckpoints, RunNoiseKernel } from '../kernels/runNoise';
 import type { TrendFeature } from '../kernels/gram';
 import type { PairKernel } from '../kernels/types';
 import { distinctValues } from '../points';
@@ -28,9 +29,10 @@ export const SIZES_FOR_LEVELS = 4;
 
 /**
  * The kernel of a configuration. `sizesInData`: how many model sizes the data hold (counted up to
- * SIZES_FOR_LEVELS); the per-size component is left out below SIZES_FOR_LEVELS.
+ * SIZES_FOR_LEVELS); the per-size component is left out below SIZES_FOR_LEVELS. `runNoise`: add the noise a run's
+ * checkpoints share (RunNoiseKernel).
  */
-export function kernelFor(d: number, config: GpConfig, sizesInData: number, trend: readonly TrendFeature[] = []): PairKernel {
+export function kernelFor(d: number, config: GpConfig, sizesInData: number, trend: readonly TrendFeature[] = [], runNoise = false): PairKernel {
   const product = buildDefaultKernel({
     d,
     mixtureKernel: config.mixtureKernel,
@@ -39,7 +41,8 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number, tren
     linear: config.linear ?? false,
     sizeLevels: (config.sizeLevels ?? false) && sizesInData >= SIZES_FOR_LEVELS,
   });
-  return trend.length === 0 ? product : new SumKernel([product, ...trend.map((feature) => new TrendKernel({ feature, d }))]);
+  const extra = [...trend.map((feature) => new TrendKernel({ feature, d })), ...(runNoise ? [new RunNoiseKernel()] : [])];
+  return extra.length === 0 ? product : new SumKernel([product, ...extra]);
 }
 
 /**
@@ -67,7 +70,8 @@ function trendFeaturesFor(config: GpConfig, points: PointSet, meanColumns: reado
  * terms its mean leaves out; `meanColumns` defaults to the configuration's for these data).
  */
 export function kernelForData(points: PointSet, config: GpConfig, meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points)): PairKernel {
-  return kernelFor(points.d, config, distinctValues(points, points.d, SIZES_FOR_LEVELS), trendFeaturesFor(config, points, meanColumns));
+  const runNoise = (config.runNoise ?? false) && hasRunsWithCheckpoints(points);
+  return kernelFor(points.d, config, distinctValues(points, points.d, SIZES_FOR_LEVELS), trendFeaturesFor(config, points, meanColumns), runNoise);
 }
 
 /** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
@@ -76,7 +80,7 @@ export function kernelOf(hp: GpHyperparameters): PairKernel {
     const match = /^trend\.(s|z|s2|z2|sz)\.variance$/.exec(name);
     return match ? [match[1] as TrendFeature] : [];
   });
-  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1, trend);
+  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1, trend, hp.names.includes('run.noise'));
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }

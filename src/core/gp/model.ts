@@ -73,6 +73,8 @@ export class GaussianProcess implements PosteriorModel {
   readonly d: number;
   readonly n: number;
   readonly noiseVariance: number;
+  /** Variance of the noise a run's checkpoints share (kernels RunNoiseKernel), objective units; 0 without the term. */
+  readonly runNoiseVariance: number;
   /** log p(y | theta) at the fitted theta, on the standardised scale (without priors). */
   readonly logMarginalLikelihood: number;
   /** log prior at the fitted theta, up to a constant (0 when priors are off). */
@@ -100,6 +102,8 @@ export class GaussianProcess implements PosteriorModel {
     this.config = state.config;
     this.noiseStandardised = Math.exp(state.theta[state.theta.length - 1]!);
     this.noiseVariance = this.noiseStandardised * state.yStd * state.yStd;
+    const runNoise = state.names.indexOf('run.noise');
+    this.runNoiseVariance = runNoise < 0 ? 0 : Math.exp(state.theta[runNoise]!) * state.yStd * state.yStd;
     this.logMarginalLikelihood = state.logMarginalLikelihood;
     this.logPrior = state.logPrior;
     this.jitter = state.jitter;

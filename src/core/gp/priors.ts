@@ -29,7 +29,7 @@ function logNormalPrior(mu: number, sigma: number): LogPrior {
  */
 export function priorFor(name: string): LogPrior | undefined {
   if (name === 'amplitude') return gammaPrior(2, 0.15);
-  if (name === 'noise') return gammaPrior(1.1, 0.05);
+  if (name === 'noise' || name === 'run.noise') return gammaPrior(1.1, 0.05);
   if (name.includes('.lengthscale')) return logNormalPrior(Math.log(0.5), 1);
   if (name.endsWith('.downsampling.c')) return logNormalPrior(Math.log(0.1), 1.5);
   if (name.endsWith('.downsampling.delta')) return logNormalPrior(0, 1.5);
