@@ -448,16 +448,21 @@ interface Extrapolation {
   readonly note?: string;
 }
 
-/** How the target's value is extrapolated while its size has no run (core/extrapolation.ts), in words. */
+/**
+ * How the target's value is extrapolated while no observation is at the target (core/extrapolation.ts), in words:
+ * in size while the target size has no run, then in steps while no run of it has reached the target's steps.
+ */
 function extrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation {
   const target = dataset.target;
-  if (dataset.observations.length === 0 || dataset.observations.some((o) => o.s >= target.s)) return { widen: 1 };
-  const sizes = dataset.fidelities.filter((f) => f.s < target.s && dataset.observations.some((o) => o.s === f.s)).map((f) => f.model);
+  const observations = dataset.observations;
+  if (observations.length === 0 || observations.some((o) => o.s >= target.s && o.z >= target.z)) return { widen: 1 };
+  if (observations.some((o) => o.s >= target.s)) return stepsExtrapolationOf(dataset, model);
+  const sizes = dataset.fidelities.filter((f) => f.s < target.s && observations.some((o) => o.s === f.s)).map((f) => f.model);
   const named = [...new Set(sizes)];
   if (named.length === 1) {
     return { widen: 1, note: `Only ${named[0]} has runs: this ${target.model} value is that size's level, with no size effect measured, and its interval does not allow for one. Run a second size or a ${target.model} run before reading it as a ${target.model} prediction.` };
   }
-  const check = extrapolationCheck(model.hyperparameters(), dataset.observations, target);
+  const check = extrapolationCheck(model.hyperparameters(), observations, target);
   const from = `No ${target.model} run yet: this value is extrapolated from ${named.join(', ')}`;
   if (!check) return { widen: 1, note: `${from}.` };
   const largest = named[named.length - 1]!;
@@ -469,6 +474,23 @@ function extrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation
   return check.factor > 1
     ? { widen: check.factor, note: `${from}. Predicted from the smaller sizes, the ${largest} runs were ${fmt(check.zScale)} standard deviations off (root mean square), ${widened}.` }
     : { widen: 1, note: `${from}; predicted from the smaller sizes, the ${largest} runs were within the model's intervals.` };
+}
+
+/** The target size has runs, none at the target's steps: the value is extrapolated along the learning curves. */
+function stepsExtrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation {
+  const target = dataset.target;
+  const steps = (n: number): string => n.toLocaleString('en-US');
+  const stepsAt = (predicate: (o: Observation) => boolean): number =>
+    dataset.observations.reduce((most, o, i) => (predicate(o) ? Math.max(most, dataset.sources[i]!.steps) : most), 0);
+  const reached = stepsAt((o) => o.s >= target.s);
+  const smallerReached = dataset.observations.some((o) => o.z >= target.z);
+  const from = `No ${target.model} run has reached ${steps(target.steps)} steps yet: this value is extrapolated from its checkpoints up to ${steps(reached)} steps${smallerReached ? ` and from smaller models run to ${steps(target.steps)}` : ''}`;
+  const check = extrapolationCheck(model.hyperparameters(), dataset.observations, target);
+  if (!check || check.axis !== 'z') return { widen: 1, note: `${from}.` };
+  const tested = `Predicted from the checkpoints up to ${steps(stepsAt((o) => o.z < check.cut - 1e-9))} steps, the ${check.heldOut} later ones were`;
+  return check.factor > 1
+    ? { widen: check.factor, note: `${from}. ${tested} ${fmt(check.zScale)} standard deviations off (root mean square), so the interval is ${fmt(check.factor)} times the model's own. A ${target.model} run to ${steps(target.steps)} steps narrows it.` }
+    : { widen: 1, note: `${from}; ${tested} within the model's intervals.` };
 }
 
 function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, extrapolation: Extrapolation): RecommendationView | undefined {

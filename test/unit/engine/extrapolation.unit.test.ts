@@ -65,6 +65,35 @@ describe('engine: the recommendation before the target size has a run', () => {
     assert.match(r.extrapolation ?? '', /From 10M alone the model missed the 100M runs by .* with two sizes it cannot test how it extrapolates/);
   });
 
+  test('target-size runs short of the target steps: it says the value is extrapolated along the learning curves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-reach-steps-'));
+    dirs.push(dir);
+    const study = STUDY.replace('target: {model: 1B, steps: 1000}', 'target: {model: 1B, steps: 1000}\n  steps: [250, 500, 1000]');
+    writeFileSync(join(dir, 'reach.mixopt.yaml'), study);
+    mkdirSync(join(dir, 'runs'));
+    const rng = new Rng(4);
+    const lines: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const model = i % 3 === 0 ? '1B' : '10M';
+      const e = [0, 1, 2].map(() => -Math.log(1 - rng.next()));
+      const total = e[0]! + e[1]! + e[2]!;
+      const [web, code, books] = e.map((x) => x / total) as [number, number, number];
+      const offset = 0.01 * rng.normal();
+      // short runs, of 250 or 500 steps (planned that short, so they are finished runs of those steps)
+      const steps = model === '1B' ? [250, 500].slice(0, 1 + (i % 2)) : [250, 500];
+      for (const step of steps) {
+        const loss = (model === '1B' ? 2.8 : 4.0) + 1.5 * (step / 1000 - 1) ** 2 + 0.3 * (web - 0.5) ** 2 + 0.2 * code + offset + 0.002 * rng.normal();
+        lines.push(JSON.stringify({ run: `r${i}`, step, model, mixture: { web, code, books }, metrics: { val_loss: loss }, ...(model === '1B' ? { max_steps: steps[steps.length - 1] } : {}) }));
+      }
+    }
+    writeFileSync(join(dir, 'runs', 'log.jsonl'), `${lines.join('\n')}\n`);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'reach.mixopt.yaml'), suggest: 0 } });
+    const note = snapshot.recommendation?.extrapolation ?? '';
+    assert.match(note, /^No 1B run has reached 1,000 steps yet: this value is extrapolated from its checkpoints up to 500 steps[.;]/, note);
+    assert.match(note, /Predicted from the checkpoints up to 250 steps, the \d+ later ones were/, note);
+  });
+
   test('with a target-size run there is nothing to say', async () => {
     const r = await recommendation(['10M', '100M', '1B']);
     assert.equal(r.extrapolation, undefined);
