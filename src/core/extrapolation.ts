@@ -56,10 +56,22 @@ function cutOf(levels: readonly number[], axis: 's' | 'z', target: number): { cu
 
 export function extrapolationCheck(hp: GpHyperparameters, observations: readonly Observation[], target: { readonly s: number; readonly z: number }): ExtrapolationCheck | undefined {
   if (observations.length > EXTRAPOLATION_CHECK_MAX_POINTS || observations.some((o) => o.s >= target.s && o.z >= target.z)) return undefined;
+  const sizeSeen = observations.some((o) => o.s >= target.s);
+  const stepsSeen = observations.some((o) => o.z >= target.z);
+  if (!sizeSeen) return extrapolationCheckAlong('s', hp, observations, target);
+  if (!stepsSeen) return extrapolationCheckAlong('z', hp, observations, target);
   // The target's size and steps each seen, but never together (short runs of the target size, long runs of smaller
-  // ones): the value joins the steps effect of the smaller sizes to the target size, and the check is of that join:
-  // the target size's checkpoints predicted from the smaller sizes alone.
-  const axis = observations.some((o) => o.s >= target.s) && !observations.some((o) => o.z >= target.z) ? 'z' : 's';
+  // ones): the value joins the steps effect of the smaller sizes to the target size. Both parts are checked, the
+  // target size's checkpoints predicted from the smaller sizes and the long checkpoints from the shorter, and the
+  // wider factor stands.
+  const bySize = extrapolationCheckAlong('s', hp, observations, target);
+  const bySteps = extrapolationCheckAlong('z', hp, observations, target);
+  if (!bySize || !bySteps) return bySize ?? bySteps;
+  return bySteps.factor > bySize.factor ? bySteps : bySize;
+}
+
+/** The check along one axis: the largest size left out (s), or the checkpoints past the cut (z). */
+export function extrapolationCheckAlong(axis: 's' | 'z', hp: GpHyperparameters, observations: readonly Observation[], target: { readonly s: number; readonly z: number }): ExtrapolationCheck | undefined {
   const coordinate = (o: Observation): number => (axis === 's' ? o.s : o.z);
   const levels = [...new Set(observations.map((o) => Math.round(coordinate(o) * 1e9) / 1e9))].sort((a, b) => a - b);
   const split = cutOf(levels, axis, axis === 's' ? target.s : target.z);

@@ -486,8 +486,11 @@ function stepsExtrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapol
   const smallerReached = dataset.observations.some((o) => o.z >= target.z);
   const from = `No ${target.model} run has reached ${steps(target.steps)} steps yet: this value is extrapolated from its checkpoints up to ${steps(reached)} steps${smallerReached ? ` and from smaller models run to ${steps(target.steps)}` : ''}`;
   const check = extrapolationCheck(model.hyperparameters(), dataset.observations, target);
-  if (!check || check.axis !== 'z') return { widen: 1, note: `${from}.` };
-  const tested = `Predicted from the checkpoints up to ${steps(stepsAt((o) => o.z < check.cut - 1e-9))} steps, the ${check.heldOut} later ones were`;
+  if (!check) return { widen: 1, note: `${from}.` };
+  const tested =
+    check.axis === 'z'
+      ? `Predicted from the checkpoints up to ${steps(stepsAt((o) => o.z < check.cut - 1e-9))} steps, the ${check.heldOut} later ones were`
+      : `Predicted from the smaller sizes alone, the ${check.heldOut} ${target.model} checkpoints were`;
   return check.factor > 1
     ? { widen: check.factor, note: `${from}. ${tested} ${fmt(check.zScale)} standard deviations off (root mean square), so the interval is ${fmt(check.factor)} times the model's own. A ${target.model} run to ${steps(target.steps)} steps narrows it.` }
     : { widen: 1, note: `${from}; ${tested} within the model's intervals.` };

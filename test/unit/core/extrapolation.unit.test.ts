@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitGp } from '../../../src/core/gp/fit';
 import type { GpConfig } from '../../../src/core/gp/config';
-import { extrapolationCheck } from '../../../src/core/extrapolation';
+import { extrapolationCheck, extrapolationCheckAlong } from '../../../src/core/extrapolation';
 import { pointsFromRows } from '../../../src/core/points';
 import { Rng } from '../../../src/core/random';
 import type { Observation } from '../../../src/core/types';
@@ -86,12 +86,18 @@ describe('extrapolationCheck along the steps', () => {
     assert.ok(check.factor >= 1);
   });
 
-  test('its size and steps seen only apart: the target size is predicted from the smaller; none once at the target', () => {
+  test("its size and steps seen only apart: the wider of the two checks; none once at the target", () => {
     const observations = curves([0, 0.5], (z) => 2 - 0.4 * z, 7);
     const apart = [...observations, { w: Float64Array.from([0.3, 0.3, 0.4]), s: 0.5, z: 1, y: 1.9 }];
-    const check = extrapolationCheck(fitted(apart), apart, target);
-    assert.ok(check && check.axis === 's' && check.cut === 1 && check.heldOut === 16 && check.reach === 0, JSON.stringify(check));
-    assert.ok(check.factor === 1 || Math.abs(check.factor - check.zScale) < 1e-12);
+    const hp = fitted(apart);
+    const check = extrapolationCheck(hp, apart, target);
+    const bySize = extrapolationCheckAlong('s', hp, apart, target);
+    const bySteps = extrapolationCheckAlong('z', hp, apart, target);
+    assert.ok(check && bySize && bySteps);
+    // the target size's 16 checkpoints from the smaller size; the one long checkpoint from the shorter ones
+    assert.ok(bySize.cut === 1 && bySize.heldOut === 16 && bySize.reach === 0, JSON.stringify(bySize));
+    assert.ok(bySteps.cut === 1 && bySteps.heldOut === 1, JSON.stringify(bySteps));
+    assert.deepEqual(check, bySteps.factor > bySize.factor ? bySteps : bySize);
     const atTarget = [...observations, { w: Float64Array.from([0.3, 0.3, 0.4]), s: 1, z: 1, y: 1.6 }];
     assert.equal(extrapolationCheck(fitted(atTarget), atTarget, target), undefined);
   });
