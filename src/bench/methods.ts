@@ -117,8 +117,6 @@ export const METHOD_NAMES = [
   'mixopt-sf-ucb025',
   'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
-  'mixopt-mf-additive',
-  'mixopt-sf-additive',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -229,10 +227,6 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, transferCheck: false, proxyCap: false });
     case 'mixopt-mf-notrend':
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { trend: false } });
-    case 'mixopt-mf-additive':
-      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { additive: true } });
-    case 'mixopt-sf-additive':
-      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { additive: true } });
     case 'mixopt-sf-nolinear':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { linear: false } });
     case 'mixopt-sf-logei':

@@ -15,8 +15,6 @@ export interface GpConfig {
   readonly priors?: boolean;
   /** A linear trend in the mixture weights inside the mixture kernel (kernels LinearKernel). Default false. */
   readonly linear?: boolean;
-  /** A sum of one-dimensional functions of each domain's weight inside the mixture kernel (kernels AdditiveKernel). Default false. */
-  readonly additive?: boolean;
   /**
    * A component per model size (kernels LevelKernel) when the data hold two or more sizes, so that the
    * correlation between sizes is learned apart from the smoothness in s. Default false.

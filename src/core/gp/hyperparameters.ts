@@ -39,7 +39,6 @@ export function kernelFor(d: number, config: GpConfig, sizesInData: number, tren
     ard: config.ard,
     fidelityKernel: config.fidelityKernel,
     linear: config.linear ?? false,
-    additive: config.additive ?? false,
     sizeLevels: (config.sizeLevels ?? false) && sizesInData >= SIZES_FOR_LEVELS,
   });
   const extra = [...trend.map((feature) => new TrendKernel({ feature, d })), ...(runNoise ? [new RunNoiseKernel()] : [])];

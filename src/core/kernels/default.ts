@@ -1,6 +1,5 @@
 // The model's kernel: scale x K_mix x K_model x K_steps (SPEC "Model and decisions").
 import { SumKernel, ProductKernel } from './composite';
-import { AdditiveKernel } from './additive';
 import { DownsamplingKernel } from './downsampling';
 import { ConstantKernel, LevelKernel, LinearKernel } from './gram';
 import { StationaryKernel } from './stationary';
@@ -13,15 +12,13 @@ export interface DefaultKernelSpec {
   readonly fidelityKernel: 'rbf' | 'downsampling';
   /** Add a linear trend in the mixture weights to the mixture kernel (LinearKernel). Default false. */
   readonly linear?: boolean;
-  /** Add a sum of one-dimensional functions of each domain's weight to the mixture kernel (AdditiveKernel). Default false. */
-  readonly additive?: boolean;
   /** Add a per-model-size component to the size kernel (LevelKernel). Default false. */
   readonly sizeLevels?: boolean;
 }
 
 /**
  * scale x K_mix(w, w') x K_model(s, s') x K_steps(z, z') (SPEC "Model and decisions"), where K_mix may be
- * stationary + linear (+ additive) and K_model stationary + per-size component.
+ * stationary + linear and K_model stationary + per-size component.
  */
 export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
   const fidelity = (feature: 's' | 'z'): Kernel =>
@@ -29,8 +26,7 @@ export function buildDefaultKernel(spec: DefaultKernelSpec): ProductKernel {
       ? new StationaryKernel('rbf', { feature, d: spec.d, lengthscale: 0.5, lengthscaleBounds: [0.01, 20] })
       : new DownsamplingKernel({ feature, d: spec.d });
   const stationary = new StationaryKernel(spec.mixtureKernel, { feature: 'mixture', d: spec.d, ard: spec.ard });
-  const mixtureParts: Kernel[] = [stationary, ...(spec.linear ? [new LinearKernel({ d: spec.d })] : []), ...(spec.additive ? [new AdditiveKernel({ d: spec.d })] : [])];
-  const mixture = mixtureParts.length === 1 ? stationary : new SumKernel(mixtureParts);
+  const mixture = spec.linear ? new SumKernel([stationary, new LinearKernel({ d: spec.d })]) : stationary;
   const size = spec.sizeLevels ? new SumKernel([fidelity('s'), new LevelKernel({ feature: 's', d: spec.d })]) : fidelity('s');
   return new ProductKernel([new ConstantKernel({ value: 1, bounds: [0.01, 100], name: 'amplitude' }), mixture, size, fidelity('z')]);
 }

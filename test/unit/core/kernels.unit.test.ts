@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProductKernel, SumKernel } from '../../../src/core/kernels/composite';
-import { AdditiveKernel } from '../../../src/core/kernels/additive';
 import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
 import { ConstantKernel, LevelKernel, LinearKernel, TrendKernel } from '../../../src/core/kernels/gram';
@@ -49,12 +48,6 @@ const cases: Case[] = [
   { name: 'default matern ARD/downsampling', make: () => buildDefaultKernel({ d, mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling' }), fullRank: true },
   { name: 'linear mixture', make: () => new LinearKernel({ d, variance: 0.7 }), fullRank: false },
   { name: 'level s', make: () => new LevelKernel({ feature: 's', d, variance: 0.3 }), fullRank: false },
-  { name: 'additive mixture', make: () => new AdditiveKernel({ d, variance: 0.8, lengthscale: 0.25 }), fullRank: true },
-  {
-    name: 'default with linear and additive mixture parts',
-    make: () => buildDefaultKernel({ d, mixtureKernel: 'matern52', ard: false, fidelityKernel: 'rbf', linear: true, additive: true }),
-    fullRank: true,
-  },
   {
     name: 'sum rbf + linear mixture',
     make: () => new SumKernel([new StationaryKernel('rbf', { feature: 'mixture', d }), new LinearKernel({ d })]),
@@ -295,16 +288,6 @@ describe('kernel details', () => {
     assert.deepEqual(Array.from(lengthscales ?? []), [0, 1, 2].map((m) => Math.exp(theta[first + m]!)));
     assert.equal(kernel.lengthscales('s'), undefined);
     assert.deepEqual(Array.from(new StationaryKernel('rbf', { feature: 's', d: 3, lengthscale: 0.7 }).lengthscales('s') ?? []), [0.7]);
-  });
-
-  test('additive kernel: the mean over domains of a one-dimensional RBF of each weight; sparse mixtures agree on shared zeros', () => {
-    const kernel = new AdditiveKernel({ d: 4, variance: 2, lengthscale: 0.3 });
-    const points: PointSet = { n: 2, d: 4, data: Float64Array.from([0.5, 0.5, 0, 0, 1, 0, 0.2, 0.8, 0, 0, 1, 0]) };
-    const k = kernel.matrix(points);
-    const rbf = (delta: number): number => Math.exp(-(delta * delta) / (2 * 0.09));
-    const expected = (2 / 4) * (rbf(0.3) + rbf(0.3) + rbf(0) + rbf(0));
-    assert.ok(Math.abs(k[1]! - expected) < 1e-14, `${k[1]} vs ${expected}`);
-    assert.ok(Math.abs(k[0]! - 2) < 1e-14);
   });
 
   test('wrong theta length throws', () => {
