@@ -11,7 +11,7 @@ function recommendationCard(snapshot: StudySnapshot): HTMLElement {
   if (!r) return emptyNote('No recommendation yet: the model needs at least one observed run.');
   const top = Object.entries(r.mixture).sort((a, b) => b[1] - a[1]);
   const best = r.bestObserved;
-  const better = best ? (snapshot.direction === 'minimize' ? r.predicted.mean < best.value : r.predicted.mean > best.value) : undefined;
+  const better = best && !r.predictedAt ? (snapshot.direction === 'minimize' ? r.predicted.mean < best.value : r.predicted.mean > best.value) : undefined;
   return el(
     'section',
     { id: 'recommendation', class: 'card' },
@@ -19,7 +19,7 @@ function recommendationCard(snapshot: StudySnapshot): HTMLElement {
     el(
       'p',
       {},
-      'Predicted ',
+      r.predictedAt ? el('span', { id: 'recommended-value-at' }, `Predicted at ${r.predictedAt.model} (${r.predictedAt.steps.toLocaleString('en-US')} steps, not ${r.model}) `) : 'Predicted ',
       el('strong', { id: 'recommended-value' }, fmt(r.predicted.mean)),
       ` (95% interval ${fmt(r.predicted.lower)} – ${fmt(r.predicted.upper)}), `,
       r.source === 'observed' ? 'a mixture already run' : 'found by searching the simplex',

@@ -29,8 +29,11 @@ export interface LoopStep {
   readonly regret: number;
   /** the truth at the recommended mixture lies in the 95% interval shown */
   readonly covered: boolean;
-  /** the recommendation's shown mean and 95% interval, and the simulator's noise-free value there */
-  readonly shown?: { readonly mean: number; readonly lower: number; readonly upper: number; readonly truth: number };
+  /**
+   * the recommendation's shown mean and 95% interval, and the simulator's noise-free value there; `at`: the model
+   * size it was shown at when not the target (one size run)
+   */
+  readonly shown?: { readonly mean: number; readonly lower: number; readonly upper: number; readonly truth: number; readonly at?: string };
   /** model and steps of the run suggested next (trained unless it did not fit) */
   readonly next?: { readonly model: string; readonly steps: number; readonly cost: number };
 }
@@ -99,8 +102,18 @@ export async function runLoopSeed(laws: SimulatorLaws, seed: number, options: { 
       const next = suggestion && model ? { model: model.name, steps: suggestion.steps, cost: runCostInTargetRuns(model.params, suggestion.steps) } : undefined;
       const rec = snapshot.recommendation;
       if (rec) {
-        const truth = sim.truth(mixtureVector(rec.mixture), TARGET.params, TARGET_STEPS);
-        steps.push({ cost: spent, regret: truth - options.optimum, covered: rec.predicted.lower <= truth && truth <= rec.predicted.upper, shown: { mean: rec.predicted.mean, lower: rec.predicted.lower, upper: rec.predicted.upper, truth }, ...(next ? { next } : {}) });
+        const w = mixtureVector(rec.mixture);
+        const truth = sim.truth(w, TARGET.params, TARGET_STEPS);
+        // with one size run the value is shown at that size (RecommendationView.predictedAt), and checked there
+        const shownModel = rec.predictedAt ? SIM_MODELS.find((m) => m.name === rec.predictedAt!.model) : TARGET;
+        const truthShown = shownModel && rec.predictedAt ? sim.truth(w, shownModel.params, rec.predictedAt.steps) : truth;
+        steps.push({
+          cost: spent,
+          regret: truth - options.optimum,
+          covered: rec.predicted.lower <= truthShown && truthShown <= rec.predicted.upper,
+          shown: { mean: rec.predicted.mean, lower: rec.predicted.lower, upper: rec.predicted.upper, truth: truthShown, ...(rec.predictedAt ? { at: rec.predictedAt.model } : {}) },
+          ...(next ? { next } : {}),
+        });
       }
       if (!suggestion || !model || !next) {
         stopped = 'no-suggestion';
@@ -177,6 +190,10 @@ export interface LoopSummary {
   readonly coverageAfterHalf: number;
   /** coverage of the steps from 0.1 target runs on (NaN when none): past the first few cheap runs */
   readonly coverageAfterTenth: number;
+  /** share of the steps whose value was shown at the one size run instead of at the target (RecommendationView.predictedAt) */
+  readonly shownBelowTarget: number;
+  /** coverage of the steps whose value was shown at the target (NaN when none) */
+  readonly coverageAtTarget: number;
   /** mean of (shown mean - truth) over all steps, in the objective's units */
   readonly meanBias: number;
   readonly overBudgetSuggestions: number;
@@ -208,6 +225,7 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
   const late = all.filter((s) => s.cost >= budget / 2);
   const afterTenth = all.filter((s) => s.cost >= 0.1);
   const shown = all.flatMap((s) => (s.shown ? [s.shown] : []));
+  const atTarget = all.filter((s) => s.shown !== undefined && s.shown.at === undefined);
   return {
     seeds: seeds.length,
     optimum,
@@ -223,6 +241,8 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
     coverage: all.filter((s) => s.covered).length / Math.max(1, all.length),
     coverageAfterHalf: late.length === 0 ? NaN : late.filter((s) => s.covered).length / late.length,
     coverageAfterTenth: afterTenth.length === 0 ? NaN : afterTenth.filter((s) => s.covered).length / afterTenth.length,
+    shownBelowTarget: shown.filter((s) => s.at !== undefined).length / Math.max(1, all.length),
+    coverageAtTarget: atTarget.length === 0 ? NaN : atTarget.filter((s) => s.covered).length / atTarget.length,
     meanBias: shown.length === 0 ? NaN : shown.reduce((a, s) => a + s.mean - s.truth, 0) / shown.length,
     overBudgetSuggestions: seeds.filter((s) => s.stopped === 'over-budget-suggestion').length,
     medianSpent,
@@ -273,7 +293,7 @@ export function renderLoopMarkdown(s: LoopSummary, seeds: readonly LoopSeed[], m
     `- Compute for random search to reach MixOpt's final median regret: ${Number.isFinite(s.randomComputeRatio) ? `${num(s.randomComputeRatio)}x MixOpt's median spend` : `not within ${s.randomRuns} runs (> ${num(s.randomRuns / s.medianSpent)}x)`}.`,
     `- Share of the spend per model size: ${Object.entries(s.shareByModel).sort((a, b) => b[1] - a[1]).map(([m, v]) => `${m} ${(100 * v).toFixed(0)}%`).join(', ')}.`,
     `- Seeds whose final regret ≤ their regret at 1 unit: ${s.notWorseThanAtOne} of ${s.seeds}${seeds.every((x) => x.spent <= 1) ? ' (vacuous here: no seed spent more than 1 unit)' : ''}.`,
-    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}; ${Number.isNaN(s.coverageAfterTenth) ? 'no step came after 0.1 units' : `${(100 * s.coverageAfterTenth).toFixed(0)}% of the steps from 0.1 units on`}; mean of shown mean - truth ${s.meanBias.toPrecision(3)}.`,
+    `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}; ${Number.isNaN(s.coverageAfterTenth) ? 'no step came after 0.1 units' : `${(100 * s.coverageAfterTenth).toFixed(0)}% of the steps from 0.1 units on`}; mean of shown mean - truth ${s.meanBias.toPrecision(3)}. ${(100 * s.shownBelowTarget).toFixed(0)}% of the steps had one size run and showed the value at that size (each checked against the truth there); of the steps shown at the target, ${Number.isNaN(s.coverageAtTarget) ? 'none' : `${(100 * s.coverageAtTarget).toFixed(0)}% held the truth`}.`,
     `- Seeds that ended with a suggestion that did not fit in the budget left: ${s.overBudgetSuggestions} of ${s.seeds}.`,
     `- Median wall time per seed: ${num(s.medianSecondsPerSeed)} s.`,
     '',

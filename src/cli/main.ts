@@ -244,12 +244,14 @@ async function recommendCommand(study: string, values: StudyArgs, refit: boolean
     if (!r && !hasErrors(snapshot)) io.err('no observations yet: run some trials first (mixopt suggest)');
     return 1;
   }
-  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null, extrapolation: r.extrapolation ?? null }, null, 2));
+  if (values.json) io.out(JSON.stringify({ study: snapshot.studyFile, mixture: r.mixture, model: r.model, steps: r.steps, predicted: r.predicted, predictedAt: r.predictedAt ?? null, source: r.source, bestObserved: r.bestObserved ?? null, alternative: r.alternative ?? null, extrapolation: r.extrapolation ?? null }, null, 2));
   else {
     io.out(
       [
         `Recommended mixture for ${r.model} (${r.steps} steps), found by ${r.source === 'search' ? 'searching the simplex' : 'an observed run'}:`,
-        `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
+        r.predictedAt
+          ? `  predicted ${snapshot.objectiveLabel} at ${r.predictedAt.model} (${r.predictedAt.steps} steps), not at ${r.model}: ${fmtInterval(r.predicted)}`
+          : `  predicted ${snapshot.objectiveLabel}: ${fmtInterval(r.predicted)}`,
         ...(r.extrapolation !== undefined ? [`  ${r.extrapolation}`] : []),
         ...(r.bestObserved ? [`  best observed ${r.model} run: ${r.bestObserved.trialId} with ${fmt(r.bestObserved.value)}`] : []),
         ...(r.alternative ? [`  ${alternativeSentence(r.alternative, r.model)}`] : []),

@@ -446,6 +446,11 @@ interface Extrapolation {
   readonly widen: number;
   /** what the user should know about the target's value, while the target size has no run */
   readonly note?: string;
+  /**
+   * With one size run, where the recommendation's value is given instead of at the target: that size at the most
+   * steps it was observed at. One size says nothing of the size effect, so no interval at the target would be honest.
+   */
+  readonly at?: { readonly model: string; readonly steps: number; readonly s: number; readonly z: number };
 }
 
 /**
@@ -460,7 +465,17 @@ function extrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapolation
   const sizes = dataset.fidelities.filter((f) => f.s < target.s && observations.some((o) => o.s === f.s)).map((f) => f.model);
   const named = [...new Set(sizes)];
   if (named.length === 1) {
-    return { widen: 1, note: `Only ${named[0]} has runs: this ${target.model} value is that size's level, with no size effect measured, and its interval does not allow for one. Run a second size or a ${target.model} run before reading it as a ${target.model} prediction.` };
+    // the observation of that size with the most steps (nearest the target's)
+    let nearest = 0;
+    observations.forEach((o, i) => {
+      if (o.z > observations[nearest]!.z) nearest = i;
+    });
+    const at = { model: named[0]!, steps: dataset.sources[nearest]!.steps, s: observations[nearest]!.s, z: observations[nearest]!.z };
+    return {
+      widen: 1,
+      at,
+      note: `Only ${at.model} has runs: one size tells nothing of how the value changes with size, so MixOpt predicts no ${target.model} value yet. The value shown is the recommended mixture's at ${at.model} (${at.steps.toLocaleString('en-US')} steps), where the model has runs. Run a second size or a ${target.model} run for a ${target.model} prediction.`,
+    };
   }
   const check = extrapolationCheck(model.hyperparameters(), observations, target);
   const from = `No ${target.model} run yet: this value is extrapolated from ${named.join(', ')}`;
@@ -501,18 +516,26 @@ function recommendationView(study: Study, dataset: Dataset, model: SurrogateMode
   if (dataset.observations.length === 0) return undefined;
   const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
   const best = bestObservedAtTarget(dataset);
-  const predicted = dataset.scale.interval(rec.mean, rec.std * widen);
+  const at = extrapolation.at;
+  // With one size run, the values are given at that size (Extrapolation.at), where the model has data.
+  const valueAt = (w: Float64Array, mean: number, std: number) => {
+    if (!at) return dataset.scale.interval(mean, std * widen);
+    const posterior = model.posterior(pointsFromRows(dataset.space.d, [{ w, s: at.s, z: at.z }]));
+    return dataset.scale.interval(posterior.mean[0]!, Math.sqrt(Math.max(0, posterior.variance[0]!)));
+  };
+  const predicted = valueAt(rec.w, rec.mean, rec.std);
   return {
     mixture: mixtureRecord(study, roundMixture(rec.w)),
     model: dataset.target.model,
     steps: dataset.target.steps,
     predicted,
+    ...(at ? { predictedAt: { model: at.model, steps: at.steps } } : {}),
     source: rec.source,
     ...(rec.versusMeasured
       ? {
           alternative: {
             mixture: mixtureRecord(study, roundMixture(rec.versusMeasured.w)),
-            predicted: dataset.scale.interval(rec.versusMeasured.mean, rec.versusMeasured.std * widen),
+            predicted: valueAt(rec.versusMeasured.w, rec.versusMeasured.mean, rec.versusMeasured.std),
             measured: rec.source === 'search',
             probabilityBetter: rec.versusMeasured.probabilityBetter,
             threshold: UNMEASURED_CONFIDENCE,

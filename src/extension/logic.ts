@@ -176,7 +176,7 @@ export function reportHtml(snapshot: StudySnapshot): string {
   ];
   if (rec) {
     sections.push(
-      `<h2>Recommended mixture for ${esc(rec.model)}</h2><p>Predicted ${fmt(rec.predicted.mean)} (95%: ${fmt(rec.predicted.lower)} … ${fmt(rec.predicted.upper)})${best !== undefined ? `; best observed ${fmt(best)}` : ''}.</p>`,
+      `<h2>Recommended mixture for ${esc(rec.model)}</h2><p>Predicted ${rec.predictedAt ? `at ${esc(rec.predictedAt.model)} (${rec.predictedAt.steps} steps) ` : ''}${fmt(rec.predicted.mean)} (95%: ${fmt(rec.predicted.lower)} … ${fmt(rec.predicted.upper)})${best !== undefined ? `; best observed ${fmt(best)}` : ''}.</p>`,
       svgBars(Object.entries(rec.mixture).sort((a, b) => b[1] - a[1])),
     );
   }

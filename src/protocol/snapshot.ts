@@ -79,6 +79,11 @@ export interface RecommendationView {
   readonly model: string;
   readonly steps: number;
   readonly predicted: Interval;
+  /**
+   * Where `predicted` (and the alternative's) is given when it is not at the target: with one model size run, at
+   * that size and its most steps, since one size cannot show a size effect. Absent: at the target.
+   */
+  readonly predictedAt?: { readonly model: string; readonly steps: number };
   /** "search" when found by optimising the posterior mean, "observed" when an observed mixture won */
   readonly source: 'search' | 'observed';
   /** best observed run at the target fidelity, if any */

@@ -82,9 +82,9 @@ describe('the closed loop through the engine', () => {
   });
 
   test('summary: the compute ratio, regret at 1 unit, coverage and budget shares from fabricated seeds', () => {
-    const step = (cost: number, regret: number, covered: boolean): LoopStep => ({ cost, regret, covered, shown: { mean: 2 + cost / 10, lower: 1.9, upper: 2.1, truth: 2 } });
+    const step = (cost: number, regret: number, covered: boolean, at?: string): LoopStep => ({ cost, regret, covered, shown: { mean: 2 + cost / 10, lower: 1.9, upper: 2.1, truth: 2, ...(at ? { at } : {}) } });
     const seeds: LoopSeed[] = [
-      { seed: 0, steps: [step(0.1, 0.05, false), step(1, 0.02, true), step(10, 0.01, true)], spent: 10, byModel: { '1B': 6, '20M': 4 }, stopped: 'budget', seconds: 1 },
+      { seed: 0, steps: [step(0.1, 0.05, false, '20M'), step(1, 0.02, true), step(10, 0.01, true)], spent: 10, byModel: { '1B': 6, '20M': 4 }, stopped: 'budget', seconds: 1 },
       { seed: 1, steps: [step(0.1, 0.04, true), step(1, 0.01, true), step(10, 0.02, false)], spent: 10, byModel: { '1B': 10 }, stopped: 'over-budget-suggestion', seconds: 3 },
     ];
     // random: regret 0.1 / k after k runs
@@ -97,6 +97,8 @@ describe('the closed loop through the engine', () => {
     assert.equal(s.coverage, 4 / 6);
     assert.equal(s.coverageAfterHalf, 1 / 2);
     assert.equal(s.coverageAfterTenth, 4 / 6, 'every step is at 0.1 units or more');
+    assert.equal(s.shownBelowTarget, 1 / 6, 'one step showed its value at the one size run');
+    assert.equal(s.coverageAtTarget, 4 / 5, 'the other five, of which four held the truth');
     assert.ok(Math.abs(s.meanBias - (0.01 + 0.1 + 1 + 0.01 + 0.1 + 1) / 6) < 1e-12, String(s.meanBias));
     assert.deepEqual(s.shareByModel, { '1B': 0.8, '20M': 0.2 });
     assert.equal(s.overBudgetSuggestions, 1);

@@ -187,7 +187,7 @@ describe('mixopt CLI', () => {
     const r = cli('recommend', studyFile, '--json');
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(out).sort(), ['alternative', 'bestObserved', 'extrapolation', 'mixture', 'model', 'predicted', 'source', 'steps', 'study']);
+    assert.deepEqual(Object.keys(out).sort(), ['alternative', 'bestObserved', 'extrapolation', 'mixture', 'model', 'predicted', 'predictedAt', 'source', 'steps', 'study']);
     assert.equal(out['extrapolation'], null, 'the target size has runs: nothing is extrapolated in size');
     const alternative = out['alternative'] as { mixture: Record<string, number>; predicted: unknown; measured: boolean; probabilityBetter: number; threshold: number } | null;
     if (alternative !== null) {

@@ -54,15 +54,21 @@ describe('engine: the recommendation before the target size has a run', () => {
     return snapshot.recommendation;
   };
 
-  test('one size run: the value is that size level, and the recommendation says so', async () => {
+  test('one size run: no target value is claimed; the value shown is at that size, and the recommendation says so', async () => {
     const r = await recommendation(['10M']);
-    assert.match(r.extrapolation ?? '', /^Only 10M has runs: this 1B value is that size's level/);
+    assert.match(r.extrapolation ?? '', /^Only 10M has runs: .* predicts no 1B value yet\. The value shown is the recommended mixture's at 10M \(1,000 steps\)/);
+    assert.deepEqual(r.predictedAt, { model: '10M', steps: 1000 });
+    // the runs' level (4.0 plus the mixture terms), not a 1B value
+    assert.ok(r.predicted.mean > 3.9 && r.predicted.mean < 4.2, `predicted ${r.predicted.mean}`);
+    assert.ok(r.predicted.lower < r.predicted.mean && r.predicted.mean < r.predicted.upper);
+    assert.equal(r.model, '1B', 'the mixture is still recommended for the target');
   });
 
   test('two sizes run: it says what it extrapolated from and how the interval was set', async () => {
     const r = await recommendation(['10M', '100M']);
     assert.match(r.extrapolation ?? '', /^No 1B run yet: this value is extrapolated from 10M, 100M/);
     assert.match(r.extrapolation ?? '', /From 10M alone the model missed the 100M runs by .* with two sizes it cannot test how it extrapolates/);
+    assert.equal(r.predictedAt, undefined, 'with two sizes the value is at the target');
   });
 
   test('target-size runs short of the target steps: it says the value is extrapolated along the learning curves', async () => {
