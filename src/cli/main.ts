@@ -119,8 +119,11 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
     `  model ${s.model}, ${s.steps} steps, cost ${fmt(s.cost)} ${snapshot.budget.unit}`,
-    ...(s.predicted && s.predictedAtTarget
-      ? [`  predicted at ${s.model}: ${fmtInterval(s.predicted)}`, `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}`]
+    ...(s.predicted
+      ? [
+          `  predicted at ${s.model}: ${fmtInterval(s.predicted)}`,
+          s.predictedAtTarget ? `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}` : `  no ${snapshot.target.model} (target) prediction: one model size has runs`,
+        ]
       : ['  no prediction: a space-filling first design (no run observed yet)']),
     `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
     `  why: ${s.reason}`,

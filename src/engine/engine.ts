@@ -163,7 +163,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     await checkpoint(ctx, 'Choosing the next trial', 0.55);
     const proxies = proxyRule(study, dataset, reconciled.runs, spent.perRun, pending, gate);
     let targetOnly: boolean;
-    ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen: extrapolation().widen }));
+    ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen: extrapolation().widen, onlySize: extrapolation().at?.model }));
     if (proxies !== undefined && targetOnly) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
@@ -280,7 +280,7 @@ function suggestTrials(
   study: Study,
   dataset: Dataset,
   model: SurrogateModel,
-  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: 'no' | 'always' | 'where it fits'; readonly widen: number },
+  o: { readonly batch: number; readonly spent: number; readonly pending: { w: Float64Array; fidelity: FidelityInfo }[]; readonly trialCount: number; readonly targetOnly: 'no' | 'always' | 'where it fits'; readonly widen: number; readonly onlySize?: string | undefined },
 ): { suggestions: SuggestionView[]; suggestionNote: string | undefined; targetOnly: boolean } {
   if (dataset.observations.length === 0) return { suggestions: firstDesign(study, dataset, o.batch, study.optimizer.seed + o.trialCount), suggestionNote: undefined, targetOnly: false };
   const budgetUsedFraction = study.budget.total > 0 ? Math.min(1, o.spent / study.budget.total) : 0;
@@ -302,7 +302,7 @@ function suggestTrials(
     ...(room.maxCost !== undefined ? { maxCost: room.maxCost } : {}),
   });
   const considered = targetOnly ? 1 : dataset.fidelities.length;
-  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen, considered)), suggestionNote: room.note(candidates.length), targetOnly };
+  return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen, considered, o.onlySize)), suggestionNote: room.note(candidates.length), targetOnly };
 }
 
 /** `suggested` events in the ledger for the suggestions shown (suggest --record). */
@@ -322,18 +322,28 @@ function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionV
   }
 }
 
-function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number, fidelitiesConsidered: number): SuggestionView {
+/**
+ * `onlySize`: the one model size with runs, if only one has (Extrapolation.at): no value is claimed at the target
+ * then, as in the recommendation.
+ */
+function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number, fidelitiesConsidered: number, onlySize?: string): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
   const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd * widen);
   const range = `${fmt(predictedAtTarget.lower)} – ${fmt(predictedAtTarget.upper)}`;
+  const target = dataset.target.model;
+  const aboutTarget =
+    onlySize !== undefined
+      ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${target} run; only ${onlySize} has runs, so no ${target} value is predicted yet.`
+      : undefined;
   const best = bestObservedAtTarget(dataset);
   const cheaper = fidelity.cost < dataset.target.cost;
   const acquisitionName = { logei: 'log expected improvement', 'ei-per-cost': 'expected improvement per unit cost', mes: 'max-value entropy search per unit cost', ucb: 'confidence bound' }[c.acquisition];
   const parts = [
     fidelitiesConsidered === 1 ? `Highest ${acquisitionName} at ${dataset.target.label}.` : `Highest ${acquisitionName} among ${fidelitiesConsidered} fidelities.`,
-    cheaper
+    aboutTarget ??
+    (cheaper
       ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)}, 95% ${range}).`
-      : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} (95% ${range}).`,
+      : `Predicted ${dataset.target.model} value ${fmt(predictedAtTarget.mean)} (95% ${range}).`),
     best ? `Best observed at ${dataset.target.model}: ${fmt(best.value)}.` : `No ${dataset.target.model} run observed yet.`,
   ];
   return {
@@ -342,7 +352,7 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: num
     model: fidelity.model,
     steps: fidelity.steps,
     predicted: dataset.scale.interval(c.mean, c.std),
-    predictedAtTarget,
+    ...(onlySize === undefined ? { predictedAtTarget } : {}),
     acquisition: c.acquisition,
     acquisitionValue: c.acquisitionValue,
     cost: fidelity.cost,

@@ -64,6 +64,22 @@ describe('engine: the recommendation before the target size has a run', () => {
     assert.equal(r.model, '1B', 'the mixture is still recommended for the target');
   });
 
+  test('one size run: the suggestion claims no target value either', async () => {
+    const dir = workspace(['10M']);
+    dirs.push(dir);
+    forgetEngineState();
+    const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'reach.mixopt.yaml'), suggest: 1 } });
+    const s = snapshot.suggestions?.[0];
+    assert.ok(s && s.predicted, 'a model suggestion with its own prediction');
+    assert.equal(s.predictedAtTarget, undefined);
+    assert.match(s.reason, /only 10M has runs, so no 1B value is predicted yet/);
+    const two = workspace(['10M', '100M']);
+    dirs.push(two);
+    forgetEngineState();
+    const withTwo = await runEngine({ method: 'analyze', params: { studyFile: join(two, 'reach.mixopt.yaml'), suggest: 1 } });
+    assert.ok(withTwo.suggestions?.[0]?.predictedAtTarget, 'with two sizes the target value is given');
+  });
+
   test('two sizes run: it says what it extrapolated from and how the interval was set', async () => {
     const r = await recommendation(['10M', '100M']);
     assert.match(r.extrapolation ?? '', /^No 1B run yet: this value is extrapolated from 10M, 100M/);
