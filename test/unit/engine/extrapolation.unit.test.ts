@@ -64,6 +64,16 @@ describe('engine: the recommendation before the target size has a run', () => {
     assert.equal(r.model, '1B', 'the mixture is still recommended for the target');
   });
 
+  test('one size run: no rank agreement with the target is claimed from predicted target values', async () => {
+    for (const [models, entries] of [[['10M'], 0], [['10M', '100M'], 2]] as const) {
+      const dir = workspace(models);
+      dirs.push(dir);
+      forgetEngineState();
+      const snapshot = await runEngine({ method: 'analyze', params: { studyFile: join(dir, 'reach.mixopt.yaml'), suggest: 0 } });
+      assert.equal(snapshot.posterior?.rankCorrelation.length, entries, models.join(', '));
+    }
+  });
+
   test('one size run: the suggestion claims no target value either', async () => {
     const dir = workspace(['10M']);
     dirs.push(dir);
