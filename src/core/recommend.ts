@@ -14,6 +14,12 @@ export interface RecommendInput {
   readonly seed?: number;
   readonly samples?: number;
   readonly names?: readonly string[];
+  /**
+   * The mixture recommended before. When it was measured at the target, it stays the measured mixture the search
+   * must beat unless another measured one is better with probability UNMEASURED_CONFIDENCE: with a run's noise,
+   * which of two measured mixtures has the better posterior mean flips from run to run.
+   */
+  readonly previous?: Float64Array;
 }
 
 export interface Recommendation {
@@ -97,7 +103,7 @@ export function recommend(model: PosteriorModel, input: RecommendInput): Recomme
     const source = k === 1 && refined.score === -s.mean ? 'observed' : 'search';
     if (!best || -refined.score < best.mean) best = { w: refined.w, mean: -refined.score, source };
   }
-  const measured = bestMeasuredAtTarget(model, input, box);
+  const measured = keepPrevious(model, input, box, bestMeasuredAtTarget(model, input, box));
   if (!measured || sameWeights(measured.w, best!.w)) return finish(best!.w, best!.source);
   const searched = finish(best!.w, best!.source);
   const kept = finish(measured.w, 'observed');
@@ -108,6 +114,21 @@ export function recommend(model: PosteriorModel, input: RecommendInput): Recomme
 
 function sameWeights(a: Float64Array, b: Float64Array): boolean {
   return a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) < 1e-9);
+}
+
+/** The previous recommendation in place of `measured` when it was measured at the target and `measured` is not clearly better. */
+function keepPrevious(model: PosteriorModel, input: RecommendInput, box: ReturnType<typeof boxFor>, measured: { w: Float64Array; mean: number } | undefined): { w: Float64Array; mean: number } | undefined {
+  const previous = input.previous;
+  if (!measured || !previous || previous.length !== input.space.d) return measured;
+  // the previous recommendation as shown (weights rounded to 1e-6): the target run of that mixture, if there is one
+  const near = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => Array.from(a).every((x, i) => Math.abs(x - b[i]!) <= 1e-5);
+  const run = input.observations.find((o) => o.s === input.target.s && o.z === input.target.z && near(o.w, previous));
+  if (!run) return measured;
+  const kept = projectToBox(run.w, box);
+  if (sameWeights(kept, measured.w)) return measured;
+  const at = (w: Float64Array): PointSet => atTarget(input.space.d, w, 1, input.target);
+  if (probabilityLower(model, at(measured.w), at(kept)) >= UNMEASURED_CONFIDENCE) return measured;
+  return { w: kept, mean: model.posterior(at(kept)).mean[0]! };
 }
 
 /** The mixture measured at the target with the best posterior mean there (projected onto the target's box). */

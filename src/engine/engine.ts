@@ -42,7 +42,7 @@ import { aggregateObjective, buildDataset, mixtureRecord, mixtureVector, objecti
 import { firstDesign } from './firstDesign';
 import { limitProblems } from './limits';
 import { baseSnapshot, budgetView, runsCost, trialViewsOf, unreadableSnapshot } from './snapshot';
-import { fitCachePath, loadFit, needsOptimisation, observationKey, saveFit, sameConfig } from './fitCache';
+import { fitCachePath, loadFit, loadRecommended, needsOptimisation, observationKey, recommendedPath, saveFit, saveRecommended, sameConfig } from './fitCache';
 import type { OptimisedFit } from './fitCache';
 import { domainImportance, posteriorSlices, spearman } from './insights';
 import { pointsFromRows, selectRows } from '../core/points';
@@ -63,6 +63,8 @@ interface StudyState {
   gate?: { readonly model: SurrogateModel; readonly value: TransferGate };
   /** the recommendation of that model (a function of the model, the study's domains, target and seed) */
   recommendation?: { readonly model: SurrogateModel; readonly key: string; readonly view: RecommendationView | undefined };
+  /** the mixture recommended last (also kept on disk, fitCache.ts recommendedPath) */
+  recommended?: Float64Array;
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
 }
@@ -168,7 +170,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
-  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, dataset, decisionModel, state, ctx, params.recommend === 'kept', extrapolation);
+  const recommendation = params.recommend === false ? undefined : await recommendationOf(study, params.studyFile, dataset, decisionModel, state, ctx, params.recommend === 'kept', extrapolation);
 
   let posterior: PosteriorView | undefined;
   if (params.diagnostics !== false && dataset.observations.length > 0) {
@@ -199,6 +201,7 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
  */
 async function recommendationOf(
   study: Study,
+  studyFile: string,
   dataset: Dataset,
   model: SurrogateModel,
   state: StudyState,
@@ -211,8 +214,19 @@ async function recommendationOf(
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  const view = recommendationView(study, dataset, model, extrapolation());
+  // the last recommendation, kept across sessions, so that a measured mixture recommended stays so until another is
+  // clearly better (core/recommend.ts `previous`)
+  const path = recommendedPath(studyFile);
+  const previous = state.recommended ?? loadRecommended(path, study.domains);
+  const view = recommendationView(study, dataset, model, extrapolation(), previous);
   state.recommendation = { model, key, view };
+  if (view) {
+    const w = mixtureVector(study, view.mixture);
+    state.recommended = w;
+    // where it cannot be written (a read-only workspace), the fit's own note says so; only the next session's
+    // recommendation starts without it
+    saveRecommended(path, study.domains, w);
+  }
   return view;
 }
 
@@ -521,10 +535,10 @@ function stepsExtrapolationOf(dataset: Dataset, model: SurrogateModel): Extrapol
     : { widen: 1, note: `${from}; ${tested} within the model's intervals.` };
 }
 
-function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, extrapolation: Extrapolation): RecommendationView | undefined {
+function recommendationView(study: Study, dataset: Dataset, model: SurrogateModel, extrapolation: Extrapolation, previous?: Float64Array): RecommendationView | undefined {
   const widen = extrapolation.widen;
   if (dataset.observations.length === 0) return undefined;
-  const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed });
+  const rec = recommend(model, { space: dataset.space, target: dataset.target, observations: dataset.observations, seed: study.optimizer.seed, ...(previous ? { previous } : {}) });
   const best = bestObservedAtTarget(dataset);
   const at = extrapolation.at;
   // With one size run, the values are given at that size (Extrapolation.at), where the model has data.

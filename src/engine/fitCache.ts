@@ -106,3 +106,41 @@ export function saveFit(path: string, domains: readonly string[], fit: Optimised
     return e instanceof Error ? e.message : String(e);
   }
 }
+
+/** Where a study's last recommended mixture is kept (core/recommend.ts `previous`), beside its fit. */
+export function recommendedPath(studyFile: string): string {
+  return fitCachePath(studyFile).replace(/\.fit\.json$/, '.recommended.json');
+}
+
+interface StoredRecommendation {
+  readonly version: 1;
+  readonly domains: readonly string[];
+  readonly mixture: readonly number[];
+}
+
+/** The last recommended mixture when the file is well formed and of these domains; else undefined (never an error). */
+export function loadRecommended(path: string, domains: readonly string[]): Float64Array | undefined {
+  let stored: Partial<StoredRecommendation> | null;
+  try {
+    stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredRecommendation> | null;
+  } catch {
+    return undefined;
+  }
+  if (!stored || stored.version !== 1 || !Array.isArray(stored.domains) || !isNumberArray(stored.mixture)) return undefined;
+  if (stored.domains.length !== domains.length || stored.domains.some((d, i) => d !== domains[i]) || stored.mixture.length !== domains.length) return undefined;
+  return Float64Array.from(stored.mixture);
+}
+
+/** Writes the recommended mixture atomically; returns an error message instead of throwing (as saveFit). */
+export function saveRecommended(path: string, domains: readonly string[], mixture: ArrayLike<number>): string | undefined {
+  const stored: StoredRecommendation = { version: 1, domains, mixture: Array.from(mixture) };
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const ignore = join(dirname(path), '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '# MixOpt cache: safe to delete, rebuilt by the next fit\n*\n');
+    writeFileAtomic(path, JSON.stringify(stored), { overwrite: true });
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -268,6 +268,33 @@ describe('recommend', () => {
     assert.equal(recommend(model, { space: openSpace(d), target: TARGET, observations: [{ w: toward(0.08), s: 0, z: 1, y: 1 }] }).versusMeasured, undefined);
   });
 
+  test('a measured mixture recommended before stays recommended until another measured one is clearly better', () => {
+    const d = 3;
+    const wStar = optimumOf(d);
+    const model = new KnownMeanModel(d, (w, s) => objective(w, s, wStar)); // std 0.1 everywhere, no covariance
+    const toward = (r: number): Float64Array => {
+      const corner = Float64Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0));
+      return wStar.map((x, i) => x + r * (corner[i]! - x));
+    };
+    const run = (w: Float64Array) => ({ w, s: 1, z: 1, y: 1 });
+    // two measured target mixtures close to the optimum: 0.08 and 0.12 of the way to a corner, means a few
+    // thousandths apart against a std of 0.1 (P(0.08 better) ~ 0.5)
+    const observations = [run(toward(0.08)), run(toward(0.12)), run(toward(0.9))];
+    const fresh = recommend(model, { space: openSpace(d), target: TARGET, observations });
+    assert.deepEqual(Array.from(fresh.w), Array.from(toward(0.08)), 'without a previous one, the best posterior mean');
+    // recommended before (as shown: rounded to 1e-6): kept
+    const shown = Float64Array.from(toward(0.12), (x) => Math.round(x * 1e6) / 1e6);
+    const kept = recommend(model, { space: openSpace(d), target: TARGET, observations, previous: shown });
+    assert.deepEqual(Array.from(kept.w), Array.from(toward(0.12)));
+    assert.equal(kept.source, 'observed');
+    // a previous one far worse (0.9 of the way): P(0.08 better) ~ 1, so it is replaced
+    const replaced = recommend(model, { space: openSpace(d), target: TARGET, observations, previous: toward(0.9) });
+    assert.deepEqual(Array.from(replaced.w), Array.from(toward(0.08)));
+    // a previous one that was never run at the target gives no protection
+    const unmeasured = recommend(model, { space: openSpace(d), target: TARGET, observations, previous: toward(0.5) });
+    assert.deepEqual(Array.from(unmeasured.w), Array.from(toward(0.08)));
+  });
+
   test('probabilityLower uses the joint posterior (correlated points are easier to tell apart)', () => {
     const d = 3;
     const observations = observe(d, 30, 4, [TARGET], optimumOf(d));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fitGp } from '../../../src/core/gp/fit';
 import type { GpConfig } from '../../../src/core/gp/config';
 import { forgetEngineState, runEngine } from '../../../src/engine/engine';
-import { ALWAYS_OPTIMISE_BELOW, fitCachePath, loadFit, needsOptimisation, observationKey, saveFit } from '../../../src/engine/fitCache';
+import { ALWAYS_OPTIMISE_BELOW, fitCachePath, loadFit, loadRecommended, needsOptimisation, observationKey, recommendedPath, saveFit, saveRecommended } from '../../../src/engine/fitCache';
 import type { OptimisedFit } from '../../../src/engine/fitCache';
 import type { StudySnapshot } from '../../../src/protocol/snapshot';
 
@@ -241,5 +241,23 @@ optimizer: {kernel: rbf, ard: false}
     assert.equal(snap.posterior?.reoptimised, true);
     assert.equal(snap.diagnostics.filter((d) => d.severity === 'error').length, 0);
     assert.ok(loadFit(fitCachePath(studyFile), ['web', 'code', 'books'], { mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', mean: 'quadratic', ...MODEL_DEFAULTS }), 'rewritten');
+  });
+});
+
+describe('the last recommendation on disk', () => {
+  test('round trip, and nothing for other domains, a damaged file or none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-recommended-'));
+    try {
+      const path = recommendedPath(join(dir, 'study.mixopt.yaml'));
+      assert.equal(path, join(dir, '.mixopt', 'cache', 'study.recommended.json'));
+      assert.equal(loadRecommended(path, ['web', 'code']), undefined, 'no file');
+      assert.equal(saveRecommended(path, ['web', 'code'], [0.25, 0.75]), undefined);
+      assert.deepEqual(Array.from(loadRecommended(path, ['web', 'code'])!), [0.25, 0.75]);
+      assert.equal(loadRecommended(path, ['web', 'books']), undefined, 'other domains');
+      writeFileSync(path, '{"version":1,"domains":["web","code"],"mixture":[0.2');
+      assert.equal(loadRecommended(path, ['web', 'code']), undefined, 'truncated');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
