@@ -33,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   const log = vscode.window.createOutputChannel('MixOpt', { log: true });
   const diagnostics = vscode.languages.createDiagnosticCollection('mixopt');
   const engine = new EngineClient(join(context.extensionPath, 'dist', 'worker.js'));
+  // the worker loads while the studies are being found (the first read asks for it right after)
+  engine.start();
   const studies = new Studies(engine, log, diagnostics);
   const tree = new TrialsTree(studies);
   const treeView = vscode.window.createTreeView('mixopt.trials', { treeDataProvider: tree, showCollapseAll: true });
