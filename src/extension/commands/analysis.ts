@@ -39,6 +39,20 @@ export async function showPanel(ctx: MixOptContext, kind: PanelKind, studyFile: 
   if (needsFit && !snap?.posterior) await analyze(ctx, studyFile, { interactive: true });
 }
 
+/**
+ * Opens the Next trial panel before the study is known (see withNextPanel in register.ts). Returns what closes it
+ * again if no study comes of the pick: nothing when the panel was already open.
+ */
+export function openNextPanelEarly(ctx: MixOptContext, studyFile: string | undefined): vscode.Disposable | undefined {
+  const existed = MixOptPanel.get('next') !== undefined;
+  const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
+  return existed ? undefined : {
+    dispose: () => {
+      panel.panel.dispose();
+    },
+  };
+}
+
 export async function suggest(ctx: MixOptContext, studyFile: string, batch: number): Promise<void> {
   const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
   panel.studyFile = studyFile;
