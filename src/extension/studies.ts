@@ -26,6 +26,8 @@ export interface RefreshOptions {
   readonly quiet?: boolean;
   /** 'kept': only a recommendation the engine kept from the same model; when there is none, one follows in the background */
   readonly recommend?: 'kept';
+  /** what that background recommendation waits for (the panel showing the suggestion loaded), so it does not compete with it for the CPU */
+  readonly followUpAfter?: Promise<unknown>;
 }
 
 export class Studies implements vscode.Disposable {
@@ -204,7 +206,9 @@ export class Studies implements vscode.Disposable {
       const result = await request;
       // the suggestion was shown first: the recommendation of this model follows (the Next trial panel's comparison)
       if (options.recommend === 'kept' && result.recommendation === undefined && result.observations > 0) {
-        void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+        const followUp = (): void => void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+        if (options.followUpAfter) void options.followUpAfter.then(followUp, followUp);
+        else followUp();
       }
       const snapshot = carryOver(result, this.snapshots.get(studyFile));
       this.snapshots.set(studyFile, snapshot);
