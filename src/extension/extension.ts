@@ -96,9 +96,12 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   const activationMs = loadMs + activateMs;
   log.info(`activated in ${activationMs.toFixed(1)} ms (evaluating the bundle ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms)`);
 
-  // Read every study once (no fitting) for the tree, the status bar and the Problems panel.
+  // Read every study once (no fitting) for the tree, the status bar and the Problems panel; those at the top of the
+  // workspace start before the file search answers (the reads below then share them).
+  const read = (f: string): Promise<unknown> => studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
+  const early = new Map(studies.topLevel().map((f) => [f, read(f)] as const));
   void studies.discover().then(async (files) => {
-    for (const f of files) await studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
+    for (const f of files) await (early.get(f) ?? read(f));
     // Start with a study that reads cleanly rather than the first in alphabetical order.
     const healthy = files.find((f) => studies.snapshot(f)?.diagnostics.every((d) => d.severity !== 'error' || d.file !== f));
     if (healthy && studies.current !== healthy && studies.snapshot(studies.current ?? '')?.budget.total === 0) studies.current = healthy;
