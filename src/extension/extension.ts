@@ -111,7 +111,9 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
     const current = studies.current;
     if (current && studies.snapshot(current)?.observations && vscode.workspace.getConfiguration('mixopt').get<boolean>('fitOnOpen', true)) {
       const fitStarted = Date.now();
-      await studies.refresh(current, { diagnostics: false, quiet: true, coalesce: true }).then(
+      // The model only: its recommendation follows as a request of its own, so a Suggest that arrives during the fit
+      // (queued behind it) runs before it and reuses the model.
+      await studies.refresh(current, { diagnostics: false, quiet: true, coalesce: true, recommend: 'kept' }).then(
         () => log.info(`background fit on opening: ${((Date.now() - fitStarted) / 1000).toFixed(2)} s`),
         (e: unknown) => log.error(errorText(e)),
       );
