@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { precompiledSchemaPlugin } from './schema-validator.mjs';
 
 const production = process.argv.includes('--production');
 // A release build starts from an empty dist/ so no development source maps end up in the .vsix.
@@ -21,7 +22,7 @@ for (const t of nodeTargets) {
   if (!existsSync(t.entry)) continue;
   jobs.push(build({
     ...common, entryPoints: [t.entry], outfile: t.out, platform: 'node', format: 'cjs', target: 'node20',
-    external: t.external, ...(t.banner ? { banner: { js: t.banner } } : {}), ...(t.footer ? { footer: { js: t.footer } } : {}),
+    external: t.external, plugins: [precompiledSchemaPlugin()], ...(t.banner ? { banner: { js: t.banner } } : {}), ...(t.footer ? { footer: { js: t.footer } } : {}),
   }));
 }
 // The in-extension-host integration suite (never shipped): loaded by the extension when MIXOPT_INTEGRATION_SUITE

@@ -2,7 +2,8 @@
 // and what is left in runs of each model size.
 import type { StudySnapshot } from '../src/protocol/snapshot';
 import { costSourceText } from '../src/protocol/format';
-import { button, chart, el, emptyNote, fmt, header, send, startPanel, statusLine, theme, withAlpha } from './shared';
+import { chart, theme, withAlpha } from './charts';
+import { button, el, emptyNote, fmt, header, send, startPanel, statusLine } from './shared';
 
 function summary(snapshot: StudySnapshot): HTMLElement {
   const b = snapshot.budget;

@@ -2,7 +2,8 @@
 // ±2σ bands, leave-one-out predictions, how well each small model ranks mixtures like the target, domain
 // importance, and per-domain metrics of the recommendation against the best observed run.
 import type { PosteriorView, StudySnapshot } from '../src/protocol/snapshot';
-import { button, chart, el, emptyNote, fmt, header, pct, send, startPanel, statusLine, theme, withAlpha } from './shared';
+import { chart, theme, withAlpha } from './charts';
+import { button, el, emptyNote, fmt, header, pct, send, startPanel, statusLine } from './shared';
 
 let sliceDomain: string | undefined;
 

@@ -115,11 +115,13 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
   const studyFile = resolve(params.studyFile);
   const studyDir = dirname(studyFile);
   const state = stateFor(studyFile);
+  // MLflow's mlflow.db reader (WASM), loaded once: its compilation runs off-thread while the study is parsed
+  const sqlite = loadSqlite();
   await checkpoint(ctx, 'Reading the study', 0.02);
   const { study, diagnostics: studyDiagnostics, text: studyText } = readStudy(studyFile);
   if (!study) return unreadableSnapshot(studyFile, studyDiagnostics.map((d) => toView(d, studyDir)));
   await checkpoint(ctx, 'Reading runs', 0.05);
-  await loadSqlite(); // MLflow's mlflow.db reader (WASM), loaded once
+  await sqlite;
   const discovered = discoverRuns(study, studyDir, { cache: state.discoverCache });
   const ledgerPath = ledgerPathFor(studyFile);
   const ledger = readLedger(ledgerPath);

@@ -1,8 +1,12 @@
 // Worker-thread entry of the engine (bundled to dist/worker.js): the extension host never fits on its own thread.
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './api';
+import { loadSqlite } from '../runs/sqlite';
 import { runEngine } from './engine';
 import { toEngineError } from './errors';
+
+// SQLite's WebAssembly compiles off this thread while the first request is on its way (the engine awaits it).
+void loadSqlite();
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');

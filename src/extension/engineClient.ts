@@ -51,6 +51,14 @@ export class EngineClient {
     });
   }
 
+  /**
+   * Starts the worker thread now rather than with the first request: loading its bundle and WebAssembly then
+   * overlaps with what the host does before asking (finding the studies). Idempotent.
+   */
+  start(): void {
+    this.ensureWorker();
+  }
+
   private cancel(id: number): void {
     const p = this.pending.get(id);
     if (!p || !this.worker) return;

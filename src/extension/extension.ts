@@ -33,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   const log = vscode.window.createOutputChannel('MixOpt', { log: true });
   const diagnostics = vscode.languages.createDiagnosticCollection('mixopt');
   const engine = new EngineClient(join(context.extensionPath, 'dist', 'worker.js'));
+  // the worker loads while the studies are being found (the first read asks for it right after)
+  engine.start();
   const studies = new Studies(engine, log, diagnostics);
   const tree = new TrialsTree(studies);
   const treeView = vscode.window.createTreeView('mixopt.trials', { treeDataProvider: tree, showCollapseAll: true });
@@ -94,23 +96,31 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   const activationMs = loadMs + activateMs;
   log.info(`activated in ${activationMs.toFixed(1)} ms (evaluating the bundle ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms)`);
 
-  // Read every study once (no fitting) for the tree, the status bar and the Problems panel.
+  // The model of a study, fitted in the worker while the user looks around (no diagnostics, no notification); the
+  // engine keeps it, so the first Suggest (queued behind it if it comes early) reuses it. The model only: its
+  // recommendation follows as a request of its own, so a Suggest that arrives during the fit runs before it.
+  const fitOnOpen = async (studyFile: string): Promise<void> => {
+    if (!studies.snapshot(studyFile)?.observations || !vscode.workspace.getConfiguration('mixopt').get<boolean>('fitOnOpen', true)) return;
+    const fitStarted = Date.now();
+    await studies.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true, recommend: 'kept' }).then(
+      () => log.info(`background fit on opening: ${((Date.now() - fitStarted) / 1000).toFixed(2)} s`),
+      (e: unknown) => log.error(errorText(e)),
+    );
+  };
+  // Read every study once (no fitting) for the tree, the status bar and the Problems panel. Those at the top of the
+  // workspace folders start before the file search answers (which takes a round trip through a window still
+  // starting); a single one, the usual layout, is also fitted at once (the fit below then shares it).
+  const read = (f: string): Promise<unknown> => studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
+  const top = studies.topLevel();
+  const early = new Map(top.map((f) => [f, read(f)] as const));
+  if (top.length === 1) void early.get(top[0]!)?.then(() => fitOnOpen(top[0]!));
   void studies.discover().then(async (files) => {
-    for (const f of files) await studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
+    for (const f of files) await (early.get(f) ?? read(f));
     // Start with a study that reads cleanly rather than the first in alphabetical order.
     const healthy = files.find((f) => studies.snapshot(f)?.diagnostics.every((d) => d.severity !== 'error' || d.file !== f));
     if (healthy && studies.current !== healthy && studies.snapshot(studies.current ?? '')?.budget.total === 0) studies.current = healthy;
     updateStatusBar();
-    // The model of the current study, fitted in the worker while the user looks around (no diagnostics, no
-    // notification); the engine keeps it, so the first Suggest (queued behind it if it comes early) reuses it.
-    const current = studies.current;
-    if (current && studies.snapshot(current)?.observations && vscode.workspace.getConfiguration('mixopt').get<boolean>('fitOnOpen', true)) {
-      const fitStarted = Date.now();
-      await studies.refresh(current, { diagnostics: false, quiet: true, coalesce: true }).then(
-        () => log.info(`background fit on opening: ${((Date.now() - fitStarted) / 1000).toFixed(2)} s`),
-        (e: unknown) => log.error(errorText(e)),
-      );
-    }
+    if (studies.current) await fitOnOpen(studies.current);
   });
 
   const api: MixOptApi = {

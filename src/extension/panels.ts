@@ -19,6 +19,9 @@ export interface PanelHost {
 export class MixOptPanel implements vscode.Disposable {
   private static readonly open = new Map<PanelKind, MixOptPanel>();
   private ready = false;
+  private markReady: () => void = () => undefined;
+  /** Resolves when the webview has loaded and said it is ready (at once for a panel that already has). */
+  readonly whenReady: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
   private queue: HostNotification[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   studyFile: string | undefined;
@@ -84,6 +87,7 @@ export class MixOptPanel implements vscode.Disposable {
         if (!isWebviewCommand(m)) return; // anything else is dropped: the webview is not trusted input
         if (m.method === 'ready') {
           this.ready = true;
+          this.markReady();
           const queued = this.queue;
           this.queue = [];
           for (const q of queued) void panel.webview.postMessage(q);
@@ -133,6 +137,7 @@ export class MixOptPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.markReady(); // nothing waits for a panel that is gone
     if (MixOptPanel.open.get(this.kind) === this) MixOptPanel.open.delete(this.kind);
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;

@@ -1,7 +1,8 @@
 // The studies of the workspace and their latest snapshots. Refits run in the engine's worker, only when an
 // input changed (watchers on studies, runs and ledgers, debounced), with cancellable progress for long fits.
 import * as vscode from 'vscode';
-import { dirname, relative } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import type { EngineClient } from './engineClient';
 import { EngineCancelledError } from './engineClient';
@@ -26,6 +27,8 @@ export interface RefreshOptions {
   readonly quiet?: boolean;
   /** 'kept': only a recommendation the engine kept from the same model; when there is none, one follows in the background */
   readonly recommend?: 'kept';
+  /** what that background recommendation waits for (the panel showing the suggestion loaded), so it does not compete with it for the CPU */
+  readonly followUpAfter?: Promise<unknown>;
 }
 
 export class Studies implements vscode.Disposable {
@@ -56,12 +59,34 @@ export class Studies implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  async discover(): Promise<string[]> {
+  /** Finds the studies of the workspace (a file search); calls while one runs share it. */
+  discover(): Promise<string[]> {
+    this.discovering ??= this.search().finally(() => (this.discovering = undefined));
+    return this.discovering;
+  }
+  private discovering: Promise<string[]> | undefined;
+
+  private async search(): Promise<string[]> {
     const uris = await vscode.workspace.findFiles('**/*.mixopt.{yaml,yml}', '**/{node_modules,.git}/**', 50);
     this.studyFiles = uris.map((u) => u.fsPath).sort();
     if (!this.current || !this.studyFiles.includes(this.current)) this.current = this.studyFiles[0];
     void vscode.commands.executeCommand('setContext', 'mixopt.hasStudy', this.studyFiles.length > 0);
     return this.studyFiles;
+  }
+
+  /**
+   * The studies at the top of the workspace folders, from one directory listing each: known at once, while the file
+   * search (discover) takes a round trip through the window. Only used to start reading them early.
+   */
+  topLevel(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).flatMap((folder) => {
+      if (folder.uri.scheme !== 'file') return [];
+      try {
+        return readdirSync(folder.uri.fsPath).filter((name) => /\.mixopt\.ya?ml$/.test(name)).map((name) => join(folder.uri.fsPath, name));
+      } catch {
+        return [];
+      }
+    });
   }
 
   list(): readonly string[] {
@@ -204,7 +229,9 @@ export class Studies implements vscode.Disposable {
       const result = await request;
       // the suggestion was shown first: the recommendation of this model follows (the Next trial panel's comparison)
       if (options.recommend === 'kept' && result.recommendation === undefined && result.observations > 0) {
-        void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+        const followUp = (): void => void this.refresh(studyFile, { diagnostics: false, quiet: true, coalesce: true }).catch(() => undefined);
+        if (options.followUpAfter) void options.followUpAfter.then(followUp, followUp);
+        else followUp();
       }
       const snapshot = carryOver(result, this.snapshots.get(studyFile));
       this.snapshots.set(studyFile, snapshot);

@@ -2,9 +2,8 @@
 // the parsed study. The parser's own checks speak first, with a line, a dotted key and a did-you-mean hint; a
 // schema violation at a key the parser said nothing about is reported too, so the schema is enforced everywhere and
 // the two cannot drift apart silently. Pure: the schema is bundled, no file is read here.
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import schemaJson from '../../schemas/mixopt.schema.json';
+import { studySchemaValidator } from './schemaValidator';
 
 export interface SchemaProblem {
   /** path of the offending value, e.g. ['objective', 'direction'] */
@@ -15,8 +14,7 @@ export interface SchemaProblem {
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  // strict: false: the schema carries editor-only keywords (defaultSnippets, markdownDescription) ajv does not know
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schemaJson);
+  compiled ??= studySchemaValidator();
   return compiled;
 }
 

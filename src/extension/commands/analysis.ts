@@ -39,13 +39,28 @@ export async function showPanel(ctx: MixOptContext, kind: PanelKind, studyFile: 
   if (needsFit && !snap?.posterior) await analyze(ctx, studyFile, { interactive: true });
 }
 
+/**
+ * Opens the Next trial panel before the study is known (see withNextPanel in register.ts). Returns what closes it
+ * again if no study comes of the pick: nothing when the panel was already open.
+ */
+export function openNextPanelEarly(ctx: MixOptContext, studyFile: string | undefined): vscode.Disposable | undefined {
+  const existed = MixOptPanel.get('next') !== undefined;
+  const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
+  return existed ? undefined : {
+    dispose: () => {
+      panel.panel.dispose();
+    },
+  };
+}
+
 export async function suggest(ctx: MixOptContext, studyFile: string, batch: number): Promise<void> {
   const panel = MixOptPanel.createOrShow('next', ctx.panelHost, studyFile);
   panel.studyFile = studyFile;
   // The Next trial panel needs no diagnostics (leave-one-out, slices, per-metric fits: about 2 s at the example's
   // 1,028 runs), and its comparison with the recommendation can wait (0.3 s): the suggestion is shown first, the
-  // recommendation of a new model follows, and an open Posterior panel gets the diagnostics after it.
-  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true, diagnostics: false, recommend: 'kept' });
+  // recommendation of a new model follows once the panel's webview has loaded (the first of a window takes seconds
+  // while the window starts; the two would share the CPU), and an open Posterior panel gets the diagnostics after it.
+  const snap = await analyze(ctx, studyFile, { suggest: batch, record: true, interactive: true, diagnostics: false, recommend: 'kept', followUpAfter: panel.whenReady });
   if (snap && (snap.suggestions?.length ?? 0) === 0) {
     void vscode.window.showWarningMessage(`MixOpt: no suggestion for ${snap.name}. ${snap.diagnostics.find((d) => d.severity === 'error')?.message ?? 'See the MixOpt log.'}`);
   }

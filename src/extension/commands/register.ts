@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { MixOptContext } from '../context';
 import { errorText, firstLine, isTrialNode } from '../context';
 import { EngineCancelledError } from '../engineClient';
-import { fillMixture, recommend, showPanel, suggest } from './analysis';
+import { fillMixture, openNextPanelEarly, recommend, showPanel, suggest } from './analysis';
 import { cancelTrial, launch, openJobOutput, resubmitTrial } from './launch';
 import { exportReport, newStudy } from './study';
 import { acceptCommand, mark } from './trials';
@@ -12,10 +12,25 @@ import { acceptCommand, mark } from './trials';
 export function registerCommands(ctx: MixOptContext): void {
   const { studies, tree, log, jobs } = ctx;
   const context = ctx.extension;
-  const withStudy = (fn: (studyFile: string) => Promise<void>) => async (arg?: unknown): Promise<void> => {
+  /** The study file a command was given (a path, a Uri, a tree node), if it names one. */
+  const studyArgument = (arg: unknown): string | undefined => {
     const fromArg = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : isTrialNode(arg) || (typeof arg === 'object' && arg !== null && 'studyFile' in arg) ? (arg as { studyFile: string }).studyFile : undefined;
-    const studyFile = await studies.pick(fromArg && /\.mixopt\.ya?ml$/.test(fromArg) ? fromArg : undefined);
+    return fromArg && /\.mixopt\.ya?ml$/.test(fromArg) ? fromArg : undefined;
+  };
+  const withStudy = (fn: (studyFile: string) => Promise<void>) => async (arg?: unknown): Promise<void> => {
+    const studyFile = await studies.pick(studyArgument(arg));
     if (studyFile) await fn(studyFile);
+  };
+  // Suggest opens its panel before the study is picked unless the pick will ask which one: the first webview of a
+  // window takes seconds to load while the window is still starting, so it loads while the studies are found and
+  // the model is fitted rather than after. When no study comes of the pick, a panel opened here closes again.
+  const withNextPanel = (fn: (studyFile: string) => Promise<void>) => async (arg?: unknown): Promise<void> => {
+    const preferred = studyArgument(arg);
+    const activeStudy = /\.mixopt\.ya?ml$/.test(vscode.window.activeTextEditor?.document.uri.fsPath ?? '');
+    const opened = preferred !== undefined || activeStudy || studies.list().length <= 1 ? openNextPanelEarly(ctx, preferred ?? studies.current) : undefined;
+    const studyFile = await studies.pick(preferred);
+    if (studyFile) await fn(studyFile);
+    else opened?.dispose();
   };
 
   const register = (id: string, fn: (...args: unknown[]) => unknown): void => {
@@ -30,7 +45,7 @@ export function registerCommands(ctx: MixOptContext): void {
     }));
   };
 
-  register('mixopt.suggest', withStudy((f) => suggest(ctx, f, Math.max(1, vscode.workspace.getConfiguration('mixopt').get<number>('defaultBatch', 1)))));
+  register('mixopt.suggest', withNextPanel((f) => suggest(ctx, f, Math.max(1, vscode.workspace.getConfiguration('mixopt').get<number>('defaultBatch', 1)))));
   register('mixopt.showNextTrial', withStudy((f) => showPanel(ctx, 'next', f, false)));
   register('mixopt.accept', (arg?: unknown) => acceptCommand(ctx, arg));
   register('mixopt.recommend', withStudy((f) => recommend(ctx, f)));

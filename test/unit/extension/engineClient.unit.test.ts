@@ -2,7 +2,7 @@
 // worker, and a worker stuck in a synchronous fit is terminated and replaced.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineCancelledError, EngineClient, EngineError } from '../../../src/extension/engineClient';
@@ -76,5 +76,36 @@ describe('EngineClient', () => {
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(client.request({ method: 'analyze', params: { studyFile: 's', suggest: 2 } }, { signal: controller.signal }), EngineCancelledError);
+  });
+});
+
+describe('EngineClient.start', () => {
+  test('starts the worker before the first request, once, and the request then uses that worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixopt-worker-start-'));
+    const bootLog = join(dir, 'boots.txt');
+    const workerPath = join(dir, 'worker.js');
+    // appends one line each time a worker thread boots; answers 'mark' with the number of boots so far
+    writeFileSync(workerPath, `
+const { appendFileSync, readFileSync } = require('node:fs');
+const { parentPort } = require('node:worker_threads');
+appendFileSync(${JSON.stringify(bootLog)}, 'boot\\n');
+parentPort.on('message', (m) => {
+  const boots = readFileSync(${JSON.stringify(bootLog)}, 'utf8').trim().split('\\n').length;
+  parentPort.postMessage({ type: 'result', id: m.id, result: { boots } });
+});`);
+    const client = new EngineClient(workerPath);
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      client.start();
+      client.start();
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(bootLog) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(existsSync(bootLog), 'the worker booted without a request');
+      const result = await client.request({ method: 'mark', params: { studyFile: 's', trialId: 't', status: 'failed', actor: 'test' } });
+      assert.deepEqual(result, { boots: 1 });
+    } finally {
+      clearInterval(keepAlive);
+      client.dispose();
+    }
   });
 });
