@@ -215,6 +215,14 @@ class KnownMeanModel implements PosteriorModel {
   }
 }
 
+/** d = 3, a known posterior mean (std 0.1 everywhere, no covariance) and the mixtures r of the way from its optimum to a corner. */
+function knownOptimumCase(): { d: number; wStar: Float64Array; model: KnownMeanModel; toward: (r: number) => Float64Array } {
+  const d = 3;
+  const wStar = optimumOf(d);
+  const corner = Float64Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0));
+  return { d, wStar, model: new KnownMeanModel(d, (w, s) => objective(w, s, wStar)), toward: (r) => wStar.map((x, i) => x + r * (corner[i]! - x)) };
+}
+
 describe('recommend', () => {
   test('finds the minimiser of a known posterior mean at the target (d = 3 and d = 17)', () => {
     for (const d of [3, 17]) {
@@ -244,13 +252,7 @@ describe('recommend', () => {
   });
 
   test('an unmeasured mixture replaces a measured target run only when the posterior is sure enough, and says how sure', () => {
-    const d = 3;
-    const wStar = optimumOf(d);
-    const model = new KnownMeanModel(d, (w, s) => objective(w, s, wStar)); // std 0.1 everywhere, no covariance
-    const toward = (r: number): Float64Array => {
-      const corner = Float64Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0));
-      return wStar.map((x, i) => x + r * (corner[i]! - x));
-    };
+    const { d, wStar, model, toward } = knownOptimumCase();
     // Measured close to the optimum: the search's gain is 2 |dw|^2 ~ 0.01, P(better) = Phi(0.01 / 0.14) ~ 0.53.
     const close = recommend(model, { space: openSpace(d), target: TARGET, observations: [{ w: toward(0.08), s: 1, z: 1, y: 1 }] });
     assert.equal(close.source, 'observed');
@@ -269,13 +271,7 @@ describe('recommend', () => {
   });
 
   test('a measured mixture recommended before stays recommended until another measured one is clearly better', () => {
-    const d = 3;
-    const wStar = optimumOf(d);
-    const model = new KnownMeanModel(d, (w, s) => objective(w, s, wStar)); // std 0.1 everywhere, no covariance
-    const toward = (r: number): Float64Array => {
-      const corner = Float64Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0));
-      return wStar.map((x, i) => x + r * (corner[i]! - x));
-    };
+    const { d, model, toward } = knownOptimumCase();
     const run = (w: Float64Array) => ({ w, s: 1, z: 1, y: 1 });
     // two measured target mixtures close to the optimum: 0.08 and 0.12 of the way to a corner, means a few
     // thousandths apart against a std of 0.1 (P(0.08 better) ~ 0.5)
