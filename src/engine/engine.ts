@@ -224,10 +224,11 @@ async function recommendationOf(
   state.recommendation = { model, key, view };
   if (view) {
     const w = mixtureVector(study, view.mixture);
+    const unchanged = previous !== undefined && w.every((x, i) => x === previous[i]);
     state.recommended = w;
-    // where it cannot be written (a read-only workspace), the fit's own note says so; only the next session's
-    // recommendation starts without it
-    saveRecommended(path, study.domains, w);
+    // written only when it changed; where it cannot be (a read-only workspace), the fit's own note says so, and only
+    // the next session's recommendation starts without it
+    if (!unchanged) saveRecommended(path, study.domains, w);
   }
   return view;
 }

@@ -94,13 +94,18 @@ export function loadFit(path: string, domains: readonly string[], config: GpConf
  */
 export function saveFit(path: string, domains: readonly string[], fit: OptimisedFit): string | undefined {
   const stored: StoredFit = { version: 1, domains, hyperparameters: fit.hyperparameters, optimisedOn: [...fit.optimisedOn] };
+  return writeCacheFile(path, JSON.stringify(stored));
+}
+
+/** Writes a file of the cache folder atomically, creating the folder and its .gitignore; an error message, never a throw. */
+function writeCacheFile(path: string, text: string): string | undefined {
   try {
     mkdirSync(dirname(path), { recursive: true });
     // a cache has no place in version control, whatever the user does with the ledger beside it
     const ignore = join(dirname(path), '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '# MixOpt cache: safe to delete, rebuilt by the next fit\n*\n');
     removeStaleTemps(dirname(path), processAlive);
-    writeFileAtomic(path, JSON.stringify(stored), { overwrite: true });
+    writeFileAtomic(path, text, { overwrite: true });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
@@ -134,13 +139,5 @@ export function loadRecommended(path: string, domains: readonly string[]): Float
 /** Writes the recommended mixture atomically; returns an error message instead of throwing (as saveFit). */
 export function saveRecommended(path: string, domains: readonly string[], mixture: ArrayLike<number>): string | undefined {
   const stored: StoredRecommendation = { version: 1, domains, mixture: Array.from(mixture) };
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const ignore = join(dirname(path), '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '# MixOpt cache: safe to delete, rebuilt by the next fit\n*\n');
-    writeFileAtomic(path, JSON.stringify(stored), { overwrite: true });
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
+  return writeCacheFile(path, JSON.stringify(stored));
 }

@@ -111,10 +111,12 @@ export function activate(context: vscode.ExtensionContext): MixOptApi {
   // workspace folders start before the file search answers (which takes a round trip through a window still
   // starting); a single one, the usual layout, is also fitted at once (the fit below then shares it).
   const read = (f: string): Promise<unknown> => studies.refresh(f, { fit: false, coalesce: true }).catch((e: unknown) => log.error(errorText(e)));
-  const top = studies.topLevel();
-  const early = new Map(top.map((f) => [f, read(f)] as const));
-  if (top.length === 1) void early.get(top[0]!)?.then(() => fitOnOpen(top[0]!));
-  void studies.discover().then(async (files) => {
+  const earlyReads = studies.topLevel().then((top) => {
+    const early = new Map(top.map((f) => [f, read(f)] as const));
+    if (top.length === 1) void early.get(top[0]!)?.then(() => fitOnOpen(top[0]!));
+    return early;
+  });
+  void Promise.all([studies.discover(), earlyReads]).then(async ([files, early]) => {
     for (const f of files) await (early.get(f) ?? read(f));
     // Start with a study that reads cleanly rather than the first in alphabetical order.
     const healthy = files.find((f) => studies.snapshot(f)?.diagnostics.every((d) => d.severity !== 'error' || d.file !== f));

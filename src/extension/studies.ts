@@ -1,7 +1,7 @@
 // The studies of the workspace and their latest snapshots. Refits run in the engine's worker, only when an
 // input changed (watchers on studies, runs and ledgers, debounced), with cancellable progress for long fits.
 import * as vscode from 'vscode';
-import { readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import type { EngineClient } from './engineClient';
@@ -78,15 +78,18 @@ export class Studies implements vscode.Disposable {
    * The studies at the top of the workspace folders, from one directory listing each: known at once, while the file
    * search (discover) takes a round trip through the window. Only used to start reading them early.
    */
-  topLevel(): string[] {
-    return (vscode.workspace.workspaceFolders ?? []).flatMap((folder) => {
-      if (folder.uri.scheme !== 'file') return [];
-      try {
-        return readdirSync(folder.uri.fsPath).filter((name) => /\.mixopt\.ya?ml$/.test(name)).map((name) => join(folder.uri.fsPath, name));
-      } catch {
-        return [];
-      }
-    });
+  async topLevel(): Promise<string[]> {
+    // asynchronous: this runs during activation, on the extension host's thread
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file');
+    const listed = await Promise.all(
+      folders.map((folder) =>
+        readdir(folder.uri.fsPath).then(
+          (names) => names.filter((name) => /\.mixopt\.ya?ml$/.test(name)).map((name) => join(folder.uri.fsPath, name)),
+          () => [],
+        ),
+      ),
+    );
+    return listed.flat();
   }
 
   list(): readonly string[] {
