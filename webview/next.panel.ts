@@ -15,7 +15,7 @@ function mixtureTable(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
   return el(
     'table',
     { id: 'suggested-mixture', class: 'mixture', 'aria-label': 'Suggested mixture next to the recommended mixture' },
-    el('thead', {}, el('tr', {}, el('th', {}, 'Domain'), el('th', { class: 'num' }, 'Suggested'), el('th', { class: 'bars' }, ''), el('th', { class: 'num' }, 'Recommended'), el('th', { class: 'num' }, 'Change'))),
+    el('thead', {}, el('tr', {}, el('th', {}, 'Domain'), el('th', { class: 'num' }, 'Suggested'), el('th', { class: 'bars' }, ''), el('th', { class: 'num' }, snapshot.recommendation || snapshot.observations === 0 ? 'Recommended' : 'Recommended (computing…)'), el('th', { class: 'num' }, 'Change'))),
     el(
       'tbody',
       {},
