@@ -34,6 +34,13 @@ export interface LoopStep {
    * size it was shown at when not the target (one size run)
    */
   readonly shown?: { readonly mean: number; readonly lower: number; readonly upper: number; readonly truth: number; readonly at?: string };
+  /** what was recommended: a mixture measured at the target, or one searched for (measured at a cheaper fidelity or not at all) */
+  readonly recommended?: 'measured' | 'searched';
+  /**
+   * The other contender the recommendation was weighed against (RecommendationView.alternative): the posterior's
+   * P(recommended is better) and the true gap, truth(recommended) - truth(alternative), at the target
+   */
+  readonly versus?: { readonly probabilityBetter: number; readonly truthGap: number };
   /** model and steps of the run suggested next (trained unless it did not fit) */
   readonly next?: { readonly model: string; readonly steps: number; readonly cost: number };
 }
@@ -91,6 +98,7 @@ export async function runLoopSeed(laws: SimulatorLaws, seed: number, options: { 
   const sim = new PretrainingSimulator(laws, seed);
   const steps: LoopStep[] = [];
   const byModel: Record<string, number> = {};
+  const targetRuns: Float64Array[] = [];
   let spent = 0;
   let stopped: LoopSeed['stopped'] = 'max-steps';
   forgetEngineState();
@@ -112,6 +120,8 @@ export async function runLoopSeed(laws: SimulatorLaws, seed: number, options: { 
           regret: truth - options.optimum,
           covered: rec.predicted.lower <= truthShown && truthShown <= rec.predicted.upper,
           shown: { mean: rec.predicted.mean, lower: rec.predicted.lower, upper: rec.predicted.upper, truth: truthShown, ...(rec.predictedAt ? { at: rec.predictedAt.model } : {}) },
+          ...(rec.alternative && !rec.predictedAt ? { versus: { probabilityBetter: rec.alternative.probabilityBetter, truthGap: truth - sim.truth(mixtureVector(rec.alternative.mixture), TARGET.params, TARGET_STEPS) } } : {}),
+          recommended: targetRuns.some((t) => t.every((x, j) => Math.abs(x - w[j]!) <= 1e-5)) ? 'measured' : 'searched',
           ...(next ? { next } : {}),
         });
       }
@@ -135,6 +145,7 @@ export async function runLoopSeed(laws: SimulatorLaws, seed: number, options: { 
         }),
       );
       appendFileSync(log, `${lines.join('\n')}\n`);
+      if (model.name === TARGET.name && suggestion.steps === TARGET_STEPS) targetRuns.push(w);
       spent += next.cost;
       byModel[model.name] = (byModel[model.name] ?? 0) + next.cost;
     }
@@ -196,6 +207,11 @@ export interface LoopSummary {
   readonly coverageAtTarget: number;
   /** mean of (shown mean - truth) over all steps, in the objective's units */
   readonly meanBias: number;
+  /**
+   * Steps whose recommendation was weighed against another mixture at the target: how many, the mean probability
+   * shown that the recommended one is better, and the share in which it truly was (calibrated: the two agree)
+   */
+  readonly versus: { readonly steps: number; readonly meanProbability: number; readonly trulyBetter: number };
   readonly overBudgetSuggestions: number;
   readonly medianSpent: number;
   readonly medianSecondsPerSeed: number;
@@ -226,6 +242,7 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
   const afterTenth = all.filter((s) => s.cost >= 0.1);
   const shown = all.flatMap((s) => (s.shown ? [s.shown] : []));
   const atTarget = all.filter((s) => s.shown !== undefined && s.shown.at === undefined);
+  const weighed = all.flatMap((s) => (s.versus ? [s.versus] : []));
   return {
     seeds: seeds.length,
     optimum,
@@ -244,6 +261,11 @@ export function summariseLoop(seeds: readonly LoopSeed[], random: readonly LoopS
     shownBelowTarget: shown.filter((s) => s.at !== undefined).length / Math.max(1, all.length),
     coverageAtTarget: atTarget.length === 0 ? NaN : atTarget.filter((s) => s.covered).length / atTarget.length,
     meanBias: shown.length === 0 ? NaN : shown.reduce((a, s) => a + s.mean - s.truth, 0) / shown.length,
+    versus: {
+      steps: weighed.length,
+      meanProbability: weighed.length === 0 ? NaN : weighed.reduce((a, v) => a + v.probabilityBetter, 0) / weighed.length,
+      trulyBetter: weighed.length === 0 ? NaN : weighed.filter((v) => v.truthGap <= 0).length / weighed.length,
+    },
     overBudgetSuggestions: seeds.filter((s) => s.stopped === 'over-budget-suggestion').length,
     medianSpent,
     medianSecondsPerSeed: quantile(seeds.map((s) => s.seconds), 0.5),
@@ -294,6 +316,7 @@ export function renderLoopMarkdown(s: LoopSummary, seeds: readonly LoopSeed[], m
     `- Share of the spend per model size: ${Object.entries(s.shareByModel).sort((a, b) => b[1] - a[1]).map(([m, v]) => `${m} ${(100 * v).toFixed(0)}%`).join(', ')}.`,
     `- Seeds whose final regret ≤ their regret at 1 unit: ${s.notWorseThanAtOne} of ${s.seeds}${seeds.every((x) => x.spent <= 1) ? ' (vacuous here: no seed spent more than 1 unit)' : ''}.`,
     `- 95% interval shown by the recommendation holds the true value: ${(100 * s.coverage).toFixed(0)}% of all steps, ${Number.isNaN(s.coverageAfterHalf) ? 'no step came after half the budget' : `${(100 * s.coverageAfterHalf).toFixed(0)}% of the steps after half the budget`}; ${Number.isNaN(s.coverageAfterTenth) ? 'no step came after 0.1 units' : `${(100 * s.coverageAfterTenth).toFixed(0)}% of the steps from 0.1 units on`}; mean of shown mean - truth ${s.meanBias.toPrecision(3)}. ${(100 * s.shownBelowTarget).toFixed(0)}% of the steps had one size run and showed the value at that size (each checked against the truth there); of the steps shown at the target, ${Number.isNaN(s.coverageAtTarget) ? 'none' : `${(100 * s.coverageAtTarget).toFixed(0)}% held the truth`}.`,
+    `- Steps whose recommendation was weighed against another mixture at the target (the alternative shown): ${s.versus.steps}; mean probability shown that the recommended one is better ${Number.isNaN(s.versus.meanProbability) ? '–' : s.versus.meanProbability.toFixed(2)}, truly better in ${Number.isNaN(s.versus.trulyBetter) ? '–' : `${(100 * s.versus.trulyBetter).toFixed(0)}%`} of them.`,
     `- Seeds that ended with a suggestion that did not fit in the budget left: ${s.overBudgetSuggestions} of ${s.seeds}.`,
     `- Median wall time per seed: ${num(s.medianSecondsPerSeed)} s.`,
     '',

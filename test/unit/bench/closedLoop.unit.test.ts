@@ -85,7 +85,7 @@ describe('the closed loop through the engine', () => {
     const step = (cost: number, regret: number, covered: boolean, at?: string): LoopStep => ({ cost, regret, covered, shown: { mean: 2 + cost / 10, lower: 1.9, upper: 2.1, truth: 2, ...(at ? { at } : {}) } });
     const seeds: LoopSeed[] = [
       { seed: 0, steps: [step(0.1, 0.05, false, '20M'), step(1, 0.02, true), step(10, 0.01, true)], spent: 10, byModel: { '1B': 6, '20M': 4 }, stopped: 'budget', seconds: 1 },
-      { seed: 1, steps: [step(0.1, 0.04, true), step(1, 0.01, true), step(10, 0.02, false)], spent: 10, byModel: { '1B': 10 }, stopped: 'over-budget-suggestion', seconds: 3 },
+      { seed: 1, steps: [step(0.1, 0.04, true), { ...step(1, 0.01, true), versus: { probabilityBetter: 0.9, truthGap: -0.001 } }, { ...step(10, 0.02, false), versus: { probabilityBetter: 0.6, truthGap: 0.002 } }], spent: 10, byModel: { '1B': 10 }, stopped: 'over-budget-suggestion', seconds: 3 },
     ];
     // random: regret 0.1 / k after k runs
     const random = [0, 1].map(() => Array.from({ length: 40 }, (_, k) => step(k + 1, 0.1 / (k + 1), false)));
@@ -102,6 +102,9 @@ describe('the closed loop through the engine', () => {
     assert.ok(Math.abs(s.meanBias - (0.01 + 0.1 + 1 + 0.01 + 0.1 + 1) / 6) < 1e-12, String(s.meanBias));
     assert.deepEqual(s.shareByModel, { '1B': 0.8, '20M': 0.2 });
     assert.equal(s.overBudgetSuggestions, 1);
+    assert.equal(s.versus.steps, 2);
+    assert.ok(Math.abs(s.versus.meanProbability - 0.75) < 1e-12, String(s.versus.meanProbability));
+    assert.equal(s.versus.trulyBetter, 1 / 2, 'the first weighed step was right, the second was not');
     assert.equal(regretAt(seeds[0]!.steps, 0.5), 0.05);
     assert.ok(Number.isNaN(regretAt(seeds[0]!.steps, 0.01)));
   });
