@@ -108,6 +108,7 @@ export function suggestionJson(s: SuggestionView): object {
     ...(s.predicted ? { predicted: s.predicted } : {}),
     ...(s.predictedAtTarget ? { predictedAtTarget: s.predictedAtTarget } : {}),
     ...(s.firstDesign ? { firstDesign: true } : {}),
+    ...(s.recommended ? { recommended: true } : {}),
     acquisition: s.acquisition,
     acquisitionValue: s.acquisitionValue,
     cost: s.cost,
@@ -125,7 +126,7 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
           s.predictedAtTarget ? `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}` : `  no ${snapshot.target.model} (target) prediction: one model size has runs`,
         ]
       : ['  no prediction: a space-filling first design (no run observed yet)']),
-    `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
+    s.recommended ? `  chosen: the recommended mixture, not yet run at ${snapshot.target.model} (target)` : `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
     `  why: ${s.reason}`,
     '  mixture:',
     ...formatMixture(s.mixture),

@@ -15,9 +15,9 @@ export interface RecommendInput {
   readonly samples?: number;
   readonly names?: readonly string[];
   /**
-   * The mixture recommended before. When it was measured at the target, it stays the measured mixture the search
-   * must beat unless another measured one is better with probability UNMEASURED_CONFIDENCE: with a run's noise,
-   * which of two measured mixtures has the better posterior mean flips from run to run.
+   * The measured target mixture recommended before. It stays the measured mixture the search must beat unless
+   * another measured one is better with probability UNMEASURED_CONFIDENCE: with a run's noise, which of two measured
+   * mixtures has the better posterior mean flips from run to run.
    */
   readonly previous?: Float64Array;
 }

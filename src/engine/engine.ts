@@ -63,7 +63,7 @@ interface StudyState {
   gate?: { readonly model: SurrogateModel; readonly value: TransferGate };
   /** the recommendation of that model (a function of the model, the study's domains, target and seed) */
   recommendation?: { readonly model: SurrogateModel; readonly key: string; readonly view: RecommendationView | undefined };
-  /** the mixture recommended last (also kept on disk, fitCache.ts recommendedPath) */
+  /** the measured target mixture recommended last (also kept on disk, fitCache.ts recommendedPath) */
   recommended?: Float64Array;
   lastKey?: string;
   lastSnapshot?: StudySnapshot;
@@ -169,6 +169,10 @@ async function analyze(params: AnalyzeParams, ctx: EngineContext): Promise<Study
     let targetOnly: boolean;
     ({ suggestions, suggestionNote, targetOnly } = suggestTrials(study, dataset, decisionModel, { batch: params.suggest, spent: spent.total, pending, trialCount: trials.length, targetOnly: proxies === undefined ? 'no' : gate.targetModel ? 'always' : 'where it fits', widen: extrapolation().widen, onlySize: extrapolation().at?.model }));
     if (proxies !== undefined && targetOnly) suggestionNote = suggestionNote === undefined ? proxies : `${proxies} ${suggestionNote}`;
+    if (suggestions.some((s) => isTargetRun(dataset, s))) {
+      const rec = await recommendationOf(study, params.studyFile, dataset, decisionModel, state, ctx, false, extrapolation);
+      if (rec) suggestions = recommendationFirst(study, dataset, decisionModel, suggestions, rec, pending, extrapolation());
+    }
     if (params.record) recordSuggestions(ledgerPath, suggestions, params.record.actor);
   }
 
@@ -216,14 +220,15 @@ async function recommendationOf(
   if (kept && kept.model === model && kept.key === key) return kept.view;
   if (keptOnly) return undefined;
   await checkpoint(ctx, 'Recommending a mixture for the target', 0.7);
-  // the last recommendation, kept across sessions, so that a measured mixture recommended stays so until another is
-  // clearly better (core/recommend.ts `previous`)
+  // the last measured target mixture recommended, kept across sessions, so that it stays recommended until another
+  // measured one is clearly better (core/recommend.ts `previous`); a searched mixture shown in between does not
+  // replace it, so that once that mixture is measured it is held to the same bar
   const path = recommendedPath(studyFile);
   const previous = state.recommended ?? loadRecommended(path, study.domains);
   const view = recommendationView(study, dataset, model, extrapolation(), previous);
   state.recommendation = { model, key, view };
-  if (view) {
-    const w = mixtureVector(study, view.mixture);
+  const w = view ? mixtureVector(study, view.mixture) : undefined;
+  if (w && measuredAtTarget(dataset, w)) {
     const unchanged = previous !== undefined && w.every((x, i) => x === previous[i]);
     state.recommended = w;
     // written only when it changed; where it cannot be (a read-only workspace), the fit's own note says so, and only
@@ -322,6 +327,46 @@ function suggestTrials(
   return { suggestions: candidates.map((c) => suggestionView(study, dataset, c, o.widen, considered, o.onlySize)), suggestionNote: room.note(candidates.length), targetOnly };
 }
 
+/** Whether the study has a run of this mixture (weights within 1e-5) at the target fidelity. */
+function measuredAtTarget(dataset: Dataset, w: Float64Array): boolean {
+  return dataset.observations.some((o) => o.s === dataset.target.s && o.z === dataset.target.z && o.w.every((x, i) => Math.abs(x - w[i]!) <= 1e-5));
+}
+
+const isTargetRun = (dataset: Dataset, s: { readonly model: string; readonly steps: number }): boolean => s.model === dataset.target.model && s.steps === dataset.target.steps;
+
+/**
+ * A target run goes to the recommended mixture first while that mixture has no target run (done, running or
+ * suggested): the user trains the target on the recommendation, so its value should be measured, not predicted,
+ * before the budget goes elsewhere. The acquisition still chooses the fidelity (a target run or not) and the other
+ * trials of a batch. Once measured, the recommendation stays until another measured mixture is better with
+ * probability UNMEASURED_CONFIDENCE (core/recommend.ts).
+ */
+function recommendationFirst(
+  study: Study,
+  dataset: Dataset,
+  model: SurrogateModel,
+  suggestions: SuggestionView[],
+  rec: RecommendationView,
+  pending: readonly { w: Float64Array; fidelity: FidelityInfo }[],
+  extrapolation: Extrapolation,
+): SuggestionView[] {
+  const w = mixtureVector(study, rec.mixture);
+  const near = (a: ArrayLike<number>): boolean => Array.from(a).every((x, i) => Math.abs(x - w[i]!) <= 1e-5);
+  if (measuredAtTarget(dataset, w)) return suggestions;
+  if (pending.some((p) => isTargetRun(dataset, p.fidelity) && near(p.w))) return suggestions;
+  if (suggestions.some((s) => isTargetRun(dataset, s) && near(mixtureVector(study, s.mixture)))) return suggestions;
+  const k = suggestions.findIndex((s) => isTargetRun(dataset, s));
+  if (k < 0) return suggestions;
+  const target = dataset.target;
+  const posterior = model.posterior(pointsFromRows(dataset.space.d, [{ w, s: target.s, z: target.z }]));
+  const mean = posterior.mean[0]!;
+  const std = Math.sqrt(Math.max(0, posterior.variance[0]!));
+  const replaced = suggestions[k]!;
+  const lead = `The acquisition chose a ${target.label} run, and the recommended mixture has none yet: this run measures the mixture you would train before the budget goes to another.`;
+  const view = suggestionView(study, dataset, { w, fidelity: target, mean, std, targetMean: mean, targetStd: std, acquisitionValue: 0, acquisition: replaced.acquisition as Candidate['acquisition'] }, extrapolation.widen, 1, extrapolation.at?.model, lead);
+  return suggestions.map((s, i) => (i === k ? { ...view, id: replaced.id, acquisition: 'recommendation', recommended: true } : s));
+}
+
 /** `suggested` events in the ledger for the suggestions shown (suggest --record). */
 function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionView[], actor: string): void {
   for (const s of suggestions) {
@@ -343,7 +388,7 @@ function recordSuggestions(ledgerPath: string, suggestions: readonly SuggestionV
  * `onlySize`: the one model size with runs, if only one has (Extrapolation.at): no value is claimed at the target
  * then, as in the recommendation.
  */
-function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number, fidelitiesConsidered: number, onlySize?: string): SuggestionView {
+function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: number, fidelitiesConsidered: number, onlySize?: string, lead?: string): SuggestionView {
   const fidelity = dataset.fidelities.find((f) => f.label === c.fidelity.label) ?? dataset.target;
   const predictedAtTarget = dataset.scale.interval(c.targetMean, c.targetStd * widen);
   const range = `${fmt(predictedAtTarget.lower)} – ${fmt(predictedAtTarget.upper)}`;
@@ -356,7 +401,7 @@ function suggestionView(study: Study, dataset: Dataset, c: Candidate, widen: num
   const cheaper = fidelity.cost < dataset.target.cost;
   const acquisitionName = { logei: 'log expected improvement', 'ei-per-cost': 'expected improvement per unit cost', mes: 'max-value entropy search per unit cost', ucb: 'confidence bound' }[c.acquisition];
   const parts = [
-    fidelitiesConsidered === 1 ? `Highest ${acquisitionName} at ${dataset.target.label}.` : `Highest ${acquisitionName} among ${fidelitiesConsidered} fidelities.`,
+    lead ?? (fidelitiesConsidered === 1 ? `Highest ${acquisitionName} at ${dataset.target.label}.` : `Highest ${acquisitionName} among ${fidelitiesConsidered} fidelities.`),
     aboutTarget ??
     (cheaper
       ? `A ${fidelity.model} run costs ${fmt(fidelity.cost / dataset.target.cost)} of a ${dataset.target.model} run and tells us about the ${dataset.target.model} loss of this mixture (predicted ${fmt(predictedAtTarget.mean)}, 95% ${range}).`

@@ -72,6 +72,8 @@ export interface SuggestionView {
   readonly cost: number;
   /** one or two sentences on why this point */
   readonly reason: string;
+  /** a target run of the recommended mixture, which had none (engine.ts recommendationFirst) */
+  readonly recommended?: boolean;
 }
 
 export interface RecommendationView {
