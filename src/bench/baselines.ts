@@ -419,6 +419,20 @@ export interface GpMethodOptions {
    * target's (core/proxies.ts), as the engine does. Default true (false: an ablation).
    */
   readonly proxyCap?: boolean;
+  /**
+   * When the acquisition picks a target row and the recommendation rule would pick a target row not yet run, run
+   * that row instead, as the engine does (engine.ts recommendationFirst). Default true (false: an ablation).
+   */
+  readonly verify?: boolean;
+}
+
+/** The unmeasured target row the recommendation rule would pick (its prediction below every measured value), if any. */
+function verifiedRow(model: { posterior(p: PointSet): { mean: Float64Array } }, candidates: readonly CandidateRow[], idx: readonly number[], measured: readonly ObservedRow[], target: Fidelity, d: number): number | undefined {
+  const post = model.posterior(pointsFromRows(d, idx.map((i) => ({ w: candidates[i]!.w, s: target.s, z: target.z }))));
+  let best = 0;
+  for (let k = 1; k < idx.length; k++) if (post.mean[k]! < post.mean[best]!) best = k;
+  const measuredBest = measured.reduce((m, r) => Math.min(m, r.y), Infinity);
+  return post.mean[best]! < measuredBest ? idx[best] : undefined;
 }
 
 /** The observed rows at their own fidelities. */
@@ -531,6 +545,10 @@ export function gpMethod(options: GpMethodOptions): SelectionMethod {
           if (!picked) return -1;
           // discrete mode returns the candidate's own weight array
           const byValue = input.candidates.findIndex((c) => c.w === picked.w && sameFidelity(c.fidelity, picked.fidelity));
+          if (options.verify !== false && sameFidelity(picked.fidelity, input.target) && idx.length > 0) {
+            const unmeasured = verifiedRow(model, input.candidates, idx, atTarget(rows, input.target), input.target, d);
+            if (unmeasured !== undefined) return unmeasured;
+          }
           return byValue;
         },
         recommend(input) {

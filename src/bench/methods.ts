@@ -117,6 +117,8 @@ export const METHOD_NAMES = [
   'mixopt-sf-ucb025',
   'mixopt-sf-ucb01',
   'mixopt-mf-notrend',
+  'mixopt-mf-noverify',
+  'mixopt-sf-noverify',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -167,6 +169,10 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });
     case 'mixopt-sf':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery });
+    case 'mixopt-mf-noverify':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, verify: false, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });
+    case 'mixopt-sf-noverify':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, verify: false });
     case 'zero-shot':
       return zeroShotMethod(tuning);
     case 'random':
