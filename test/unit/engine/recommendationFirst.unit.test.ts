@@ -20,6 +20,7 @@ cost: {kind: table, table: {10M: 0.02, 1B: 1}}
 budget: {total: 100, unit: target_runs}
 runs: {include: ["runs/**"]}
 optimizer: {kernel: rbf, ard: false, seed: 5}
+config: {template: base.yaml, output: "generated/{trial}.yaml", mixture_key: data.mixture, model_key: model.name}
 `;
 
 const truth = (m: Mixture): number => 2.5 + 0.8 * (m.web! - 0.5) ** 2 + 0.6 * (m.code! - 0.3) ** 2 + 0.2 * m.books!;
@@ -28,6 +29,7 @@ const truth = (m: Mixture): number => 2.5 + 0.8 * (m.web! - 0.5) ** 2 + 0.6 * (m
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mixopt-recfirst-'));
   writeFileSync(join(dir, 'first.mixopt.yaml'), STUDY);
+  writeFileSync(join(dir, 'base.yaml'), 'data:\n  mixture: {}\nmodel:\n  name: none\n');
   mkdirSync(join(dir, 'runs'));
   const rng = new Rng(11);
   const lines: string[] = [];
@@ -48,6 +50,22 @@ describe('engine: the recommended mixture is measured first', () => {
   after(() => {
     forgetEngineState();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('once that run is accepted (pending), the next suggestion does not ask for it again', async () => {
+    const dir = workspace();
+    dirs.push(dir);
+    const studyFile = join(dir, 'first.mixopt.yaml');
+    forgetEngineState();
+    const before = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1, record: { actor: 'test' } } });
+    const first = before.suggestions?.[0];
+    assert.ok(first?.recommended, 'the first target run is the recommended mixture');
+    await runEngine({ method: 'accept', params: { studyFile, suggestion: first, actor: 'test', workspaceFolder: dir } });
+    const again = await runEngine({ method: 'analyze', params: { studyFile, suggest: 1 } });
+    const next = again.suggestions?.[0];
+    assert.ok(next);
+    assert.notEqual(next.recommended, true);
+    assert.ok(!(next.model === '1B' && sameMixture(next.mixture, first.mixture)), `the pending 1B run of ${JSON.stringify(first.mixture)} is not suggested twice`);
   });
 
   test('a target run is suggested at the recommended mixture while it has none, then the acquisition chooses again', async () => {
