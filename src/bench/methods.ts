@@ -119,6 +119,8 @@ export const METHOD_NAMES = [
   'mixopt-mf-notrend',
   'mixopt-mf-noverify',
   'mixopt-sf-noverify',
+  'mixopt-mf-noentropy',
+  'mixopt-sf-noentropy',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 export const DEFAULT_METHODS: readonly MethodName[] = ['mixopt-mf', 'mixopt-sf', 'zero-shot', 'random', 'sobol', 'regmix', 'dml'];
@@ -173,6 +175,10 @@ function bareMethodByName(name: MethodName, tuning: MethodTuning): SelectionMeth
       return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, verify: false, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });
     case 'mixopt-sf-noverify':
       return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, verify: false });
+    case 'mixopt-mf-noentropy':
+      return gpMethod({ name, fidelities: 'all', refitEvery: tuning.refitEvery, config: { entropy: false }, ...(tuning.maxPerFidelity !== undefined ? { maxPerFidelity: tuning.maxPerFidelity } : {}) });
+    case 'mixopt-sf-noentropy':
+      return gpMethod({ name, fidelities: 'target', refitEvery: tuning.refitEvery, config: { entropy: false } });
     case 'zero-shot':
       return zeroShotMethod(tuning);
     case 'random':

@@ -64,6 +64,7 @@ export function sameConfig(a: GpConfig, b: GpConfig): boolean {
     a.fidelityKernel === b.fidelityKernel &&
     a.mean === b.mean &&
     (a.linear ?? false) === (b.linear ?? false) &&
+    (a.entropy ?? false) === (b.entropy ?? false) &&
     (a.sizeLevels ?? false) === (b.sizeLevels ?? false)
   );
 }

@@ -16,6 +16,11 @@ export interface GpConfig {
   /** A linear trend in the mixture weights inside the mixture kernel (kernels LinearKernel). Default false. */
   readonly linear?: boolean;
   /**
+   * A linear trend in the mixture's entropy inside the mixture kernel (kernels EntropyKernel), where every
+   * observation is at one fidelity (one model size, one step count). Default false.
+   */
+  readonly entropy?: boolean;
+  /**
    * A component per model size (kernels LevelKernel) when the data hold two or more sizes, so that the
    * correlation between sizes is learned apart from the smoothness in s. Default false.
    */
@@ -41,11 +46,13 @@ export interface GpConfig {
 
 /**
  * What the engine and the benchmark's MixOpt methods fit by default: a linear trend in the weights inside the
- * mixture kernel (the GP contains the RegMix / log-linear mixing laws), a component per model size once the data
- * hold SIZES_FOR_LEVELS sizes (gp/hyperparameters.ts), and the size-and-steps trend where the data can fit its
- * curvature. See bench/RESULTS.md for the ablations.
+ * mixture kernel (the GP contains the RegMix / log-linear mixing laws), a trend in the mixture's entropy where the
+ * data hold one fidelity (replayed, it helped every single-fidelity table but one; with the cheaper runs of the
+ * RegMix tables or the learning curves of the closed loop in the model it did harm), a component per model size once
+ * the data hold SIZES_FOR_LEVELS sizes (gp/hyperparameters.ts), and the size-and-steps trend where the data can fit
+ * its curvature. See bench/RESULTS.md for the ablations.
  */
-export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'sizeLevels' | 'trend' | 'runNoise'> = { linear: true, sizeLevels: true, trend: true, runNoise: true };
+export const MODEL_DEFAULTS: Pick<GpConfig, 'linear' | 'entropy' | 'sizeLevels' | 'trend' | 'runNoise'> = { linear: true, entropy: true, sizeLevels: true, trend: true, runNoise: true };
 
 export interface FitOptions {
   /** Random starts in addition to the first (default or warm) start. Default 2 cold, 0 when warm-started. */

@@ -27,21 +27,30 @@ export const INITIAL_NOISE = 0.05;
  */
 export const SIZES_FOR_LEVELS = 4;
 
-/**
- * The kernel of a configuration. `sizesInData`: how many model sizes the data hold (counted up to
- * SIZES_FOR_LEVELS); the per-size component is left out below SIZES_FOR_LEVELS. `runNoise`: add the noise a run's
- * checkpoints share (RunNoiseKernel).
- */
-export function kernelFor(d: number, config: GpConfig, sizesInData: number, trend: readonly TrendFeature[] = [], runNoise = false): PairKernel {
+/** What the data a kernel is built for hold, as far as they decide its parts. */
+export interface KernelParts {
+  /** model sizes in the data, counted up to SIZES_FOR_LEVELS: the per-size component needs SIZES_FOR_LEVELS */
+  readonly sizes: number;
+  /** every observation at one fidelity (one size, one step count): the entropy trend (config.entropy) needs it */
+  readonly oneFidelity?: boolean;
+  /** the size-and-steps trend terms (TrendKernel) */
+  readonly trend?: readonly TrendFeature[];
+  /** the noise a run's checkpoints share (RunNoiseKernel) */
+  readonly runNoise?: boolean;
+}
+
+/** The kernel of a configuration for data that hold `parts`. */
+export function kernelFor(d: number, config: GpConfig, parts: KernelParts): PairKernel {
   const product = buildDefaultKernel({
     d,
     mixtureKernel: config.mixtureKernel,
     ard: config.ard,
     fidelityKernel: config.fidelityKernel,
     linear: config.linear ?? false,
-    sizeLevels: (config.sizeLevels ?? false) && sizesInData >= SIZES_FOR_LEVELS,
+    entropy: (config.entropy ?? false) && (parts.oneFidelity ?? false),
+    sizeLevels: (config.sizeLevels ?? false) && parts.sizes >= SIZES_FOR_LEVELS,
   });
-  const extra = [...trend.map((feature) => new TrendKernel({ feature, d })), ...(runNoise ? [new RunNoiseKernel()] : [])];
+  const extra = [...(parts.trend ?? []).map((feature) => new TrendKernel({ feature, d })), ...(parts.runNoise ? [new RunNoiseKernel()] : [])];
   return extra.length === 0 ? product : new SumKernel([product, ...extra]);
 }
 
@@ -71,7 +80,9 @@ function trendFeaturesFor(config: GpConfig, points: PointSet, meanColumns: reado
  */
 export function kernelForData(points: PointSet, config: GpConfig, meanColumns: readonly MeanColumn[] = meanColumnsFor(config, points)): PairKernel {
   const runNoise = (config.runNoise ?? false) && hasRunsWithCheckpoints(points);
-  return kernelFor(points.d, config, distinctValues(points, points.d, SIZES_FOR_LEVELS), trendFeaturesFor(config, points, meanColumns), runNoise);
+  const sizes = distinctValues(points, points.d, SIZES_FOR_LEVELS);
+  const oneFidelity = sizes === 1 && distinctValues(points, points.d + 1, 2) === 1;
+  return kernelFor(points.d, config, { sizes, oneFidelity, trend: trendFeaturesFor(config, points, meanColumns), runNoise });
 }
 
 /** The kernel a fitted model's hyperparameters belong to, set to their theta (names and structure match). */
@@ -80,7 +91,12 @@ export function kernelOf(hp: GpHyperparameters): PairKernel {
     const match = /^trend\.(s|z|s2|z2|sz)\.variance$/.exec(name);
     return match ? [match[1] as TrendFeature] : [];
   });
-  const kernel = kernelFor(hp.d, hp.config, hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1, trend, hp.names.includes('run.noise'));
+  const kernel = kernelFor(hp.d, hp.config, {
+    sizes: hp.names.some((name) => name.endsWith('.level.variance')) ? SIZES_FOR_LEVELS : 1,
+    oneFidelity: hp.names.includes('mixture.entropy.variance'),
+    trend,
+    runNoise: hp.names.includes('run.noise'),
+  });
   if (kernel.names.length !== hp.names.length - 1 || kernel.names.some((name, i) => name !== hp.names[i])) {
     throw new CoreInputError(`kernelOf: hyperparameters ${hp.names.join(', ')} do not match the kernel ${kernel.names.join(', ')}`);
   }
@@ -95,13 +111,13 @@ export function noiseBounds(config: GpConfig): [number, number] {
 
 /** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
 export function hyperparameterNames(d: number, config: GpConfig): string[] {
-  const kernel = kernelFor(d, config, SIZES_FOR_LEVELS);
+  const kernel = kernelFor(d, config, { sizes: SIZES_FOR_LEVELS });
   return [...kernel.names, 'noise'];
 }
 
 /** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
 export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
-  const kernel = kernelFor(d, config, SIZES_FOR_LEVELS);
+  const kernel = kernelFor(d, config, { sizes: SIZES_FOR_LEVELS });
   return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), noiseBounds(config)];
 }
 

@@ -34,6 +34,7 @@ export function priorFor(name: string): LogPrior | undefined {
   if (name.endsWith('.downsampling.c')) return logNormalPrior(Math.log(0.1), 1.5);
   if (name.endsWith('.downsampling.delta')) return logNormalPrior(0, 1.5);
   if (name === 'mixture.linear.variance') return logNormalPrior(Math.log(0.5), 1.5);
+  if (name === 'mixture.entropy.variance') return logNormalPrior(Math.log(0.1), 1.5);
   if (name.endsWith('.level.variance')) return logNormalPrior(Math.log(0.1), 1.5);
   if (name.startsWith('trend.')) return logNormalPrior(Math.log(16), 2);
   return undefined;

@@ -122,7 +122,7 @@ abstract class ScaledGramKernel implements Kernel {
     return Float64Array.from([this.logVariance]);
   }
 
-  private gram(a: PointSet, b: PointSet): Float64Array {
+  protected gram(a: PointSet, b: PointSet): Float64Array {
     const dimA = a.d + 2;
     const dimB = b.d + 2;
     const out = new Float64Array(a.n * b.n);
@@ -227,6 +227,67 @@ export class LinearKernel extends ScaledGramKernel {
     let sum = 0;
     for (let m = 0; m < this.d; m++) sum += (aData[aRow + m]! - this.centre) * (bData[bRow + m]! - this.centre);
     return sum * this.inverseScale;
+  }
+}
+
+export interface EntropyKernelOptions {
+  readonly d: number;
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.1. */
+  readonly variance?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+/**
+ * A linear trend in the mixture's diversity: k(w, w') = v g(w) g(w'), g(w) = 2 H(w) / log d - 1, with H the
+ * Shannon entropy, so g runs from -1 (one domain) to 1 (uniform). Added to LinearKernel it lets the model learn
+ * from a few runs how much spreading the weight over more domains helps, which a trend linear in w cannot say
+ * (H is concave): on RegMix's 1B runs the loss falls with the mixture's entropy (Spearman 0.56 over the 64 runs).
+ * Where diversity does not matter, the fit shrinks v towards its prior. The model has it only where every
+ * observation is at one fidelity (gp/hyperparameters.ts kernelFor).
+ */
+export class EntropyKernel extends ScaledGramKernel {
+  readonly names: readonly string[] = ['mixture.entropy.variance'];
+  readonly feature: Feature = 'mixture';
+  private readonly d: number;
+  private readonly inverseLog: number;
+
+  constructor(
+    private readonly options: EntropyKernelOptions,
+    theta?: ArrayLike<number>,
+  ) {
+    super(options.variance ?? 0.1, options.bounds ?? [1e-4, 1e3], theta);
+    this.d = options.d;
+    this.inverseLog = options.d > 1 ? 1 / Math.log(options.d) : 0;
+  }
+
+  withTheta(theta: ArrayLike<number>): EntropyKernel {
+    return new EntropyKernel(this.options, theta);
+  }
+
+  /** g of the row at `row` (offset of its first column). Weights are clipped at 0: the simplex's own bound. */
+  private diversity(data: Float64Array, row: number): number {
+    let h = 0;
+    for (let m = 0; m < this.d; m++) {
+      const w = data[row + m]!;
+      if (w > 0) h -= w * Math.log(w);
+    }
+    return 2 * h * this.inverseLog - 1;
+  }
+
+  protected entry(aData: Float64Array, aRow: number, bData: Float64Array, bRow: number): number {
+    return this.diversity(aData, aRow) * this.diversity(bData, bRow);
+  }
+
+  /** The rank-one Gram g g'^T with g computed once per point (O(n d) logarithms, not O(n^2 d)). */
+  protected override gram(a: PointSet, b: PointSet): Float64Array {
+    const ga = Float64Array.from({ length: a.n }, (_, i) => this.diversity(a.data, i * (a.d + 2)));
+    const gb = a === b ? ga : Float64Array.from({ length: b.n }, (_, j) => this.diversity(b.data, j * (b.d + 2)));
+    const out = new Float64Array(a.n * b.n);
+    for (let i = 0; i < a.n; i++) {
+      const gi = ga[i]!;
+      for (let j = 0; j < b.n; j++) out[i * b.n + j] = gi * gb[j]!;
+    }
+    return out;
   }
 }
 

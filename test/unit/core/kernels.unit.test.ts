@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ProductKernel, SumKernel } from '../../../src/core/kernels/composite';
 import { buildDefaultKernel } from '../../../src/core/kernels/default';
 import { DownsamplingKernel } from '../../../src/core/kernels/downsampling';
-import { ConstantKernel, LevelKernel, LinearKernel, TrendKernel } from '../../../src/core/kernels/gram';
+import { ConstantKernel, EntropyKernel, LevelKernel, LinearKernel, TrendKernel } from '../../../src/core/kernels/gram';
 import { StationaryKernel } from '../../../src/core/kernels/stationary';
 import type { Kernel } from '../../../src/core/kernels/types';
 import { cholesky } from '../../../src/core/linalg';
@@ -47,10 +47,16 @@ const cases: Case[] = [
   { name: 'default rbf/rbf', make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf' }), fullRank: true },
   { name: 'default matern ARD/downsampling', make: () => buildDefaultKernel({ d, mixtureKernel: 'matern52', ard: true, fidelityKernel: 'downsampling' }), fullRank: true },
   { name: 'linear mixture', make: () => new LinearKernel({ d, variance: 0.7 }), fullRank: false },
+  { name: 'entropy mixture', make: () => new EntropyKernel({ d, variance: 0.4 }), fullRank: false },
   { name: 'level s', make: () => new LevelKernel({ feature: 's', d, variance: 0.3 }), fullRank: false },
   {
     name: 'sum rbf + linear mixture',
     make: () => new SumKernel([new StationaryKernel('rbf', { feature: 'mixture', d }), new LinearKernel({ d })]),
+    fullRank: true,
+  },
+  {
+    name: 'default with linear and entropy trends',
+    make: () => buildDefaultKernel({ d, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, entropy: true }),
     fullRank: true,
   },
   {
@@ -288,6 +294,22 @@ describe('kernel details', () => {
     assert.deepEqual(Array.from(lengthscales ?? []), [0, 1, 2].map((m) => Math.exp(theta[first + m]!)));
     assert.equal(kernel.lengthscales('s'), undefined);
     assert.deepEqual(Array.from(new StationaryKernel('rbf', { feature: 's', d: 3, lengthscale: 0.7 }).lengthscales('s') ?? []), [0.7]);
+  });
+
+  test('the entropy kernel is v g g\' with g = -1 on one domain, 1 at the uniform mixture, 0 at normalised entropy 1/2', () => {
+    const d3 = 3;
+    const point = (w: readonly number[]): number[] => [...w, 1, 1];
+    // a two-domain half-half mixture has H = log 2, i.e. H / log 3 = 0.631, g = 0.262
+    const half = 2 * Math.log(2) / Math.log(3) - 1;
+    const points: PointSet = { n: 3, d: d3, data: Float64Array.from([...point([1, 0, 0]), ...point([1 / 3, 1 / 3, 1 / 3]), ...point([0.5, 0.5, 0])]) };
+    const v = 0.8;
+    const k = new EntropyKernel({ d: d3, variance: v }).matrix(points);
+    const g = [-1, 1, half];
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) assert.ok(Math.abs(k[i * 3 + j]! - v * g[i]! * g[j]!) < 1e-12, `k[${i}][${j}] = ${k[i * 3 + j]}`);
+    assert.deepEqual(new EntropyKernel({ d: d3 }).names, ['mixture.entropy.variance']);
+    const withEntropy = buildDefaultKernel({ d: d3, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true, entropy: true });
+    assert.ok(withEntropy.names.includes('mixture.entropy.variance'));
+    assert.ok(!buildDefaultKernel({ d: d3, mixtureKernel: 'rbf', ard: false, fidelityKernel: 'rbf', linear: true }).names.includes('mixture.entropy.variance'));
   });
 
   test('wrong theta length throws', () => {
