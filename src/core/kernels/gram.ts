@@ -187,12 +187,19 @@ function symmetricContraction(weights: Float64Array, g: Float64Array, n: number)
   return total;
 }
 
-export interface LinearKernelOptions {
+/** Options of the trends over the mixture weights (LinearKernel, EntropyKernel). */
+export interface MixtureTrendOptions {
   readonly d: number;
-  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.5. */
+  /** Initial variance (natural units, relative to a unit-variance stationary part). Default: the kernel's. */
   readonly variance?: number;
   readonly bounds?: readonly [number, number];
 }
+
+export type LinearKernelOptions = MixtureTrendOptions;
+export type EntropyKernelOptions = MixtureTrendOptions;
+
+/** Variance bounds of the mixture trends (natural units). */
+const MIXTURE_TREND_BOUNDS: readonly [number, number] = [1e-4, 1e3];
 
 /**
  * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
@@ -209,11 +216,12 @@ export class LinearKernel extends ScaledGramKernel {
   private readonly centre: number;
   private readonly inverseScale: number;
 
+  /** Initial variance 0.5 unless `options.variance`. */
   constructor(
     private readonly options: LinearKernelOptions,
     theta?: ArrayLike<number>,
   ) {
-    super(options.variance ?? 0.5, options.bounds ?? [1e-4, 1e3], theta);
+    super(options.variance ?? 0.5, options.bounds ?? MIXTURE_TREND_BOUNDS, theta);
     this.d = options.d;
     this.centre = 1 / options.d;
     this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
@@ -230,13 +238,6 @@ export class LinearKernel extends ScaledGramKernel {
   }
 }
 
-export interface EntropyKernelOptions {
-  readonly d: number;
-  /** Initial variance (natural units, relative to a unit-variance stationary part). Default 0.1. */
-  readonly variance?: number;
-  readonly bounds?: readonly [number, number];
-}
-
 /**
  * A linear trend in the mixture's diversity: k(w, w') = v g(w) g(w'), g(w) = 2 H(w) / log d - 1, with H the
  * Shannon entropy, so g runs from -1 (one domain) to 1 (uniform). Added to LinearKernel it lets the model learn
@@ -251,11 +252,12 @@ export class EntropyKernel extends ScaledGramKernel {
   private readonly d: number;
   private readonly inverseLog: number;
 
+  /** Initial variance 0.1 unless `options.variance`. */
   constructor(
     private readonly options: EntropyKernelOptions,
     theta?: ArrayLike<number>,
   ) {
-    super(options.variance ?? 0.1, options.bounds ?? [1e-4, 1e3], theta);
+    super(options.variance ?? 0.1, options.bounds ?? MIXTURE_TREND_BOUNDS, theta);
     this.d = options.d;
     this.inverseLog = options.d > 1 ? 1 / Math.log(options.d) : 0;
   }

@@ -9,19 +9,9 @@ import { forgetEngineState, runEngine } from '../../../src/engine/engine';
 import { recommendedPath } from '../../../src/engine/fitCache';
 import { Rng } from '../../../src/core/random';
 import type { Mixture } from '../../../src/protocol/snapshot';
+import { twoSizeStudy } from '../../helpers/studies';
 
-const STUDY = `name: first
-domains: [web, code, books]
-objective: {metrics: [val_loss], direction: minimize}
-fidelities:
-  models: [{name: 10M, params: 1e7}, {name: 1B, params: 1e9}]
-  target: {model: 1B, steps: 1000}
-cost: {kind: table, table: {10M: 0.02, 1B: 1}}
-budget: {total: 100, unit: target_runs}
-runs: {include: ["runs/**"]}
-optimizer: {kernel: rbf, ard: false, seed: 5}
-config: {template: base.yaml, output: "generated/{trial}.yaml", mixture_key: data.mixture, model_key: model.name}
-`;
+const STUDY = twoSizeStudy('first', 5, 'config: {template: base.yaml, output: "generated/{trial}.yaml", mixture_key: data.mixture, model_key: model.name}\n');
 
 const truth = (m: Mixture): number => 2.5 + 0.8 * (m.web! - 0.5) ** 2 + 0.6 * (m.code! - 0.3) ** 2 + 0.2 * m.books!;
 

@@ -7,18 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetEngineState, runEngine } from '../../../src/engine/engine';
 import { Rng } from '../../../src/core/random';
+import { twoSizeStudy } from '../../helpers/studies';
 
-const STUDY = `name: transfer
-domains: [web, code, books]
-objective: {metrics: [val_loss], direction: minimize}
-fidelities:
-  models: [{name: 10M, params: 1e7}, {name: 1B, params: 1e9}]
-  target: {model: 1B, steps: 1000}
-cost: {kind: table, table: {10M: 0.02, 1B: 1}}
-budget: {total: 100, unit: target_runs}
-runs: {include: ["runs/**"]}
-optimizer: {kernel: rbf, ard: false, seed: 3}
-`;
+const STUDY = twoSizeStudy('transfer', 3);
 
 function workspace(cheap: 'tracks' | 'noise', options: { runs?: number; targetEvery?: number; budget?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `mixopt-transfer-${cheap}-`));
