@@ -193,10 +193,10 @@ describe('mixopt CLI', () => {
     if (alternative !== null) {
       assert.ok(isMixture(alternative.mixture, ['web', 'code', 'books']));
       assert.ok(isInterval(alternative.predicted));
-      assert.equal(alternative.threshold, 0.8);
+      assert.equal(alternative.threshold, 0.9);
       // a searched recommendation beat the measured one with at least the threshold; a kept measured one was not beaten
-      if (alternative.measured) assert.ok(alternative.probabilityBetter >= 0.8);
-      else assert.ok(1 - alternative.probabilityBetter < 0.8);
+      if (alternative.measured) assert.ok(alternative.probabilityBetter >= 0.9);
+      else assert.ok(1 - alternative.probabilityBetter < 0.9);
     }
     assert.ok(isMixture(out['mixture'], ['web', 'code', 'books']));
     assert.equal(out['model'], '100M');

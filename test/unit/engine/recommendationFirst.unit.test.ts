@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetEngineState, runEngine } from '../../../src/engine/engine';
+import { UNMEASURED_CONFIDENCE } from '../../../src/core/recommend';
 import { recommendedPath } from '../../../src/engine/fitCache';
 import { Rng } from '../../../src/core/random';
 import type { Mixture } from '../../../src/protocol/snapshot';
@@ -85,8 +86,9 @@ describe('engine: the recommended mixture is measured first', () => {
       const kept = JSON.parse(readFileSync(recommendedPath(studyFile), 'utf8')) as { domains: string[]; mixture: number[] };
       assert.ok(sameMixture(Object.fromEntries(kept.domains.map((d, i) => [d, kept.mixture[i]!])), first.mixture), `kept ${JSON.stringify(kept)}`);
     } else {
-      // a searched mixture beat it with probability 0.8: that one is measured next, when a target run is asked for
-      assert.ok(after1.recommendation.alternative && after1.recommendation.alternative.probabilityBetter >= 0.8);
+      // a searched mixture beat it with probability UNMEASURED_CONFIDENCE: that one is measured next, when a target
+      // run is asked for
+      assert.ok(after1.recommendation.alternative && after1.recommendation.alternative.probabilityBetter >= UNMEASURED_CONFIDENCE);
     }
   });
 });
