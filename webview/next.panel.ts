@@ -54,8 +54,25 @@ function facts(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
     p ? fact(`Predicted at ${s.model}`, `${fmt(p.mean)}`, 'predicted-value', `${snapshot.objectiveLabel}; 95% interval ${fmt(p.lower)} – ${fmt(p.upper)}`) : fact('Prediction', 'none yet', 'predicted-value', 'a space-filling first design: no run observed to predict from'),
     atTarget || !t ? undefined : fact(`At ${snapshot.target.model}`, fmt(t.mean), 'predicted-target', `95% interval ${fmt(t.lower)} – ${fmt(t.upper)}`),
     fact('Cost', `${fmt(s.cost, 3)} ${unit}`, 'cost', `${left > 0 ? ((100 * s.cost) / left).toFixed(s.cost / left < 0.01 ? 2 : 1) : '∞'}% of the ${fmt(left, 3)} ${unit} left`),
-    fact('Acquisition', `${s.acquisition.toUpperCase()} ${fmt(s.acquisitionValue, 3)}`, 'acquisition', s.acquisition === 'mes' ? 'information about the target optimum per unit cost' : s.acquisition === 'logei' ? 'log expected improvement' : s.acquisition === 'ei-per-cost' ? 'expected improvement per cost^α' : 'lower confidence bound'),
+    acquisitionFact(s, snapshot.target.model, fact),
   );
+}
+
+/**
+ * What chose the suggestion. Only the acquisition functions have a score; a run of the recommended mixture, a
+ * first design and a recorded suggestion say what they are instead (a score of 0 there would read as a value).
+ */
+function acquisitionFact(s: SuggestionView, targetModel: string, fact: (label: string, value: string, id?: string, note?: string) => HTMLElement): HTMLElement {
+  if (s.recommended) return fact('Chosen', 'Recommended mixture', 'acquisition', `it has no ${targetModel} run yet: measured before the budget goes to another`);
+  if (s.firstDesign || s.acquisition === 'sobol') return fact('Chosen', 'First design', 'acquisition', 'space-filling (Sobol), before any run was observed');
+  if (s.acquisition === 'recorded') return fact('Chosen', 'Recorded', 'acquisition', 'the suggestion as recorded earlier');
+  const meaning: Record<string, string> = {
+    mes: 'information about the target optimum per unit cost',
+    logei: 'log expected improvement',
+    'ei-per-cost': 'expected improvement per cost^α',
+    ucb: 'lower confidence bound',
+  };
+  return fact('Acquisition', `${s.acquisition.toUpperCase()} ${fmt(s.acquisitionValue, 3)}`, 'acquisition', meaning[s.acquisition] ?? s.acquisition);
 }
 
 /** The job of a launched trial: its state in words, with the output file and where logs were looked for. */

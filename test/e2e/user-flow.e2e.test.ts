@@ -62,6 +62,11 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
       assert.match(suggestedModel, /\b(1M|60M|1B)\b/);
       const predicted = ((await frame.textContent('#predicted-value')) ?? '').trim();
       assert.match(predicted, /\d+\.\d+/, `predicted value shown: "${predicted}"`);
+      // the example's recommended mixture has no 1B run, so the first 1B run measures it; the card says so and shows
+      // no acquisition score (engine.ts recommendationFirst)
+      const chosen = ((await frame.textContent('#acquisition')) ?? '').trim();
+      if (suggestedModel.includes('1B')) assert.equal(chosen, 'Recommended mixture');
+      else assert.match(chosen, /^(MES|UCB|LOGEI|EI-PER-COST) -?\d/, `acquisition shown: "${chosen}"`);
       console.log(`[e2e] screenshot ${await vs.screenshot('next-trial')}`);
     } catch (e) {
       t.diagnostic(vs.logs());
