@@ -1,5 +1,6 @@
 // Next trial panel: the suggested mixture next to the recommended (current best) one, the fidelity to run it
 // at, what the model predicts, why, and what it costs; Accept / Skip / Suggest a batch of k.
+import { chosenByText } from '../src/protocol/format';
 import { jobStateText } from '../src/protocol/jobText';
 import type { StudySnapshot, SuggestionView, TrialView } from '../src/protocol/snapshot';
 import { button, el, emptyNote, fmt, header, pct, savedState, saveState, send, startPanel, statusLine } from './shared';
@@ -47,6 +48,7 @@ function facts(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
   const p = s.predicted;
   const t = s.predictedAtTarget;
   const atTarget = s.model === snapshot.target.model && s.steps === snapshot.target.steps;
+  const chosen = chosenByText(s, snapshot.target.model);
   return el(
     'div',
     { class: 'facts' },
@@ -54,25 +56,8 @@ function facts(s: SuggestionView, snapshot: StudySnapshot): HTMLElement {
     p ? fact(`Predicted at ${s.model}`, `${fmt(p.mean)}`, 'predicted-value', `${snapshot.objectiveLabel}; 95% interval ${fmt(p.lower)} – ${fmt(p.upper)}`) : fact('Prediction', 'none yet', 'predicted-value', 'a space-filling first design: no run observed to predict from'),
     atTarget || !t ? undefined : fact(`At ${snapshot.target.model}`, fmt(t.mean), 'predicted-target', `95% interval ${fmt(t.lower)} – ${fmt(t.upper)}`),
     fact('Cost', `${fmt(s.cost, 3)} ${unit}`, 'cost', `${left > 0 ? ((100 * s.cost) / left).toFixed(s.cost / left < 0.01 ? 2 : 1) : '∞'}% of the ${fmt(left, 3)} ${unit} left`),
-    acquisitionFact(s, snapshot.target.model, fact),
+    fact(chosen.scored ? 'Acquisition' : 'Chosen', chosen.value, 'acquisition', chosen.note),
   );
-}
-
-/**
- * What chose the suggestion. Only the acquisition functions have a score; a run of the recommended mixture, a
- * first design and a recorded suggestion say what they are instead (a score of 0 there would read as a value).
- */
-function acquisitionFact(s: SuggestionView, targetModel: string, fact: (label: string, value: string, id?: string, note?: string) => HTMLElement): HTMLElement {
-  if (s.recommended) return fact('Chosen', 'Recommended mixture', 'acquisition', `it has no ${targetModel} run yet: measured before the budget goes to another`);
-  if (s.firstDesign || s.acquisition === 'sobol') return fact('Chosen', 'First design', 'acquisition', 'space-filling (Sobol), before any run was observed');
-  if (s.acquisition === 'recorded') return fact('Chosen', 'Recorded', 'acquisition', 'the suggestion as recorded earlier');
-  const meaning: Record<string, string> = {
-    mes: 'information about the target optimum per unit cost',
-    logei: 'log expected improvement',
-    'ei-per-cost': 'expected improvement per cost^α',
-    ucb: 'lower confidence bound',
-  };
-  return fact('Acquisition', `${s.acquisition.toUpperCase()} ${fmt(s.acquisitionValue, 3)}`, 'acquisition', meaning[s.acquisition] ?? s.acquisition);
 }
 
 /** The job of a launched trial: its state in words, with the output file and where logs were looked for. */

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../engine/api';
 import { runEngine } from '../engine/engine';
 import { ledgerPathFor, readTrials } from '../ledger/append';
-import { costSourceText, fmt } from '../protocol/format';
+import { chosenByText, costSourceText, fmt } from '../protocol/format';
 import type { DiagnosticView, Interval, RecommendationView, StudySnapshot, SuggestionView } from '../protocol/snapshot';
 import { formatDiagnostic } from '../study/diagnostics';
 import { runBench } from './bench';
@@ -117,6 +117,7 @@ export function suggestionJson(s: SuggestionView): object {
 }
 
 function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: number, of: number): string[] {
+  const chosen = chosenByText(s, snapshot.target.model);
   return [
     `Suggested trial${of > 1 ? ` ${index + 1} of ${of}` : ''}: ${s.id}`,
     `  model ${s.model}, ${s.steps} steps, cost ${fmt(s.cost)} ${snapshot.budget.unit}`,
@@ -126,7 +127,7 @@ function formatSuggestion(s: SuggestionView, snapshot: StudySnapshot, index: num
           s.predictedAtTarget ? `  predicted at ${snapshot.target.model} (target): ${fmtInterval(s.predictedAtTarget)}` : `  no ${snapshot.target.model} (target) prediction: one model size has runs`,
         ]
       : ['  no prediction: a space-filling first design (no run observed yet)']),
-    s.recommended ? `  chosen: the recommended mixture, not yet run at ${snapshot.target.model} (target)` : `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)}`,
+    chosen.scored ? `  acquisition ${s.acquisition}: ${fmt(s.acquisitionValue)} (${chosen.note})` : `  chosen: ${chosen.value.toLowerCase()} (${chosen.note})`,
     `  why: ${s.reason}`,
     '  mixture:',
     ...formatMixture(s.mixture),

@@ -13,3 +13,23 @@ export function fmt(x: number | undefined, digits = 4): string {
 export function costSourceText(source: { readonly label: string; readonly reason?: string }): string {
   return source.reason ? `${source.label}: ${source.reason}` : source.label;
 }
+
+/** The meaning of each acquisition function's score, as the panel's card and the CLI name it. */
+const ACQUISITION_MEANING: Readonly<Record<string, string>> = {
+  mes: 'information about the target optimum per unit cost',
+  logei: 'log expected improvement',
+  'ei-per-cost': 'expected improvement per cost^α',
+  ucb: 'lower confidence bound',
+};
+
+/**
+ * What chose a suggestion (Next trial panel, CLI). Only an acquisition function has a score; a run of the
+ * recommended mixture, a first design and a recorded suggestion say what they are instead, since a score of 0 or
+ * NaN there would read as a value.
+ */
+export function chosenByText(s: { readonly acquisition: string; readonly acquisitionValue: number; readonly recommended?: boolean; readonly firstDesign?: boolean }, targetModel: string): { readonly scored: boolean; readonly value: string; readonly note: string } {
+  if (s.recommended) return { scored: false, value: 'Recommended mixture', note: `it has no ${targetModel} run yet: measured before the budget goes to another` };
+  if (s.firstDesign) return { scored: false, value: 'First design', note: 'space-filling (Sobol), before any run was observed' };
+  if (s.acquisition === 'recorded') return { scored: false, value: 'Recorded', note: 'the suggestion as recorded earlier' };
+  return { scored: true, value: `${s.acquisition.toUpperCase()} ${fmt(s.acquisitionValue, 3)}`, note: ACQUISITION_MEANING[s.acquisition] ?? s.acquisition };
+}

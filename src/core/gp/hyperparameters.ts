@@ -109,13 +109,16 @@ export function noiseBounds(config: GpConfig): [number, number] {
   return [Math.log(floor), Math.log(Math.max(NOISE_UPPER, floor * 10))];
 }
 
-/** Names of the log-hyperparameters fitGp uses for a configuration (kernel names, then "noise"). */
+/**
+ * Names of the log-hyperparameters fitGp uses for a configuration on data of SIZES_FOR_LEVELS or more sizes (kernel
+ * names, then "noise"): the per-size component in, the one-fidelity entropy trend out.
+ */
 export function hyperparameterNames(d: number, config: GpConfig): string[] {
   const kernel = kernelFor(d, config, { sizes: SIZES_FOR_LEVELS });
   return [...kernel.names, 'noise'];
 }
 
-/** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames. */
+/** [lower, upper] (log space) per hyperparameter, same order as hyperparameterNames (the same data). */
 export function hyperparameterBounds(d: number, config: GpConfig): Array<[number, number]> {
   const kernel = kernelFor(d, config, { sizes: SIZES_FOR_LEVELS });
   return [...kernel.bounds.map((b): [number, number] => [b[0], b[1]]), noiseBounds(config)];

@@ -88,8 +88,8 @@ export class ConstantKernel implements Kernel {
 }
 
 /**
- * k(x, x') = v g(x, x') for a fixed symmetric g: theta = [log v]. The linear and per-size kernels below differ only
- * in g, so the variance, the Gram matrix and the gradient (dk/dlog v = k) are written once here.
+ * k(x, x') = v g(x, x') for a fixed symmetric g: theta = [log v]. The linear, entropy and per-size kernels below
+ * differ only in g, so the variance, the Gram matrix and the gradient (dk/dlog v = k) are written once here.
  */
 abstract class ScaledGramKernel implements Kernel {
   abstract readonly names: readonly string[];
@@ -201,6 +201,21 @@ export type EntropyKernelOptions = MixtureTrendOptions;
 /** Variance bounds of the mixture trends (natural units). */
 const MIXTURE_TREND_BOUNDS: readonly [number, number] = [1e-4, 1e3];
 
+/** A ScaledGramKernel over the mixture weights: the options, bounds and feature the mixture trends share. */
+abstract class MixtureTrendKernel extends ScaledGramKernel {
+  readonly feature: Feature = 'mixture';
+  protected readonly d: number;
+
+  protected constructor(
+    protected readonly options: MixtureTrendOptions,
+    defaultVariance: number,
+    theta: ArrayLike<number> | undefined,
+  ) {
+    super(options.variance ?? defaultVariance, options.bounds ?? MIXTURE_TREND_BOUNDS, theta);
+    this.d = options.d;
+  }
+}
+
 /**
  * Bayesian linear regression over the mixture weights as a kernel (R&W §2.1.2 and eq. 2.15 with Sigma_p = v I):
  * k(w, w') = v <w - c, w' - c> / E|w - c|^2, c = (1/d, ..., 1/d). The scale E|w - c|^2 = (d - 1) / (d (d + 1)) is
@@ -209,20 +224,14 @@ const MIXTURE_TREND_BOUNDS: readonly [number, number] = [1e-4, 1e3];
  * Olmix/RegMix as a special case of the GP: with few runs in 24-64 dimensions a linear trend is what the data can
  * support, and the stationary part models what it leaves.
  */
-export class LinearKernel extends ScaledGramKernel {
+export class LinearKernel extends MixtureTrendKernel {
   readonly names: readonly string[] = ['mixture.linear.variance'];
-  readonly feature: Feature = 'mixture';
-  private readonly d: number;
   private readonly centre: number;
   private readonly inverseScale: number;
 
   /** Initial variance 0.5 unless `options.variance`. */
-  constructor(
-    private readonly options: LinearKernelOptions,
-    theta?: ArrayLike<number>,
-  ) {
-    super(options.variance ?? 0.5, options.bounds ?? MIXTURE_TREND_BOUNDS, theta);
-    this.d = options.d;
+  constructor(options: LinearKernelOptions, theta?: ArrayLike<number>) {
+    super(options, 0.5, theta);
     this.centre = 1 / options.d;
     this.inverseScale = options.d > 1 ? (options.d * (options.d + 1)) / (options.d - 1) : 1;
   }
@@ -246,19 +255,13 @@ export class LinearKernel extends ScaledGramKernel {
  * Where diversity does not matter, the fit shrinks v towards its prior. The model has it only where every
  * observation is at one fidelity (gp/hyperparameters.ts kernelFor).
  */
-export class EntropyKernel extends ScaledGramKernel {
+export class EntropyKernel extends MixtureTrendKernel {
   readonly names: readonly string[] = ['mixture.entropy.variance'];
-  readonly feature: Feature = 'mixture';
-  private readonly d: number;
   private readonly inverseLog: number;
 
   /** Initial variance 0.1 unless `options.variance`. */
-  constructor(
-    private readonly options: EntropyKernelOptions,
-    theta?: ArrayLike<number>,
-  ) {
-    super(options.variance ?? 0.1, options.bounds ?? MIXTURE_TREND_BOUNDS, theta);
-    this.d = options.d;
+  constructor(options: EntropyKernelOptions, theta?: ArrayLike<number>) {
+    super(options, 0.1, theta);
     this.inverseLog = options.d > 1 ? 1 / Math.log(options.d) : 0;
   }
 
