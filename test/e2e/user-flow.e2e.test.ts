@@ -48,8 +48,9 @@ describe('user flow on the RegMix example in a real VS Code', { timeout: 15 * 60
       // after the command), MixOpt's activation and each analysis, from the extension host's and MixOpt's logs; the
       // activation line says when the bundle began to evaluate (a log line's own stamp can lag behind its event)
       const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
-      const timeline = vs.logs().split('\n').filter((line) => /Extension host with pid|_doActivateExtension mixopt|activated in|fit \+ analysis|background fit/.test(line));
-      console.log(`[e2e] command ${clock(entered)}, shown ${clock(shown)}; MixOpt log:\n${timeline.map((line) => `[e2e]   ${line.slice(11, 23)} ${line.replace(/^.*\[info\] /, '')}`).join('\n')}`);
+      // both logs stamp their lines 'YYYY-MM-DD hh:mm:ss.mmm', so sorting the lines puts the two in time order
+      const timeline = vs.logs().split('\n').filter((line) => /Extension host with pid|_doActivateExtension mixopt|activated in|fit \+ analysis|background fit/.test(line)).sort();
+      console.log(`[e2e] command ${clock(entered)}, shown ${clock(shown)}; extension host and MixOpt logs:\n${timeline.map((line) => `[e2e]   ${line.slice(11, 23)} ${line.replace(/^.*\[info\] /, '')}`).join('\n')}`);
       // the callback runs in the browser; this project's test tsconfig has no DOM types, so the element is typed here
       const rows = await frame.$$eval('#suggested-mixture [data-domain]', (els: readonly DomElement[]) =>
         els.map((e) => [e.getAttribute('data-domain') ?? '', Number(e.getAttribute('data-weight'))] as const),
